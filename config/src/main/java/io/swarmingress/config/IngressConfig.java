@@ -1,0 +1,124 @@
+package io.swarmingress.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole, consistent config: every route reaches a declared http entrypoint and service, every
+ * name is unique, no two listeners share an address. Checks that span records live here so that a
+ * half-valid config can never be built, whichever way it is built (file, labels, code).
+ *
+ * @param admin null when no admin listener is wanted
+ * @param ioThreads event loop threads shared by all entrypoints
+ * @param shutdownGrace how long in-flight requests may run after SIGTERM
+ */
+public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
+                            AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location) {
+
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    public IngressConfig {
+        entrypoints = List.copyOf(entrypoints);
+        routes = List.copyOf(routes);
+        services = List.copyOf(services);
+        if (shutdownGrace == null) {
+            shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        }
+        if (location == null) {
+            location = Location.NONE;
+        }
+        List<ConfigError> errors = validate(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+    }
+
+    /** A config built in code, for tests and embedders. */
+    public static IngressConfig of(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
+                                   AdminConfig admin, int ioThreads) {
+        return new IngressConfig(entrypoints, routes, services, admin, ioThreads, DEFAULT_SHUTDOWN_GRACE, Location.NONE);
+    }
+
+    public static int defaultIoThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    public EntrypointConfig entrypoint(String name) {
+        for (EntrypointConfig e : entrypoints) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    public ServiceConfig service(String name) {
+        for (ServiceConfig s : services) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static List<ConfigError> validate(List<EntrypointConfig> entrypoints, List<RouteConfig> routes,
+                                              List<ServiceConfig> services, AdminConfig admin, int ioThreads,
+                                              Duration shutdownGrace, Location location) {
+        List<ConfigError> errors = new ArrayList<>();
+        if (ioThreads < 1) {
+            errors.add(location.error("", "io_threads", ioThreads + " (expected: >= 1)"));
+        }
+        if (shutdownGrace.isNegative()) {
+            errors.add(location.error("", "shutdown_grace", shutdownGrace + " (expected: >= 0)"));
+        }
+        Map<String, EntrypointConfig> entrypointsByName = new HashMap<>();
+        Map<HostPort, String> binds = new HashMap<>();
+        for (int i = 0; i < entrypoints.size(); i++) {
+            EntrypointConfig e = entrypoints.get(i);
+            String prefix = "entrypoints[" + i + "]";
+            if (entrypointsByName.putIfAbsent(e.name(), e) != null) {
+                errors.add(e.location().error(prefix, "name", "'" + e.name() + "' is declared twice"));
+            }
+            if (e.address().port() != 0) {
+                String other = binds.putIfAbsent(e.address(), e.name());
+                if (other != null) {
+                    errors.add(e.location().error(prefix, "address", e.address() + " is already used by entrypoint '" + other + "'"));
+                }
+            }
+        }
+        Map<String, ServiceConfig> servicesByName = new HashMap<>();
+        for (int i = 0; i < services.size(); i++) {
+            ServiceConfig s = services.get(i);
+            if (servicesByName.putIfAbsent(s.name(), s) != null) {
+                errors.add(s.location().error("services[" + i + "]", "name", "'" + s.name() + "' is declared twice"));
+            }
+        }
+        for (int i = 0; i < entrypoints.size(); i++) {
+            EntrypointConfig e = entrypoints.get(i);
+            if (e.protocol() == Protocol.TCP && !servicesByName.containsKey(e.service())) {
+                errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + e.service() + "' is not a declared service"));
+            }
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            RouteConfig r = routes.get(i);
+            String prefix = "routes[" + i + "]";
+            EntrypointConfig e = entrypointsByName.get(r.entrypoint());
+            if (e == null) {
+                errors.add(r.location().error(prefix, "entrypoint", "'" + r.entrypoint() + "' is not a declared entrypoint"));
+            } else if (e.protocol() != Protocol.HTTP) {
+                errors.add(r.location().error(prefix, "entrypoint", "'" + r.entrypoint() + "' is a tcp entrypoint (routes need http)"));
+            }
+            if (!servicesByName.containsKey(r.service())) {
+                errors.add(r.location().error(prefix, "service", "'" + r.service() + "' is not a declared service"));
+            }
+        }
+        if (admin != null && admin.address().port() != 0 && binds.containsKey(admin.address())) {
+            errors.add(location.error("", "admin", admin.address() + " is already used by entrypoint '"
+                    + binds.get(admin.address()) + "'"));
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,61 @@
+package io.swarmingress.config;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A rule on an http entrypoint. Matching and precedence live in the data plane's router; this
+ * record only guarantees that what it holds can be matched: a lower-case host that is exact or
+ * {@code *.suffix}, a path prefix starting with '/', header names in lower case.
+ *
+ * @param host null to match any host
+ * @param headers header name (lower case) to the exact value required
+ * @param stripPrefix whether the matched prefix is removed before the request goes upstream
+ */
+public record RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers,
+                          boolean stripPrefix, String service, Location location) {
+
+    public RouteConfig {
+        Names.require("entrypoint", entrypoint);
+        Names.require("service", service);
+        if (host != null) {
+            host = host.toLowerCase(Locale.ROOT);
+            String bare = host.startsWith("*.") ? host.substring(2) : host;
+            if (bare.isEmpty() || bare.contains("*") || bare.startsWith(".") || bare.endsWith(".")) {
+                throw new InvalidFieldException("host", "'" + host + "' (expected: an exact host or *.domain)");
+            }
+            for (int i = 0; i < bare.length(); i++) {
+                char c = bare.charAt(i);
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')) {
+                    throw new InvalidFieldException("host", "'" + host + "' has the character '" + c + "'");
+                }
+            }
+        }
+        if (pathPrefix == null) {
+            pathPrefix = "/";
+        }
+        if (!pathPrefix.startsWith("/")) {
+            throw new InvalidFieldException("path_prefix", "'" + pathPrefix + "' (expected: starts with '/')");
+        }
+        if (stripPrefix && pathPrefix.equals("/")) {
+            throw new InvalidFieldException("strip_prefix", "has nothing to strip when path_prefix is '/'");
+        }
+        Map<String, String> lower = new TreeMap<>();
+        for (Map.Entry<String, String> h : (headers == null ? Map.<String, String>of() : headers).entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (name.isEmpty() || h.getValue() == null) {
+                throw new InvalidFieldException("headers", "a header needs a name and a value");
+            }
+            lower.put(name, h.getValue());
+        }
+        headers = Map.copyOf(lower);
+        if (location == null) {
+            location = Location.NONE;
+        }
+    }
+
+    public static RouteConfig of(String entrypoint, String host, String pathPrefix, String service) {
+        return new RouteConfig(entrypoint, host, pathPrefix, Map.of(), false, service, Location.NONE);
+    }
+}
