@@ -1,0 +1,71 @@
+package io.swarmingress.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.config.HostPort;
+import io.swarmingress.proxy.server.UpstreamPool;
+
+/**
+ * The last handler of an upstream connection. It belongs to at most one client exchange at a time
+ * (its {@link #owner}); between exchanges the connection sits in its loop's pool, and anything it
+ * receives there is a protocol error that ends it.
+ */
+final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    final HostPort address;
+    HttpProxyHandler owner;
+    Channel channel;
+
+    UpstreamHandler(HostPort address) {
+        this.address = address;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        HttpProxyHandler o = owner;
+        if (o != null) {
+            o.onUpstreamRead(this, msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpProxyHandler o = owner;
+        if (o != null) {
+            o.onUpstreamReadComplete(this);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        HttpProxyHandler o = owner;
+        if (o != null) {
+            o.onUpstreamWritabilityChanged(this);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        UpstreamPool.current().forget(address, ctx.channel());
+        HttpProxyHandler o = owner;
+        if (o != null) {
+            o.onUpstreamClosed(this);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // The owner learns of it through channelInactive; a reset from a backend is routine.
+        ctx.close();
+    }
+}

@@ -1,0 +1,171 @@
+package io.swarmingress.proxy.metrics;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.PooledByteBufAllocator;
+
+/**
+ * Every metric the proxy publishes, named in one place so dashboards can rely on them. Series
+ * for configured entrypoints and services are registered when a table is built, with value zero,
+ * so a dashboard finds them before the first request or error.
+ */
+public final class IngressMetrics implements AutoCloseable {
+    static final String REQUESTS = "ingress.requests";
+    /** The status codes the proxy itself answers with, pre-registered per (entrypoint, service). */
+    private static final int[] PREREGISTERED_CODES = {200, 502, 503, 504};
+    /** Latency buckets from 1 ms to 30 s: enough resolution for SLOs without a hundred series a service. */
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gcMetrics;
+    private final Map<String, RequestMetrics> requestMetrics = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
+    private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
+    private final Map<String, Counter[]> bytes = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
+    private final Counter reloadSuccess;
+    private final Counter reloadFailure;
+
+    public IngressMetrics() {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        this.gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
+        if (allocator instanceof PooledByteBufAllocator) {
+            new NettyAllocatorMetrics((PooledByteBufAllocator) allocator).bindTo(registry);
+        } else if (allocator instanceof ByteBufAllocatorMetricProvider) {
+            new NettyAllocatorMetrics((ByteBufAllocatorMetricProvider) allocator).bindTo(registry);
+        }
+        this.reloadSuccess = reloads("success");
+        this.reloadFailure = reloads("failure");
+    }
+
+    private Counter reloads(String result) {
+        return Counter.builder("ingress.config.reloads")
+                .description("Config file reloads, by result; a failure keeps the previous config serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public void reloadSucceeded() {
+        reloadSuccess.increment();
+    }
+
+    public void reloadFailed() {
+        reloadFailure.increment();
+    }
+
+    public RequestMetrics requests(String entrypoint, String service) {
+        return requestMetrics.computeIfAbsent(entrypoint + '\0' + service, key -> {
+            Timer timer = Timer.builder("ingress.request.duration")
+                    .description("Time from the request head to the end of the response, by entrypoint and service")
+                    .tag("entrypoint", entrypoint)
+                    .tag("service", service)
+                    .serviceLevelObjectives(BUCKETS)
+                    .register(registry);
+            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer);
+            for (int code : PREREGISTERED_CODES) {
+                m.counter(code);
+            }
+            return m;
+        });
+    }
+
+    /** The open-connection count of an entrypoint, which its connection handler moves. */
+    public AtomicInteger openConnections(String entrypoint, String protocol) {
+        return openConnections.computeIfAbsent(entrypoint, key -> {
+            AtomicInteger count = new AtomicInteger();
+            Gauge.builder("ingress.open.connections", count, AtomicInteger::get)
+                    .description("Client connections open on an entrypoint")
+                    .tag("entrypoint", entrypoint)
+                    .tag("protocol", protocol)
+                    .register(registry);
+            return count;
+        });
+    }
+
+    /** Two counters, received from clients [0] and sent to them [1]. */
+    public Counter[] bytes(String entrypoint) {
+        return bytes.computeIfAbsent(entrypoint, key -> new Counter[] {bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out")});
+    }
+
+    private Counter bytesCounter(String entrypoint, String direction) {
+        return Counter.builder("ingress.bytes")
+                .description("Bytes received from (in) and sent to (out) clients on an entrypoint")
+                .baseUnit("bytes")
+                .tag("entrypoint", entrypoint)
+                .tag("direction", direction)
+                .register(registry);
+    }
+
+    public Counter connectErrors(String service) {
+        return connectErrors.computeIfAbsent(service, key -> Counter.builder("ingress.upstream.connect.errors")
+                .description("Failed connection attempts to a service's endpoints")
+                .tag("service", service)
+                .register(registry));
+    }
+
+    /**
+     * Makes the endpoint-count gauges match the services of the live table: one per service,
+     * reading the count of a service by its name, and none for services that are gone.
+     */
+    public void serviceEndpoints(Set<String> services, ToDoubleFunction<String> countByService) {
+        for (String service : services) {
+            endpointGauges.computeIfAbsent(service, key -> Gauge.builder("ingress.service.endpoints", service, countByService)
+                    .description("Endpoints a service currently has in the live routing table")
+                    .tag("service", service)
+                    .strongReference(true)
+                    .register(registry));
+        }
+        endpointGauges.entrySet().removeIf(e -> {
+            if (services.contains(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+}

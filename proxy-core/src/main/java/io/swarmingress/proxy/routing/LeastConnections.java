@@ -1,0 +1,34 @@
+package io.swarmingress.proxy.routing;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The endpoint with the fewest requests or connections in flight. The scan starts at a rotating
+ * offset so that ties (most often: all idle) are broken round-robin instead of always landing on
+ * the first endpoint.
+ */
+final class LeastConnections implements LoadBalancer {
+    private final Endpoint[] endpoints;
+    private final AtomicInteger start = new AtomicInteger();
+
+    LeastConnections(Endpoint[] endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    @Override
+    public Endpoint pick() {
+        int n = endpoints.length;
+        int offset = Math.floorMod(start.getAndIncrement(), n);
+        Endpoint best = endpoints[offset];
+        int bestActive = best.active();
+        for (int i = 1; i < n && bestActive > 0; i++) {
+            Endpoint candidate = endpoints[(offset + i) % n];
+            int active = candidate.active();
+            if (active < bestActive) {
+                best = candidate;
+                bestActive = active;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,148 @@
+package io.swarmingress.proxy.routing;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.Protocol;
+import io.swarmingress.config.RouteConfig;
+import io.swarmingress.config.ServiceConfig;
+import io.swarmingress.proxy.metrics.IngressMetrics;
+import io.swarmingress.proxy.metrics.RequestMetrics;
+
+/**
+ * Everything the data plane needs to route, as one immutable snapshot. It is built off the event
+ * loops (from the config file plus discovered endpoints) and published with a single atomic swap;
+ * a request reads the table once and uses that table to its end, so a reload never changes the
+ * rules under a request in flight.
+ */
+public final class RoutingTable {
+    /** The service name under which requests that match no route are counted. */
+    public static final String NO_SERVICE = "none";
+
+    private final IngressConfig config;
+    private final long generation;
+    private final Instant builtAt;
+    private final Map<String, Service> services;
+    private final Map<String, Router> routers;
+    private final Map<String, Service> tcpServices;
+    private final Map<String, RequestMetrics> unrouted;
+    private final Map<HostPort, Endpoint> endpointsByAddress;
+
+    private RoutingTable(IngressConfig config, long generation, Map<String, Service> services, Map<String, Router> routers,
+                         Map<String, Service> tcpServices, Map<String, RequestMetrics> unrouted,
+                         Map<HostPort, Endpoint> endpointsByAddress) {
+        this.config = config;
+        this.generation = generation;
+        this.builtAt = Instant.now();
+        this.services = services;
+        this.routers = routers;
+        this.tcpServices = tcpServices;
+        this.unrouted = unrouted;
+        this.endpointsByAddress = endpointsByAddress;
+    }
+
+    /**
+     * @param discovered endpoints of services whose endpoints are not in the file, by service name
+     * @param previous the table being replaced, whose endpoint objects (and their in-flight counts)
+     *                 are carried over; null for the first table
+     */
+    public static RoutingTable build(IngressConfig config, Map<String, List<HostPort>> discovered, RoutingTable previous,
+                                     IngressMetrics metrics) {
+        Map<String, Service> services = new LinkedHashMap<>();
+        Map<HostPort, Endpoint> endpointsByAddress = new HashMap<>();
+        for (ServiceConfig sc : config.services()) {
+            List<HostPort> addresses = sc.swarm() == null ? sc.endpoints() : discovered.getOrDefault(sc.name(), List.of());
+            List<Endpoint> endpoints = new ArrayList<>(addresses.size());
+            for (HostPort address : addresses) {
+                Endpoint e = previous == null ? null : previous.endpoint(sc.name(), address);
+                endpoints.add(e != null ? e : new Endpoint(address));
+            }
+            Service service = new Service(sc, endpoints, metrics.connectErrors(sc.name()));
+            services.put(sc.name(), service);
+            for (Endpoint e : endpoints) {
+                endpointsByAddress.putIfAbsent(e.address(), e);
+            }
+        }
+        Map<String, List<Route>> routesByEntrypoint = new LinkedHashMap<>();
+        for (RouteConfig rc : config.routes()) {
+            Service service = services.get(rc.service());
+            Route route = new Route(rc, service, metrics.requests(rc.entrypoint(), rc.service()));
+            routesByEntrypoint.computeIfAbsent(rc.entrypoint(), k -> new ArrayList<>()).add(route);
+        }
+        Map<String, Router> routers = new HashMap<>();
+        Map<String, Service> tcpServices = new HashMap<>();
+        Map<String, RequestMetrics> unrouted = new HashMap<>();
+        for (EntrypointConfig ec : config.entrypoints()) {
+            if (ec.protocol() == Protocol.HTTP) {
+                routers.put(ec.name(), new Router(routesByEntrypoint.getOrDefault(ec.name(), List.of())));
+                unrouted.put(ec.name(), metrics.requests(ec.name(), NO_SERVICE));
+            } else {
+                tcpServices.put(ec.name(), services.get(ec.service()));
+            }
+        }
+        long generation = previous == null ? 1 : previous.generation + 1;
+        return new RoutingTable(config, generation, Map.copyOf(services), Map.copyOf(routers), Map.copyOf(tcpServices),
+                Map.copyOf(unrouted), endpointsByAddress);
+    }
+
+    private Endpoint endpoint(String serviceName, HostPort address) {
+        Service s = services.get(serviceName);
+        if (s == null) {
+            return null;
+        }
+        for (Endpoint e : s.endpoints()) {
+            if (e.address().equals(address)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    public IngressConfig config() {
+        return config;
+    }
+
+    /** Counts up from 1 with every table built in this process; shown by /routes. */
+    public long generation() {
+        return generation;
+    }
+
+    public Instant builtAt() {
+        return builtAt;
+    }
+
+    public Map<String, Service> services() {
+        return services;
+    }
+
+    public Service service(String name) {
+        return services.get(name);
+    }
+
+    /** @return null when the entrypoint is not an http entrypoint of this table */
+    public Router router(String entrypoint) {
+        return routers.get(entrypoint);
+    }
+
+    /** @return null when the entrypoint is not a tcp entrypoint of this table */
+    public Service tcpService(String entrypoint) {
+        return tcpServices.get(entrypoint);
+    }
+
+    /** Where a request that matched no route on this entrypoint is counted. */
+    public RequestMetrics unrouted(String entrypoint) {
+        return unrouted.get(entrypoint);
+    }
+
+    /** Whether some service of this table still has an endpoint at this address (pools keep its connections). */
+    public boolean hasEndpoint(HostPort address) {
+        return endpointsByAddress.containsKey(address);
+    }
+}

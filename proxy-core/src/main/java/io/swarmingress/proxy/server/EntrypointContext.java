@@ -1,0 +1,63 @@
+package io.swarmingress.proxy.server;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.netty.channel.group.ChannelGroup;
+import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.proxy.routing.RoutingTable;
+
+/**
+ * What the handlers of one entrypoint share: its config, the live routing table, the transport
+ * for upstream connections and the drain flag. Handlers read the table once per request or
+ * connection and keep that snapshot for its duration.
+ */
+public final class EntrypointContext {
+    private volatile EntrypointConfig config;
+    private final AtomicReference<RoutingTable> table;
+    private final Transport transport;
+    private final ChannelGroup connections;
+    private volatile boolean draining;
+
+    EntrypointContext(EntrypointConfig config, AtomicReference<RoutingTable> table, Transport transport,
+                      ChannelGroup connections) {
+        this.config = config;
+        this.table = table;
+        this.transport = transport;
+        this.connections = connections;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public EntrypointConfig config() {
+        return config;
+    }
+
+    public RoutingTable table() {
+        return table.get();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Every client connection of the proxy, for graceful shutdown. */
+    public ChannelGroup connections() {
+        return connections;
+    }
+
+    /** True once shutdown began: finish what is in flight, take nothing new, close keep-alive connections. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Takes options that changed on reload without a rebind (the address and protocol stayed). */
+    void update(EntrypointConfig config) {
+        this.config = config;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+}

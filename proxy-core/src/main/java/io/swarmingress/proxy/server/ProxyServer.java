@@ -1,0 +1,259 @@
+package io.swarmingress.proxy.server;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.Protocol;
+import io.swarmingress.proxy.http.DrainEvent;
+import io.swarmingress.proxy.http.HttpPipeline;
+import io.swarmingress.proxy.metrics.IngressMetrics;
+import io.swarmingress.proxy.routing.RoutingTable;
+import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.tcp.TcpRelay;
+
+/**
+ * The running data plane: one event loop group, a listener per entrypoint, and the live routing
+ * table. Config changes arrive through {@link #apply} and endpoint changes through
+ * {@link #updateDiscovered}; both build a new table on the caller's thread (never an event loop)
+ * and publish it with one atomic swap. Connections keep the table they read for the request or
+ * relay in progress.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final IngressMetrics metrics;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final int ioThreads;
+    private final AtomicReference<RoutingTable> table = new AtomicReference<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private Map<String, List<HostPort>> discovered = Map.of();
+    private boolean closed;
+
+    private record Listener(EntrypointConfig config, Channel channel, EntrypointContext context) {
+    }
+
+    private ProxyServer(IngressMetrics metrics, Transport transport, int ioThreads) {
+        this.metrics = metrics;
+        this.transport = transport;
+        this.ioThreads = ioThreads;
+        this.group = transport.newGroup(ioThreads, "ingress-io");
+    }
+
+    /** Binds every entrypoint of the config; fails (and releases everything) when one cannot bind. */
+    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Transport transport) {
+        ProxyServer server = new ProxyServer(metrics, transport, config.ioThreads());
+        try {
+            server.apply(config);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public RoutingTable table() {
+        return table.get();
+    }
+
+    /**
+     * Makes a new config live. New or moved entrypoints are bound first; if one cannot bind, the
+     * old config stays in force and the exception says why. Listeners that stay keep their
+     * sockets, so established connections and the accept queue are untouched.
+     */
+    public synchronized void apply(IngressConfig config) {
+        if (closed) {
+            throw new IllegalStateException("the proxy is shut down");
+        }
+        if (table.get() != null && config.ioThreads() != ioThreads) {
+            log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, config.ioThreads());
+        }
+        RoutingTable next = RoutingTable.build(config, discovered, table.get(), metrics);
+        Map<String, Listener> bound = new HashMap<>();
+        try {
+            for (EntrypointConfig ec : config.entrypoints()) {
+                Listener existing = listeners.get(ec.name());
+                if (existing == null || !sameSocket(existing.config(), ec)) {
+                    bound.put(ec.name(), bind(ec));
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Listener l : bound.values()) {
+                l.channel().close();
+            }
+            throw e;
+        }
+        publish(next);
+        List<Listener> retired = new ArrayList<>();
+        Map<String, Listener> current = new LinkedHashMap<>();
+        for (EntrypointConfig ec : config.entrypoints()) {
+            Listener fresh = bound.get(ec.name());
+            if (fresh != null) {
+                Listener old = listeners.get(ec.name());
+                if (old != null) {
+                    retired.add(old);
+                }
+                current.put(ec.name(), fresh);
+            } else {
+                Listener kept = listeners.get(ec.name());
+                kept.context().update(ec);
+                current.put(ec.name(), new Listener(ec, kept.channel(), kept.context()));
+            }
+        }
+        for (Map.Entry<String, Listener> e : listeners.entrySet()) {
+            if (!current.containsKey(e.getKey())) {
+                retired.add(e.getValue());
+            }
+        }
+        for (Listener l : retired) {
+            log.info("entrypoint {} stops listening on {}", l.config().name(), l.channel().localAddress());
+            l.channel().close();
+        }
+        listeners.clear();
+        listeners.putAll(current);
+    }
+
+    /** Endpoints found by discovery, by service name; rebuilds the table when they changed. */
+    public synchronized void updateDiscovered(Map<String, List<HostPort>> endpoints) {
+        if (closed || endpoints.equals(discovered)) {
+            return;
+        }
+        discovered = Map.copyOf(endpoints);
+        RoutingTable current = table.get();
+        if (current != null) {
+            publish(RoutingTable.build(current.config(), discovered, current, metrics));
+        }
+    }
+
+    private void publish(RoutingTable next) {
+        table.set(next);
+        metrics.serviceEndpoints(next.services().keySet(), name -> {
+            Service s = table.get().service(name);
+            return s == null ? 0 : s.endpoints().size();
+        });
+        // Pooled connections to endpoints that left every service are closed by their own loop.
+        for (EventExecutor loop : group) {
+            loop.execute(() -> UpstreamPool.current().retain(next::hasEndpoint));
+        }
+    }
+
+    private static boolean sameSocket(EntrypointConfig a, EntrypointConfig b) {
+        return a.address().equals(b.address()) && a.protocol() == b.protocol();
+    }
+
+    private Listener bind(EntrypointConfig ec) {
+        EntrypointContext context = new EntrypointContext(ec, table, transport, connections);
+        var counter = metrics.openConnections(ec.name(), ec.protocol().configName());
+        var bytes = metrics.bytes(ec.name());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast("metrics", new ConnectionMetricsHandler(counter, bytes));
+                        if (context.config().protocol() == Protocol.HTTP) {
+                            HttpPipeline.configure(ch.pipeline(), context);
+                        } else {
+                            TcpRelay.configure(ch.pipeline(), context);
+                        }
+                    }
+                });
+        if (ec.protocol() == Protocol.TCP) {
+            b.childOption(ChannelOption.AUTO_READ, false).childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        }
+        InetSocketAddress address = new InetSocketAddress(ec.address().host(), ec.address().port());
+        Channel channel;
+        try {
+            channel = b.bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("entrypoint " + ec.name() + " cannot listen on " + ec.address() + ": " + e, e);
+        }
+        log.info("entrypoint {} ({}) listening on {}", ec.name(), ec.protocol().configName(), channel.localAddress());
+        return new Listener(ec, channel, context);
+    }
+
+    /** The address an entrypoint is bound to; tests bind port 0 and ask. */
+    public synchronized InetSocketAddress address(String entrypoint) {
+        Listener l = listeners.get(entrypoint);
+        return l == null ? null : (InetSocketAddress) l.channel().localAddress();
+    }
+
+    /** Open client connections, over all entrypoints. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /**
+     * Stops accepting, lets requests in flight finish for up to {@code grace}, then closes what is
+     * left. Idle keep-alive connections close at once; busy ones after their current response.
+     */
+    public void shutdown(Duration grace) {
+        List<Listener> toClose;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toClose = new ArrayList<>(listeners.values());
+            listeners.clear();
+        }
+        for (Listener l : toClose) {
+            l.channel().close().syncUninterruptibly();
+            l.context().startDraining();
+        }
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            log.warn("{} connections still open after the {} ms grace period; closing them", connections.size(), grace.toMillis());
+        }
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

@@ -1,0 +1,234 @@
+package io.swarmingress.proxy.tcp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.proxy.http.DrainEvent;
+import io.swarmingress.proxy.routing.Endpoint;
+import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.server.EntrypointContext;
+
+/**
+ * A byte relay between a client and one endpoint of the entrypoint's service.
+ *
+ * <p>Both channels run with autoRead off and share one event loop. A side is read again only when
+ * the other side can take more (writable), so a slow reader stalls its fast peer instead of making
+ * the proxy buffer. Half-close is carried over: when one side ends its output, the proxy ends its
+ * output to the other side and keeps relaying the opposite direction until it ends too.
+ */
+public final class TcpRelay {
+    private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
+
+    private TcpRelay() {
+    }
+
+    public static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
+        pipeline.addLast("relay", new ClientSide(entrypoint));
+    }
+
+    /** Relays what one channel reads to its peer, with the flow control described above. */
+    private static class Side extends ChannelInboundHandlerAdapter {
+        Channel peer;
+        boolean inputShutdown;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (peer == null || !peer.isActive()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            peer.write(msg, peer.voidPromise());
+        }
+
+        void shutdownPeerOutput() {
+            if (peer instanceof DuplexChannel && peer.isActive()) {
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ((DuplexChannel) peer).shutdownOutput());
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (peer != null) {
+                peer.flush();
+                if (peer.isWritable()) {
+                    ctx.read();
+                }
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // This side drained: the peer, which feeds it, may read again.
+            if (ctx.channel().isWritable() && peer != null) {
+                peer.read();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                inputShutdown = true;
+                shutdownPeerOutput();
+                Side other = peer == null ? null : peer.pipeline().get(Side.class);
+                if (other != null && other.inputShutdown) {
+                    // Both directions ended: close once what is written has left.
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }
+            } else if (evt instanceof IdleStateEvent) {
+                log.debug("tcp relay {} idle, closing", ctx.channel());
+                closeBoth(ctx);
+            } else {
+                ReferenceCountUtil.release(evt);
+            }
+        }
+
+        void closeBoth(ChannelHandlerContext ctx) {
+            ctx.close();
+            if (peer != null) {
+                peer.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (peer != null && peer.isActive()) {
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("tcp relay {} failed: {}", ctx.channel(), cause.toString());
+            closeBoth(ctx);
+        }
+    }
+
+    /** The client's side: picks the endpoint and opens the upstream connection on the same loop. */
+    private static final class ClientSide extends Side {
+        private final EntrypointContext entrypoint;
+        private Endpoint endpoint;
+        /**
+         * What the client sent before the upstream connection was up. Reading is off until then,
+         * but a peer's early FIN makes the transport read what came before it anyway.
+         */
+        private List<Object> early;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (peer == null && ctx.channel().isActive()) {
+                if (early == null) {
+                    early = new ArrayList<>(2);
+                }
+                early.add(msg);
+                return;
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        ClientSide(EntrypointContext entrypoint) {
+            this.entrypoint = entrypoint;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            Channel client = ctx.channel();
+            Service service = entrypoint.table().tcpService(entrypoint.name());
+            Endpoint picked = service == null ? null : service.pick();
+            if (picked == null) {
+                log.debug("tcp entrypoint {} has no endpoint, closing {}", entrypoint.name(), client);
+                client.close();
+                return;
+            }
+            endpoint = picked;
+            picked.acquire();
+            long idle = service.timeouts().idle().toMillis();
+            client.pipeline().addFirst("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            UpstreamSide upstreamSide = new UpstreamSide(client);
+            Bootstrap b = new Bootstrap()
+                    .group(client.eventLoop())
+                    .channel(entrypoint.transport().socketChannel())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) service.timeouts().connect().toMillis())
+                    .handler(upstreamSide);
+            b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    peer = f.channel();
+                    if (!client.isActive() && early == null) {
+                        peer.close();
+                        return;
+                    }
+                    if (early != null) {
+                        for (Object msg : early) {
+                            peer.write(msg, peer.voidPromise());
+                        }
+                        early = null;
+                        peer.flush();
+                    }
+                    if (inputShutdown) {
+                        shutdownPeerOutput();
+                    } else {
+                        client.read();
+                    }
+                    peer.read();
+                } else {
+                    service.connectFailed();
+                    log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
+                    client.close();
+                }
+            });
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == DrainEvent.INSTANCE) {
+                // A byte stream has no request boundary to wait for; the grace period bounds it instead.
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (early != null && peer == null) {
+                for (Object msg : early) {
+                    ReferenceCountUtil.release(msg);
+                }
+                early = null;
+            }
+            if (endpoint != null) {
+                endpoint.release();
+                endpoint = null;
+            }
+            super.channelInactive(ctx);
+        }
+    }
+
+    private static final class UpstreamSide extends Side {
+        UpstreamSide(Channel client) {
+            this.peer = client;
+        }
+    }
+}
