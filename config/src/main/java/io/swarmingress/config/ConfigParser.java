@@ -22,6 +22,7 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads the YAML config into validated records. It works on YAML nodes rather than binding to
@@ -219,9 +220,13 @@ public final class ConfigParser {
                 errors.add(new ConfigError(file, line, qualify(field), message));
             }
 
+            /** The value of a key; an explicitly empty value ({@code routes:}) counts as absent. */
             private Node take(String key) {
                 NodeTuple t = tuples.remove(key);
-                return t == null ? null : t.getValueNode();
+                if (t == null || t.getValueNode().getTag().equals(Tag.NULL)) {
+                    return null;
+                }
+                return t.getValueNode();
             }
 
             void finish() {

@@ -190,12 +190,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             requestComplete = true;
         }
 
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            rejectHead(table, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
+            return;
+        }
         String uri = request.uri();
         String hostHeader = headers.get(HttpHeaderNames.HOST);
         if (!uri.isEmpty() && uri.charAt(0) != '/') {
             // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host, and the upstream gets origin form.
             int scheme = uri.indexOf("://");
-            if (scheme > 0 && !request.method().equals(HttpMethod.CONNECT)) {
+            if (scheme > 0) {
                 int slash = uri.indexOf('/', scheme + 3);
                 hostHeader = slash < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, slash);
                 uri = slash < 0 ? "/" : uri.substring(slash);
@@ -204,10 +208,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 rejectHead(table, request, HttpResponseStatus.BAD_REQUEST, "invalid request target");
                 return;
             }
-        }
-        if (request.method().equals(HttpMethod.CONNECT)) {
-            rejectHead(table, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
-            return;
         }
         if ((hostHeader == null && !http10) || headers.getAll(HttpHeaderNames.HOST).size() > 1) {
             rejectHead(table, request, HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required");
