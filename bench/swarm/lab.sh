@@ -40,6 +40,7 @@ ensure_packages() {
     dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
     command -v socat >/dev/null 2>&1 || missing+=(socat)
     command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)     # the discovery TLS test makes its certificates
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive

@@ -154,7 +154,12 @@ final class DockerApi implements Closeable {
     }
 
     private <T> T call(Manager m, String path, BodyReader<T> reader) throws ManagerFailure, NotFoundException {
-        DockerHttpClient client = m.client(timeout);
+        DockerHttpClient client;
+        try {
+            client = m.client(timeout);
+        } catch (RuntimeException e) {
+            throw new ManagerFailure("cannot set up a client: " + describe(e)); // e.g. unreadable TLS files
+        }
         Future<T> f = io.submit(() -> {
             DockerHttpClient.Request request = DockerHttpClient.Request.builder()
                     .method(DockerHttpClient.Request.Method.GET).path(path).build();

@@ -71,18 +71,33 @@ final class EventStream implements AutoCloseable {
         while (running) {
             Thread.interrupted(); // an interrupt meant for the previous stream
             String endpoint = api.preferredEndpoint();
-            DockerHttpClient client = api.streamClient(endpoint);
+            DockerHttpClient client;
+            try {
+                client = api.streamClient(endpoint);
+            } catch (RuntimeException e) {
+                log.warn("events: cannot set up a client for {}: {}", endpoint, DockerApi.describe(e));
+                if (!pause(MAX_BACKOFF_MS)) {
+                    break;
+                }
+                continue;
+            }
             current = client;
             boolean[] opened = new boolean[1];
-            ScheduledFuture<?> watchdog = timers.schedule(() -> {
-                synchronized (opened) {
-                    if (!opened[0]) {
-                        log.debug("events: {} did not answer within {} ms", endpoint, api.timeout().toMillis());
-                        DockerApi.closeQuietly(client);
-                        thread.interrupt();
+            ScheduledFuture<?> watchdog;
+            try {
+                watchdog = timers.schedule(() -> {
+                    synchronized (opened) {
+                        if (!opened[0]) {
+                            log.debug("events: {} did not answer within {} ms", endpoint, api.timeout().toMillis());
+                            DockerApi.closeQuietly(client);
+                            thread.interrupt();
+                        }
                     }
-                }
-            }, api.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }, api.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                DockerApi.closeQuietly(client);
+                break;
+            }
             try (DockerHttpClient.Response r = client.execute(DockerHttpClient.Request.builder()
                     .method(DockerHttpClient.Request.Method.GET).path(PATH).build())) {
                 synchronized (opened) {
@@ -110,18 +125,21 @@ final class EventStream implements AutoCloseable {
                 current = null;
                 DockerApi.closeQuietly(client);
             }
-            if (!running) {
+            if (!running || !pause(backoff)) {
                 break;
-            }
-            try {
-                Thread.sleep(backoff);
-            } catch (InterruptedException e) {
-                if (!running) {
-                    break;
-                }
             }
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
+    }
+
+    /** Sleeps; an interrupt (reconnect) cuts it short. False when the stream is closing. */
+    private boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            // reconnect() or close()
+        }
+        return running;
     }
 
     private void read(InputStream body) throws Exception {

@@ -112,6 +112,35 @@ class ManagerFailoverTest {
         assertThat(SnapshotRecorder.addresses(recorder.latest(), name)).isEqualTo(lab.runningAddresses(name));
     }
 
+    /**
+     * A manager without quorum answers 503 "The swarm does not have a leader". The single-node lab
+     * cannot lose its quorum, so this one fault comes from a fake manager, next to the real one.
+     */
+    @Test
+    void aManagerWithoutALeaderIsLeftForTheNext() throws Exception {
+        com.sun.net.httpserver.HttpServer leaderless = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        leaderless.createContext("/", exchange -> {
+            asked.incrementAndGet();
+            byte[] body = ("{\"message\":\"The swarm does not have a leader. It's possible that too few managers are"
+                    + " online. Make sure more than half of the managers are online.\"}\n").getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(503, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        leaderless.start();
+        closeables.add(() -> leaderless.stop(0));
+        String name = labelledService(2);
+        start("tcp://127.0.0.1:" + leaderless.getAddress().getPort(), lab.endpoint());
+        recorder.await(BOUND, "2 endpoints", s -> s.endpoints(name).size() == 2);
+        assertThat(asked.get()).as("the leaderless manager was asked").isPositive();
+        assertThat(discovery.activeEndpoint()).isEqualTo(lab.endpoint());
+        assertThat(counters.failovers()).isPositive();
+    }
+
     @Test
     void aTcpManagerThatAcceptsAndNeverAnswersCostsOneTimeout() throws Exception {
         ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
