@@ -47,7 +47,9 @@ class DockerTlsTest {
             relay.descendants().forEach(ProcessHandle::destroyForcibly);
             relay.destroyForcibly();
         }
-        lab.cleanup();
+        if (lab != null) {
+            lab.cleanup();
+        }
     }
 
     @Test

@@ -53,7 +53,9 @@ class ManagerFailoverTest {
         for (AutoCloseable c : closeables) {
             c.close();
         }
-        lab.cleanup();
+        if (lab != null) {
+            lab.cleanup();
+        }
     }
 
     /** Fast timings, so that outages show within the test's patience: resync 1 s, calls 1 s. */

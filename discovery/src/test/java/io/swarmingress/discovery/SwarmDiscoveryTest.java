@@ -48,7 +48,9 @@ class SwarmDiscoveryTest {
         if (discovery != null) {
             discovery.close();
         }
-        lab.cleanup();
+        if (lab != null) {
+            lab.cleanup();
+        }
     }
 
     private SwarmProviderConfig provider() {
