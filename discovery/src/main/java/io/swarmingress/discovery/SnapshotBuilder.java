@@ -29,9 +29,11 @@ import io.swarmingress.discovery.SwarmService.SwarmTask;
  * so that its cost can be measured without a swarm.
  *
  * <p>Precedence on conflict, each conflict reported as a warning: a file service beats a labelled
- * service of the same name (the file is what an operator wrote on purpose); between two labelled
- * services whose routes match the same entrypoint, host and path, the service whose name sorts
- * first keeps the route.
+ * service of the same name and a file route beats a label route on the same entrypoint, host and
+ * path (the file is what an operator wrote on purpose); between two labelled services whose routes
+ * match the same entrypoint, host and path, the service whose name sorts first keeps the route.
+ * A label route on an entrypoint that is not an http entrypoint of the config is dropped, so that
+ * merging label routes into the config can never make it invalid.
  */
 final class SnapshotBuilder {
     private final SwarmProviderConfig provider;
@@ -39,13 +41,29 @@ final class SnapshotBuilder {
     private final Set<String> fileServiceNames = new HashSet<>();
     private final Set<String> referenced = new HashSet<>();
     private final String enableLabel;
+    private final Set<String> fileRouteKeys = new HashSet<>();
+    private final Set<String> httpEntrypoints;
 
     /**
      * @param fileServices every service of the config file: those with a {@code swarm:} reference
      *                     are resolved, the names of the others only guard against conflicts
      */
     SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices) {
+        this(provider, fileServices, List.of(), null);
+    }
+
+    /**
+     * @param fileRoutes routes of the config file: a label route matching the same entrypoint,
+     *                   host and path is dropped (the file wins)
+     * @param httpEntrypoints the http entrypoints a label route may use; null when unknown (no check)
+     */
+    SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices, List<RouteConfig> fileRoutes,
+                    Set<String> httpEntrypoints) {
         this.provider = provider;
+        for (RouteConfig r : fileRoutes) {
+            fileRouteKeys.add(routeKey(r));
+        }
+        this.httpEntrypoints = httpEntrypoints == null ? null : Set.copyOf(httpEntrypoints);
         List<ServiceConfig> swarm = new ArrayList<>();
         for (ServiceConfig s : fileServices) {
             fileServiceNames.add(s.name());
@@ -155,19 +173,30 @@ final class SnapshotBuilder {
                         + " nor swarm.entrypoint names an entrypoint");
                 continue;
             }
+            if (httpEntrypoints != null && !httpEntrypoints.contains(entrypoint)) {
+                warnings.add(who + ": no route, because '" + entrypoint + "' is not an http entrypoint of the config");
+                continue;
+            }
+            boolean strip = "true".equalsIgnoreCase(label(s, "http.strip_prefix"));
             RouteConfig route;
             try {
-                route = new RouteConfig(entrypoint, host, path, Map.of(), false, s.name(), origin);
+                route = new RouteConfig(entrypoint, host, path, Map.of(), strip, s.name(), origin);
             } catch (IllegalArgumentException e) {
                 String field = e instanceof io.swarmingress.config.InvalidFieldException
                         ? ((io.swarmingress.config.InvalidFieldException) e).field() : "";
                 String labelName = field.equals("host") ? "http.host" : field.equals("path_prefix") ? "http.path"
-                        : field.isEmpty() ? "" : field;
+                        : field.equals("strip_prefix") ? "http.strip_prefix" : field;
                 warnings.add(who + ": no route: " + (labelName.isEmpty() ? "" : "label " + provider.label(labelName)
                         + " ") + e.getMessage());
                 continue;
             }
-            String key = route.entrypoint() + " " + (route.host() == null ? "*" : route.host()) + " " + route.pathPrefix();
+            String key = routeKey(route);
+            if (fileRouteKeys.contains(key)) {
+                warnings.add(who + ": no route, because a route of the config file already matches host "
+                        + (route.host() == null ? "*" : route.host()) + " path " + route.pathPrefix() + " on entrypoint "
+                        + route.entrypoint() + " (the file wins)");
+                continue;
+            }
             String owner = routeOwners.putIfAbsent(key, s.name());
             if (owner != null) {
                 warnings.add(who + ": no route, because swarm service '" + owner + "' already routes host "
@@ -178,6 +207,11 @@ final class SnapshotBuilder {
             labelRoutes.add(route);
         }
         return new DiscoverySnapshot(endpoints, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+    }
+
+    /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
+    private static String routeKey(RouteConfig r) {
+        return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
     }
 
     private String label(SwarmService s, String key) {

@@ -28,8 +28,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.Protocol;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.discovery.SwarmService.SwarmTask;
@@ -101,8 +103,13 @@ public final class SwarmDiscovery implements AutoCloseable {
      */
     public SwarmDiscovery(SwarmProviderConfig provider, List<ServiceConfig> fileServices, DiscoveryListener listener,
                           DiscoveryObserver observer) {
+        this(new SnapshotBuilder(provider, List.copyOf(fileServices)), provider, listener, observer);
+    }
+
+    private SwarmDiscovery(SnapshotBuilder builder, SwarmProviderConfig provider, DiscoveryListener listener,
+                           DiscoveryObserver observer) {
         this.provider = Objects.requireNonNull(provider, "provider");
-        this.builder = new SnapshotBuilder(provider, List.copyOf(fileServices));
+        this.builder = builder;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.observer = observer == null ? DiscoveryObserver.NOOP : observer;
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("swarm-discovery"));
@@ -128,12 +135,24 @@ public final class SwarmDiscovery implements AutoCloseable {
         this(provider, fileServices, listener, DiscoveryObserver.NOOP);
     }
 
-    /** Discovery for a whole config: its {@code swarm:} section and its services. */
+    /**
+     * Discovery for a whole config: its {@code swarm:} section and its services. Label routes are
+     * also checked against the config's http entrypoints and routes (a clash with a file route is
+     * a warning and the file wins), so that the label routes and services of every snapshot can be
+     * added to this config without making it invalid.
+     */
     public static SwarmDiscovery forConfig(IngressConfig config, DiscoveryListener listener, DiscoveryObserver observer) {
         if (config.swarm() == null) {
             throw new IllegalArgumentException("the config has no swarm: section");
         }
-        return new SwarmDiscovery(config.swarm(), config.services(), listener, observer);
+        Set<String> http = new HashSet<>();
+        for (EntrypointConfig e : config.entrypoints()) {
+            if (e.protocol() == Protocol.HTTP) {
+                http.add(e.name());
+            }
+        }
+        SnapshotBuilder builder = new SnapshotBuilder(config.swarm(), config.services(), config.routes(), http);
+        return new SwarmDiscovery(builder, config.swarm(), listener, observer);
     }
 
     /** Starts the first full read, the event stream and the periodic resync; returns at once. */

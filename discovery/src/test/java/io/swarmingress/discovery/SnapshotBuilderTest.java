@@ -11,7 +11,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.LbPolicy;
 import io.swarmingress.config.Location;
 import io.swarmingress.config.RouteConfig;
@@ -122,6 +124,39 @@ class SnapshotBuilderTest {
                         + " name (the file wins)",
                 "swarm service 'beta': no route, because swarm service 'alpha' already routes host same.example.com"
                         + " path / on entrypoint web (the first name in sort order wins)");
+    }
+
+    @Test
+    void labelRoutesNeverMakeTheMergedConfigInvalid() {
+        IngressConfig file = IngressConfig.of(
+                List.of(EntrypointConfig.http("web", new HostPort("0.0.0.0", 8080)),
+                        EntrypointConfig.tcp("db", new HostPort("0.0.0.0", 5432), "pg")),
+                List.of(RouteConfig.of("web", "shop.example.com", "/", "pg")),
+                List.of(ServiceConfig.of("pg", LbPolicy.ROUND_ROBIN, List.of(new HostPort("10.0.0.5", 5432)))), null, 1);
+        SnapshotBuilder builder = new SnapshotBuilder(provider, file.services(), file.routes(), java.util.Set.of("web"));
+        DiscoverySnapshot s = builder.build(List.of(
+                service("shop", routed("ingress.http.host", "shop.example.com")),
+                service("tcpish", routed("ingress.http.host", "db.example.com", "ingress.entrypoint", "db")),
+                service("nowhere", routed("ingress.http.host", "x.example.com", "ingress.entrypoint", "nope")),
+                service("api", routed("ingress.http.host", "api.example.com", "ingress.http.path", "/v1",
+                        "ingress.http.strip_prefix", "true"))), NOW);
+        assertThat(s.routes()).containsExactly(new RouteConfig("web", "api.example.com", "/v1", Map.of(), true, "api",
+                Location.of("swarm service api labels")));
+        assertThat(s.warnings()).containsExactly(
+                "swarm service 'nowhere': no route, because 'nope' is not an http entrypoint of the config",
+                "swarm service 'shop': no route, because a route of the config file already matches host"
+                        + " shop.example.com path / on entrypoint web (the file wins)",
+                "swarm service 'tcpish': no route, because 'db' is not an http entrypoint of the config");
+
+        List<RouteConfig> routes = new ArrayList<>(file.routes());
+        routes.addAll(s.routes());
+        List<ServiceConfig> services = new ArrayList<>(file.services());
+        services.addAll(s.services());
+        IngressConfig merged = new IngressConfig(file.entrypoints(), routes, services, null, 1,
+                IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider);
+        assertThat(merged.routes()).hasSize(2);
+        assertThat(merged.services()).extracting(ServiceConfig::name).containsExactly("pg", "api", "nowhere", "shop",
+                "tcpish");
     }
 
     @Test
