@@ -262,6 +262,9 @@ public final class SwarmDiscovery implements AutoCloseable {
             if (onlyIfRouted && known != null && !builder.relevant(known)) {
                 return; // a container of a service nobody routes to
             }
+            if (!onlyIfRouted) {
+                convergingSince.remove(id); // a service change restarts the short re-reads, even after a give-up
+            }
             pendingIds.add(id);
             scheduleFlush();
         });
