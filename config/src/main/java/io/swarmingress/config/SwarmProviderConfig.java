@@ -22,7 +22,8 @@ import java.util.Set;
  * @param entrypoint entrypoint of label routes that do not name one; null when they must name it
  * @param resyncInterval period of the full re-read, the safety net for missed events
  * @param debounce how long a burst of events is collected before tasks are re-read (0 = at once)
- * @param apiTimeout bound of every API call (connect and response); then the next manager is asked
+ * @param apiTimeout bound of every API call, from connecting to the end of the body (a full read of a
+ *                   large swarm is megabytes); then the next manager is asked
  */
 public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelPrefix, boolean labels, String network,
                                   String entrypoint, Duration resyncInterval, Duration debounce, Duration apiTimeout,
