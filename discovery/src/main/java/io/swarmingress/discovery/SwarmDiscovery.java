@@ -162,8 +162,9 @@ public final class SwarmDiscovery implements AutoCloseable {
         }
         started = true;
         long every = provider.resyncInterval().toMillis();
-        discoveryThread.execute(this::startFull);
-        discoveryThread.scheduleWithFixedDelay(this::startFull, every, every, TimeUnit.MILLISECONDS);
+        discoveryThread.execute(guarded(this::startFull));
+        // guarded: an exception would silently end a periodic task, and with it every resync
+        discoveryThread.scheduleWithFixedDelay(guarded(this::startFull), every, every, TimeUnit.MILLISECONDS);
         events.start();
         log.info("Swarm discovery: managers {}, labels {} (prefix {}), resync every {} ms", provider.endpoints(),
                 provider.labels() ? "on" : "off", provider.labelPrefix(), every);
@@ -322,7 +323,8 @@ public final class SwarmDiscovery implements AutoCloseable {
         fullInFlight = true;
         long seq = readSeq.incrementAndGet();
         CompletableFuture.supplyAsync(() -> readAll(seq), readers)
-                .whenCompleteAsync((result, error) -> applyFull(seq, result, error), discoveryThread);
+                .whenCompleteAsync((result, error) -> guarded(() -> applyFull(seq, result, error)).run(),
+                        discoveryThread);
     }
 
     /** Two calls whatever the size of the swarm: all services, all tasks meant to run. */
@@ -384,7 +386,8 @@ public final class SwarmDiscovery implements AutoCloseable {
         inFlightIds.addAll(toRead);
         long seq = readSeq.incrementAndGet();
         CompletableFuture.supplyAsync(() -> readSome(toRead, seq), readers)
-                .whenCompleteAsync((result, error) -> applyRefresh(toRead, seq, result, error), discoveryThread);
+                .whenCompleteAsync((result, error) -> guarded(() -> applyRefresh(toRead, seq, result, error)).run(),
+                        discoveryThread);
     }
 
     /** The given services (absent from the answer when they no longer exist) and their tasks. */
@@ -557,6 +560,19 @@ public final class SwarmDiscovery implements AutoCloseable {
             sb.append(sb.length() == 0 ? "" : ", ").append(after.routes().size()).append(" label routes");
         }
         return sb.length() == 0 ? after.endpoints().size() + " services, no endpoint change" : sb.toString();
+    }
+
+    /** Logs instead of losing an unexpected exception (a bug) on the discovery thread. */
+    private Runnable guarded(Runnable r) {
+        return () -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    log.error("Swarm discovery: unexpected failure; discovery goes on", e);
+                }
+            }
+        };
     }
 
     private static ThreadFactory daemon(String name) {
