@@ -88,6 +88,10 @@ class SwarmDiscoveryTest {
         assertThat(s.warnings()).isEmpty();
         assertThat(s.lastSuccess()).isNotNull();
         assertThat(counters.syncs(true)).isPositive();
+        assertThat(counters.syncs(false)).isZero();
+        assertThat(counters.events()).containsKeys("service", "container");
+        assertThat(counters.lastSuccessEpochSeconds()).isCloseTo(System.currentTimeMillis() / 1000.0,
+                org.assertj.core.data.Offset.offset(30.0));
 
         // nothing changes: re-reads publish nothing
         int published = recorder.count();
