@@ -1,12 +1,14 @@
 package io.swarmingress.discovery;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
 
@@ -46,5 +48,25 @@ public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<Serv
     public boolean sameContent(DiscoverySnapshot other) {
         return other != null && endpoints.equals(other.endpoints) && services.equals(other.services)
                 && routes.equals(other.routes) && warnings.equals(other.warnings);
+    }
+
+    /**
+     * The file's config with this snapshot's label services and routes added after its own: the
+     * config a routing table is built from, with {@link #endpoints()} as the discovered endpoints.
+     * With discovery made by {@link SwarmDiscovery#forConfig} this never fails: label routes that
+     * would clash with the file were already dropped (and reported in {@link #warnings()}).
+     *
+     * @throws io.swarmingress.config.ConfigException if the merged config is not valid
+     */
+    public IngressConfig mergeInto(IngressConfig file) {
+        if (services.isEmpty() && routes.isEmpty()) {
+            return file;
+        }
+        List<RouteConfig> allRoutes = new ArrayList<>(file.routes());
+        allRoutes.addAll(routes);
+        List<ServiceConfig> allServices = new ArrayList<>(file.services());
+        allServices.addAll(services);
+        return new IngressConfig(file.entrypoints(), allRoutes, allServices, file.admin(), file.ioThreads(),
+                file.shutdownGrace(), file.location(), file.swarm());
     }
 }

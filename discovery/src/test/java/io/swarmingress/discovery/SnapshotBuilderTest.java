@@ -148,12 +148,10 @@ class SnapshotBuilderTest {
                         + " shop.example.com path / on entrypoint web (the file wins)",
                 "swarm service 'tcpish': no route, because 'db' is not an http entrypoint of the config");
 
-        List<RouteConfig> routes = new ArrayList<>(file.routes());
-        routes.addAll(s.routes());
-        List<ServiceConfig> services = new ArrayList<>(file.services());
-        services.addAll(s.services());
-        IngressConfig merged = new IngressConfig(file.entrypoints(), routes, services, null, 1,
+        IngressConfig withSwarm = new IngressConfig(file.entrypoints(), file.routes(), file.services(), null, 1,
                 IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider);
+        IngressConfig merged = s.mergeInto(withSwarm);
+        assertThat(merged.swarm()).isSameAs(provider);
         assertThat(merged.routes()).hasSize(2);
         assertThat(merged.services()).extracting(ServiceConfig::name).containsExactly("pg", "api", "nowhere", "shop",
                 "tcpish");
