@@ -104,10 +104,17 @@ public final class ConfigParser {
             List<EntrypointConfig> entrypoints = f.list("entrypoints", this::entrypoint);
             List<RouteConfig> routes = f.list("routes", this::route);
             List<ServiceConfig> services = f.list("services", this::service);
+            int errorsBefore = errors.size();
+            SwarmProviderConfig swarm = f.mapping("swarm", this::swarmProvider);
+            if (swarm == null && errors.size() > errorsBefore) {
+                // The section exists but is broken (already reported): a stand-in keeps services
+                // that name Swarm services from also being told the section is missing.
+                swarm = SwarmProviderConfig.of(List.of());
+            }
             f.finish();
             Location location = f.location();
             try {
-                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location);
+                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm);
             } catch (ConfigException e) {
                 errors.addAll(e.errors());
                 return null;
@@ -164,6 +171,29 @@ public final class ConfigParser {
                 return null;
             }
             return build(f, () -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location()));
+        }
+
+        SwarmProviderConfig swarmProvider(MappingNode node, String path) {
+            Fields f = new Fields(node, path);
+            List<String> endpoints = f.scalarList("endpoints", (value, field) -> value.trim());
+            SwarmProviderConfig.Tls tls = f.mapping("tls", (m, p) -> {
+                Fields t = new Fields(m, p);
+                String ca = t.string("ca", null);
+                String cert = t.string("cert", null);
+                String key = t.string("key", null);
+                t.finish();
+                return build(t, () -> new SwarmProviderConfig.Tls(ca, cert, key));
+            });
+            String prefix = f.string("label_prefix", SwarmProviderConfig.DEFAULT_LABEL_PREFIX);
+            boolean labels = f.bool("labels", true);
+            String network = f.string("network", null);
+            String entrypoint = f.string("entrypoint", null);
+            Duration resync = f.duration("resync_interval", SwarmProviderConfig.DEFAULT_RESYNC_INTERVAL);
+            Duration debounce = f.duration("debounce", SwarmProviderConfig.DEFAULT_DEBOUNCE);
+            Duration apiTimeout = f.duration("api_timeout", SwarmProviderConfig.DEFAULT_API_TIMEOUT);
+            f.finish();
+            return build(f, () -> new SwarmProviderConfig(endpoints, tls, prefix, labels, network, entrypoint, resync,
+                    debounce, apiTimeout, f.location()));
         }
 
         /** Builds a record, turning a field error from its constructor into a located error. */

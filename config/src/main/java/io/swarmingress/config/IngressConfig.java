@@ -14,9 +14,11 @@ import java.util.Map;
  * @param admin null when no admin listener is wanted
  * @param ioThreads event loop threads shared by all entrypoints
  * @param shutdownGrace how long in-flight requests may run after SIGTERM
+ * @param swarm the Swarm provider; null when no service comes from Swarm
  */
 public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
-                            AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location) {
+                            AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location,
+                            SwarmProviderConfig swarm) {
 
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
@@ -31,15 +33,22 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
             location = Location.NONE;
         }
         List<ConfigError> errors = validate(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location);
+        validateSwarm(entrypoints, services, swarm, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
     }
 
+    /** A config without the Swarm provider (the shape before it existed). */
+    public IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
+                         AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location) {
+        this(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location, null);
+    }
+
     /** A config built in code, for tests and embedders. */
     public static IngressConfig of(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
                                    AdminConfig admin, int ioThreads) {
-        return new IngressConfig(entrypoints, routes, services, admin, ioThreads, DEFAULT_SHUTDOWN_GRACE, Location.NONE);
+        return new IngressConfig(entrypoints, routes, services, admin, ioThreads, DEFAULT_SHUTDOWN_GRACE, Location.NONE, null);
     }
 
     public static int defaultIoThreads() {
@@ -120,5 +129,36 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
                     + binds.get(admin.address()) + "'"));
         }
         return errors;
+    }
+
+    /**
+     * A service that names a Swarm service needs someone to ask Docker; without the provider it
+     * would silently have no endpoints. Label routes that default to an entrypoint need it to exist.
+     */
+    private static void validateSwarm(List<EntrypointConfig> entrypoints, List<ServiceConfig> services,
+                                      SwarmProviderConfig swarm, List<ConfigError> errors) {
+        for (int i = 0; i < services.size(); i++) {
+            ServiceConfig s = services.get(i);
+            if (s.swarm() != null && swarm == null) {
+                errors.add(s.location().error("services[" + i + "]", "swarm",
+                        "service '" + s.name() + "' names Swarm service '" + s.swarm().service()
+                                + "' but the top-level swarm: section is missing"));
+            }
+        }
+        if (swarm != null && swarm.entrypoint() != null) {
+            EntrypointConfig e = null;
+            for (EntrypointConfig c : entrypoints) {
+                if (c.name().equals(swarm.entrypoint())) {
+                    e = c;
+                }
+            }
+            if (e == null) {
+                errors.add(swarm.location().error("swarm", "entrypoint",
+                        "'" + swarm.entrypoint() + "' is not a declared entrypoint"));
+            } else if (e.protocol() != Protocol.HTTP) {
+                errors.add(swarm.location().error("swarm", "entrypoint",
+                        "'" + swarm.entrypoint() + "' is a tcp entrypoint (label routes need http)"));
+            }
+        }
     }
 }

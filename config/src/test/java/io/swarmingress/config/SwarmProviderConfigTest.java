@@ -1,0 +1,80 @@
+package io.swarmingress.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class SwarmProviderConfigTest {
+
+    @Test
+    void defaultsToTheDockerSocketAndIngressLabels() {
+        SwarmProviderConfig c = SwarmProviderConfig.of(List.of());
+        assertThat(c.endpoints()).containsExactly("unix:///var/run/docker.sock");
+        assertThat(c.labelPrefix()).isEqualTo("ingress.");
+        assertThat(c.label("http.host")).isEqualTo("ingress.http.host");
+        assertThat(c.labels()).isTrue();
+        assertThat(c.network()).isNull();
+        assertThat(c.entrypoint()).isNull();
+        assertThat(c.resyncInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.debounce()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.apiTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.tls()).isNull();
+    }
+
+    @Test
+    void keepsEndpointsInFailoverOrder() {
+        SwarmProviderConfig c = SwarmProviderConfig.of(List.of("tcp://10.0.0.2:2376", "unix:///run/docker.sock",
+                "tcp://[fd00::1]:2376"));
+        assertThat(c.endpoints()).containsExactly("tcp://10.0.0.2:2376", "unix:///run/docker.sock", "tcp://[fd00::1]:2376");
+    }
+
+    @Test
+    void rejectsEndpointsItCannotDial() {
+        assertField(() -> SwarmProviderConfig.of(List.of("http://manager:2375")), "endpoints", "unknown scheme");
+        assertField(() -> SwarmProviderConfig.of(List.of("tcp://manager")), "endpoints", "expected: host:port");
+        assertField(() -> SwarmProviderConfig.of(List.of("unix://relative.sock")), "endpoints", "absolute socket path");
+        assertField(() -> SwarmProviderConfig.of(List.of("tcp://a:2375", "tcp://a:2375")), "endpoints", "listed twice");
+    }
+
+    @Test
+    void blankNetworkAndEntrypointMeanNone() {
+        SwarmProviderConfig c = SwarmProviderConfig.of(List.of()).withNetwork(" ").withEntrypoint("");
+        assertThat(c.network()).isNull();
+        assertThat(c.entrypoint()).isNull();
+    }
+
+    @Test
+    void checksTimings() {
+        SwarmProviderConfig c = SwarmProviderConfig.of(List.of());
+        assertField(() -> c.withTimings(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1)), "resync_interval", "> 0");
+        assertField(() -> c.withTimings(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)), "debounce",
+                "below resync_interval 1s");
+        assertField(() -> c.withTimings(Duration.ofSeconds(1), Duration.ofMillis(-1), Duration.ofSeconds(1)), "debounce",
+                ">= 0");
+        assertField(() -> c.withTimings(Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO), "api_timeout", "> 0");
+        assertThat(c.withTimings(Duration.ofSeconds(1), Duration.ZERO, Duration.ofMillis(500)).debounce()).isZero();
+    }
+
+    @Test
+    void checksLabelPrefixAndEntrypointName() {
+        assertField(() -> new SwarmProviderConfig(null, null, "in gress.", true, null, null, null, null, null, null),
+                "label_prefix", "expected");
+        assertField(() -> SwarmProviderConfig.of(List.of()).withEntrypoint("we b"), "entrypoint", "character ' '");
+    }
+
+    @Test
+    void tlsNeedsAllThreeFiles() {
+        assertField(() -> new SwarmProviderConfig.Tls("ca.pem", "cert.pem", null), "key", "is required");
+        assertField(() -> new SwarmProviderConfig.Tls("", "cert.pem", "key.pem"), "ca", "is required");
+    }
+
+    private static void assertField(Runnable r, String field, String message) {
+        assertThatThrownBy(r::run)
+                .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo(field))
+                .hasMessageContaining(message);
+    }
+}

@@ -1,0 +1,72 @@
+package io.swarmingress.discovery;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.RouteConfig;
+import io.swarmingress.config.ServiceConfig;
+
+/**
+ * What Swarm says right now, immutable, handed whole to the proxy so that it never sees half an
+ * update.
+ *
+ * @param endpoints endpoints by proxy service name: a file service under its config name, a
+ *                  labelled service under its Swarm service name; an empty list is a service that
+ *                  exists but has no running task (503), never the result of an API error
+ * @param services services declared by labels ({@code ingress.enable=true}), sorted by name
+ * @param routes routes declared by labels, each naming one of {@link #services()}
+ * @param warnings what discovery could not use, in words for /routes and the log (sorted)
+ * @param lastSuccess when the read that produced this snapshot ended; null only for {@link #EMPTY}
+ */
+public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<ServiceConfig> services,
+                                List<RouteConfig> routes, List<String> warnings, Instant lastSuccess) {
+
+    /** Before the first successful read. */
+    public static final DiscoverySnapshot EMPTY = new DiscoverySnapshot(Map.of(), List.of(), List.of(), List.of(), null);
+
+    public DiscoverySnapshot {
+        Map<String, List<HostPort>> sorted = new TreeMap<>();
+        endpoints.forEach((name, list) -> sorted.put(name, List.copyOf(list)));
+        endpoints = Collections.unmodifiableMap(sorted);
+        services = List.copyOf(services);
+        routes = List.copyOf(routes);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** The endpoints of one service, empty when the service is unknown. */
+    public List<HostPort> endpoints(String service) {
+        return endpoints.getOrDefault(service, List.of());
+    }
+
+    /** Equal in everything the proxy routes on; the time of the read does not count as a change. */
+    public boolean sameContent(DiscoverySnapshot other) {
+        return other != null && endpoints.equals(other.endpoints) && services.equals(other.services)
+                && routes.equals(other.routes) && warnings.equals(other.warnings);
+    }
+
+    /**
+     * The file's config with this snapshot's label services and routes added after its own: the
+     * config a routing table is built from, with {@link #endpoints()} as the discovered endpoints.
+     * With discovery made by {@link SwarmDiscovery#forConfig} this never fails: label routes that
+     * would clash with the file were already dropped (and reported in {@link #warnings()}).
+     *
+     * @throws io.swarmingress.config.ConfigException if the merged config is not valid
+     */
+    public IngressConfig mergeInto(IngressConfig file) {
+        if (services.isEmpty() && routes.isEmpty()) {
+            return file;
+        }
+        List<RouteConfig> allRoutes = new ArrayList<>(file.routes());
+        allRoutes.addAll(routes);
+        List<ServiceConfig> allServices = new ArrayList<>(file.services());
+        allServices.addAll(services);
+        return new IngressConfig(file.entrypoints(), allRoutes, allServices, file.admin(), file.ioThreads(),
+                file.shutdownGrace(), file.location(), file.swarm());
+    }
+}

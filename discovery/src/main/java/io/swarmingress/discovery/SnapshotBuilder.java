@@ -1,0 +1,319 @@
+package io.swarmingress.discovery;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import io.swarmingress.config.HostPort;
+import io.swarmingress.config.LbPolicy;
+import io.swarmingress.config.Location;
+import io.swarmingress.config.RouteConfig;
+import io.swarmingress.config.ServiceConfig;
+import io.swarmingress.config.SwarmProviderConfig;
+import io.swarmingress.config.SwarmServiceRef;
+import io.swarmingress.config.Timeouts;
+import io.swarmingress.discovery.SwarmService.Attachment;
+import io.swarmingress.discovery.SwarmService.SwarmTask;
+
+/**
+ * Turns what was read from Swarm into a {@link DiscoverySnapshot}. A pure function of its input,
+ * so that equal Swarm state gives an equal snapshot (which is how no-op changes are dropped) and
+ * so that its cost can be measured without a swarm.
+ *
+ * <p>Precedence on conflict, each conflict reported as a warning: a file service beats a labelled
+ * service of the same name and a file route beats a label route on the same entrypoint, host and
+ * path (the file is what an operator wrote on purpose); between two labelled services whose routes
+ * match the same entrypoint, host and path, the service whose name sorts first keeps the route.
+ * A label route on an entrypoint that is not an http entrypoint of the config is dropped, so that
+ * merging label routes into the config can never make it invalid.
+ */
+final class SnapshotBuilder {
+    private final SwarmProviderConfig provider;
+    private final List<ServiceConfig> swarmFileServices;
+    private final Set<String> fileServiceNames = new HashSet<>();
+    private final Set<String> referenced = new HashSet<>();
+    private final String enableLabel;
+    private final Set<String> fileRouteKeys = new HashSet<>();
+    private final Set<String> httpEntrypoints;
+
+    /**
+     * @param fileServices every service of the config file: those with a {@code swarm:} reference
+     *                     are resolved, the names of the others only guard against conflicts
+     */
+    SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices) {
+        this(provider, fileServices, List.of(), null);
+    }
+
+    /**
+     * @param fileRoutes routes of the config file: a label route matching the same entrypoint,
+     *                   host and path is dropped (the file wins)
+     * @param httpEntrypoints the http entrypoints a label route may use; null when unknown (no check)
+     */
+    SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices, List<RouteConfig> fileRoutes,
+                    Set<String> httpEntrypoints) {
+        this.provider = provider;
+        for (RouteConfig r : fileRoutes) {
+            fileRouteKeys.add(routeKey(r));
+        }
+        this.httpEntrypoints = httpEntrypoints == null ? null : Set.copyOf(httpEntrypoints);
+        List<ServiceConfig> swarm = new ArrayList<>();
+        for (ServiceConfig s : fileServices) {
+            fileServiceNames.add(s.name());
+            if (s.swarm() != null) {
+                swarm.add(s);
+                referenced.add(s.swarm().service());
+            }
+        }
+        this.swarmFileServices = List.copyOf(swarm);
+        this.enableLabel = provider.label("enable");
+    }
+
+    /** Whether routing needs this service's tasks: named by the file, or labelled for routing. */
+    boolean relevant(SwarmService s) {
+        return referenced.contains(s.name()) || labelled(s);
+    }
+
+    private boolean labelled(SwarmService s) {
+        return provider.labels() && "true".equalsIgnoreCase(s.labels().getOrDefault(enableLabel, "").trim());
+    }
+
+    DiscoverySnapshot build(Collection<SwarmService> services, Instant readAt) {
+        Map<String, SwarmService> byName = new HashMap<>();
+        for (SwarmService s : services) {
+            byName.put(s.name(), s);
+        }
+        Map<String, List<HostPort>> endpoints = new TreeMap<>();
+        Set<String> warnings = new TreeSet<>();
+
+        for (ServiceConfig fs : swarmFileServices) {
+            SwarmServiceRef ref = fs.swarm();
+            SwarmService s = byName.get(ref.service());
+            if (s == null) {
+                endpoints.put(fs.name(), List.of());
+                warnings.add("service '" + fs.name() + "': Swarm service '" + ref.service() + "' does not exist");
+                continue;
+            }
+            String network = ref.network() != null ? ref.network() : provider.network();
+            endpoints.put(fs.name(), endpoints(s, network, ref.port(), "service '" + fs.name() + "' (Swarm service '"
+                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings));
+        }
+
+        List<SwarmService> labelled = new ArrayList<>();
+        for (SwarmService s : services) {
+            if (labelled(s)) {
+                labelled.add(s);
+            }
+        }
+        labelled.sort(Comparator.comparing(SwarmService::name));
+        List<ServiceConfig> labelServices = new ArrayList<>();
+        List<RouteConfig> labelRoutes = new ArrayList<>();
+        Map<String, String> routeOwners = new HashMap<>();
+        for (SwarmService s : labelled) {
+            String who = "swarm service '" + s.name() + "'";
+            if (fileServiceNames.contains(s.name())) {
+                warnings.add(who + ": its labels are ignored because the config file declares a service of the same"
+                        + " name (the file wins)");
+                continue;
+            }
+            Location origin = Location.of("swarm service " + s.name() + " labels");
+            String portText = label(s, "port");
+            if (portText == null) {
+                warnings.add(who + ": label " + provider.label("port") + " is missing (Swarm has no port detection)");
+                continue;
+            }
+            int port;
+            try {
+                port = Integer.parseInt(portText);
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                warnings.add(who + ": label " + provider.label("port") + "='" + portText + "' (expected: 1-65535)");
+                continue;
+            }
+            String lbText = label(s, "lb");
+            LbPolicy lb;
+            try {
+                lb = lbText == null ? LbPolicy.ROUND_ROBIN : LbPolicy.fromConfig(lbText);
+            } catch (IllegalArgumentException e) {
+                warnings.add(who + ": label " + provider.label("lb") + "=" + e.getMessage());
+                continue;
+            }
+            String labelNetwork = label(s, "network");
+            String network = labelNetwork != null ? labelNetwork : provider.network();
+            ServiceConfig service;
+            try {
+                service = new ServiceConfig(s.name(), lb, Timeouts.DEFAULT, List.of(),
+                        new SwarmServiceRef(s.name(), port, network), origin);
+            } catch (IllegalArgumentException e) {
+                warnings.add(who + ": " + e.getMessage());
+                continue;
+            }
+            labelServices.add(service);
+            endpoints.put(s.name(), endpoints(s, network, port, who, "label " + provider.label("network")
+                    + " or swarm.network", warnings));
+
+            String host = label(s, "http.host");
+            String path = label(s, "http.path");
+            if (host == null && path == null) {
+                continue; // reachable through file routes that name it
+            }
+            String entrypointLabel = label(s, "entrypoint");
+            String entrypoint = entrypointLabel != null ? entrypointLabel : provider.entrypoint();
+            if (entrypoint == null) {
+                warnings.add(who + ": no route, because neither label " + provider.label("entrypoint")
+                        + " nor swarm.entrypoint names an entrypoint");
+                continue;
+            }
+            if (httpEntrypoints != null && !httpEntrypoints.contains(entrypoint)) {
+                warnings.add(who + ": no route, because '" + entrypoint + "' is not an http entrypoint of the config");
+                continue;
+            }
+            boolean strip = "true".equalsIgnoreCase(label(s, "http.strip_prefix"));
+            RouteConfig route;
+            try {
+                route = new RouteConfig(entrypoint, host, path, Map.of(), strip, s.name(), origin);
+            } catch (IllegalArgumentException e) {
+                String field = e instanceof io.swarmingress.config.InvalidFieldException
+                        ? ((io.swarmingress.config.InvalidFieldException) e).field() : "";
+                String labelName = field.equals("host") ? "http.host" : field.equals("path_prefix") ? "http.path"
+                        : field.equals("strip_prefix") ? "http.strip_prefix" : field;
+                warnings.add(who + ": no route: " + (labelName.isEmpty() ? "" : "label " + provider.label(labelName)
+                        + " ") + e.getMessage());
+                continue;
+            }
+            String key = routeKey(route);
+            if (fileRouteKeys.contains(key)) {
+                warnings.add(who + ": no route, because a route of the config file already matches host "
+                        + (route.host() == null ? "*" : route.host()) + " path " + route.pathPrefix() + " on entrypoint "
+                        + route.entrypoint() + " (the file wins)");
+                continue;
+            }
+            String owner = routeOwners.putIfAbsent(key, s.name());
+            if (owner != null) {
+                warnings.add(who + ": no route, because swarm service '" + owner + "' already routes host "
+                        + (route.host() == null ? "*" : route.host()) + " path " + route.pathPrefix() + " on entrypoint "
+                        + route.entrypoint() + " (the first name in sort order wins)");
+                continue;
+            }
+            labelRoutes.add(route);
+        }
+        return new DiscoverySnapshot(endpoints, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+    }
+
+    /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
+    private static String routeKey(RouteConfig r) {
+        return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
+    }
+
+    private String label(SwarmService s, String key) {
+        String v = s.labels().get(provider.label(key));
+        if (v == null) {
+            return null;
+        }
+        v = v.trim();
+        return v.isEmpty() ? null : v;
+    }
+
+    /**
+     * The running tasks' addresses on the chosen network. Never a guess: a task whose network is
+     * ambiguous or absent gives no endpoint and a warning that says what to set.
+     */
+    private static List<HostPort> endpoints(SwarmService s, String network, int port, String who, String knob,
+                                            Set<String> warnings) {
+        List<HostPort> out = new ArrayList<>(s.tasks().size());
+        for (SwarmTask t : s.tasks()) {
+            if (!t.running()) {
+                continue;
+            }
+            Attachment chosen = null;
+            List<String> candidates = new ArrayList<>(2);
+            for (Attachment a : t.attachments()) {
+                if (a.ingress() || "ingress".equals(a.networkName())) {
+                    continue; // the routing mesh network: its addresses are for IPVS, not for us
+                }
+                candidates.add(a.networkName());
+                if (network != null && (network.equals(a.networkName()) || network.equals(a.networkId()))) {
+                    chosen = a;
+                }
+            }
+            if (network == null) {
+                if (candidates.size() == 1) {
+                    for (Attachment a : t.attachments()) {
+                        if (!a.ingress() && !"ingress".equals(a.networkName())) {
+                            chosen = a;
+                        }
+                    }
+                } else if (candidates.isEmpty()) {
+                    warnings.add(who + ": its tasks are on no overlay network (attach one, e.g. --network appnet)");
+                    continue;
+                } else {
+                    candidates.sort(null);
+                    warnings.add(who + ": its tasks are on several networks " + candidates + " and none is chosen: set "
+                            + knob);
+                    continue;
+                }
+            } else if (chosen == null) {
+                candidates.sort(null);
+                warnings.add(who + ": its tasks are not on network '" + network + "' (they are on " + candidates + ")");
+                continue;
+            }
+            if (chosen == null || chosen.addresses().isEmpty()) {
+                warnings.add(who + ": a task has no address on network '" + (chosen == null ? network : chosen.networkName())
+                        + "'");
+                continue;
+            }
+            String address = chosen.addresses().get(0);
+            int slash = address.indexOf('/');
+            try {
+                out.add(new HostPort(slash < 0 ? address : address.substring(0, slash), port));
+            } catch (IllegalArgumentException e) {
+                warnings.add(who + ": task address '" + address + "' is unusable: " + e.getMessage());
+            }
+        }
+        out.sort(ENDPOINT_ORDER);
+        for (int i = out.size() - 1; i > 0; i--) {
+            if (out.get(i).equals(out.get(i - 1))) {
+                out.remove(i);
+            }
+        }
+        return out;
+    }
+
+    /** Numeric for IPv4 (10.0.1.9 before 10.0.1.10), textual otherwise: stable across reads. */
+    static final Comparator<HostPort> ENDPOINT_ORDER = Comparator.comparingLong((HostPort h) -> ipv4(h.host()))
+            .thenComparing(HostPort::host).thenComparingInt(HostPort::port);
+
+    private static long ipv4(String host) {
+        long value = 0;
+        int octet = 0;
+        int dots = 0;
+        int digits = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c >= '0' && c <= '9') {
+                octet = octet * 10 + (c - '0');
+                digits++;
+                if (octet > 255 || digits > 3) {
+                    return Long.MAX_VALUE;
+                }
+            } else if (c == '.' && digits > 0 && dots < 3) {
+                value = value << 8 | octet;
+                octet = 0;
+                digits = 0;
+                dots++;
+            } else {
+                return Long.MAX_VALUE;
+            }
+        }
+        return dots == 3 && digits > 0 ? value << 8 | octet : Long.MAX_VALUE;
+    }
+}
