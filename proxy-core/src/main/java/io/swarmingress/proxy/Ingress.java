@@ -7,6 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +19,9 @@ import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.ConfigParser;
 import io.swarmingress.config.IngressConfig;
+import io.swarmingress.discovery.DiscoveryObserver;
+import io.swarmingress.discovery.DiscoverySnapshot;
+import io.swarmingress.discovery.SwarmDiscovery;
 import io.swarmingress.proxy.admin.AdminServer;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.server.ProxyServer;
@@ -28,6 +35,7 @@ import io.swarmingress.proxy.server.Transport;
 public final class Ingress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ingress.class);
     static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
+    private static final Duration FIRST_SYNC_WAIT = Duration.ofSeconds(5);
 
     private final Path file;
     private final ConfigParser parser;
@@ -35,7 +43,10 @@ public final class Ingress implements AutoCloseable {
     private final ProxyServer server;
     private final AdminServer admin;
     private final ConfigWatcher watcher;
+    private final DiscoveryObserver discoveryObserver;
     private volatile IngressConfig config;
+    /** Null when the config has no swarm: section. Replaced on reload, since what it filters depends on the file. */
+    private volatile SwarmDiscovery discovery;
 
     private Ingress(Path file, ConfigParser parser, IngressConfig config, byte[] content, Transport transport,
                     Duration watchInterval) {
@@ -60,7 +71,47 @@ public final class Ingress implements AutoCloseable {
         }
         this.server = s;
         this.admin = a;
+        this.discoveryObserver = metrics.discovery(() -> {
+            SwarmDiscovery d = discovery;
+            Instant last = d == null ? null : d.lastSuccess();
+            return last == null ? Double.NaN : last.toEpochMilli() / 1000.0;
+        });
+        startDiscovery(config, true);
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);
+    }
+
+    /**
+     * Starts discovery for a config (and stops the previous one). At start-up it waits briefly for
+     * the first read so that Swarm services do not answer 503 in the proxy's first second.
+     */
+    private void startDiscovery(IngressConfig c, boolean waitForFirstSync) {
+        SwarmDiscovery previous = discovery;
+        if (c.swarm() == null) {
+            discovery = null;
+            if (previous != null) {
+                previous.close();
+                server.applyDiscovery(DiscoverySnapshot.EMPTY);
+            }
+            return;
+        }
+        SwarmDiscovery next = SwarmDiscovery.forConfig(c, server::applyDiscovery, discoveryObserver);
+        discovery = next;
+        if (previous != null) {
+            previous.close();
+        }
+        next.start();
+        if (waitForFirstSync) {
+            try {
+                next.firstSync().get(FIRST_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                log.warn("no answer from Swarm managers {} within {} ms; serving without Swarm endpoints until one answers",
+                        c.swarm().endpoints(), FIRST_SYNC_WAIT.toMillis());
+            } catch (ExecutionException e) {
+                log.warn("first Swarm read failed: {}", e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -114,6 +165,7 @@ public final class Ingress implements AutoCloseable {
             log.warn("admin address changed: this takes effect on restart");
         }
         config = next;
+        startDiscovery(next, false);
         metrics.reloadSucceeded();
         log.info("config {} reloaded: {} entrypoints, {} routes, {} services (table generation {})", file,
                 next.entrypoints().size(), next.routes().size(), next.services().size(), server.table().generation());
@@ -122,7 +174,26 @@ public final class Ingress implements AutoCloseable {
     private Map<String, Object> routesExtra() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config_file", file.toString());
+        SwarmDiscovery d = discovery;
+        if (d != null) {
+            Map<String, Object> swarm = new LinkedHashMap<>();
+            Instant last = d.lastSuccess();
+            swarm.put("manager", d.activeEndpoint());
+            swarm.put("last_success", last == null ? null : last.toString());
+            // Stale data keeps serving when managers are unreachable; this says how stale.
+            swarm.put("age_seconds", last == null ? null : Duration.between(last, Instant.now()).toMillis() / 1000.0);
+            swarm.put("warnings", d.current().warnings());
+            m.put("discovery", swarm);
+        }
         return m;
+    }
+
+    private void closeDiscovery() {
+        SwarmDiscovery d = discovery;
+        discovery = null;
+        if (d != null) {
+            d.close();
+        }
     }
 
     public ProxyServer server() {
@@ -145,6 +216,7 @@ public final class Ingress implements AutoCloseable {
     /** Graceful: stop accepting, let in-flight requests finish within the config's grace period. */
     public void shutdown() {
         watcher.close();
+        closeDiscovery();
         server.shutdown(config.shutdownGrace());
         if (admin != null) {
             admin.close();
@@ -155,6 +227,7 @@ public final class Ingress implements AutoCloseable {
     @Override
     public void close() {
         watcher.close();
+        closeDiscovery();
         server.close();
         if (admin != null) {
             admin.close();

@@ -22,10 +22,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.Protocol;
+import io.swarmingress.discovery.DiscoverySnapshot;
 import io.swarmingress.proxy.http.DrainEvent;
 import io.swarmingress.proxy.http.HttpPipeline;
 import io.swarmingress.proxy.metrics.IngressMetrics;
@@ -35,8 +37,8 @@ import io.swarmingress.proxy.tcp.TcpRelay;
 
 /**
  * The running data plane: one event loop group, a listener per entrypoint, and the live routing
- * table. Config changes arrive through {@link #apply} and endpoint changes through
- * {@link #updateDiscovered}; both build a new table on the caller's thread (never an event loop)
+ * table. Config changes arrive through {@link #apply} and discovery's through
+ * {@link #applyDiscovery}; both build a new table on the caller's thread (never an event loop)
  * and publish it with one atomic swap. Connections keep the table they read for the request or
  * relay in progress.
  */
@@ -50,7 +52,9 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
-    private Map<String, List<HostPort>> discovered = Map.of();
+    /** The config as the file says it; the live table adds what discovery found to it. */
+    private IngressConfig fileConfig;
+    private DiscoverySnapshot discovered = DiscoverySnapshot.EMPTY;
     private boolean closed;
 
     private record Listener(EntrypointConfig config, Channel channel, EntrypointContext context) {
@@ -88,19 +92,20 @@ public final class ProxyServer implements AutoCloseable {
      * old config stays in force and the exception says why. Listeners that stay keep their
      * sockets, so established connections and the accept queue are untouched.
      */
-    public synchronized void apply(IngressConfig config) {
+    public synchronized void apply(IngressConfig file) {
         if (closed) {
             throw new IllegalStateException("the proxy is shut down");
         }
-        if (table.get() != null && config.ioThreads() != ioThreads) {
-            log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, config.ioThreads());
+        if (table.get() != null && file.ioThreads() != ioThreads) {
+            log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, file.ioThreads());
         }
-        RoutingTable next = RoutingTable.build(config, discovered, table.get(), metrics);
+        IngressConfig config = merge(file, discovered);
+        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics);
         Map<String, Listener> bound = new HashMap<>();
         try {
             for (EntrypointConfig ec : config.entrypoints()) {
                 Listener existing = listeners.get(ec.name());
-                if (existing == null || !sameSocket(existing.config(), ec)) {
+                if (existing == null || !sameSocket(existing, ec)) {
                     bound.put(ec.name(), bind(ec));
                 }
             }
@@ -138,17 +143,40 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(current);
+        fileConfig = file;
     }
 
-    /** Endpoints found by discovery, by service name; rebuilds the table when they changed. */
-    public synchronized void updateDiscovered(Map<String, List<HostPort>> endpoints) {
-        if (closed || endpoints.equals(discovered)) {
+    /**
+     * What discovery found: endpoints of Swarm-backed services, and services and routes from
+     * labels. Rebuilds the table only when the snapshot differs from the one in force.
+     */
+    public synchronized void applyDiscovery(DiscoverySnapshot snapshot) {
+        if (closed) {
             return;
         }
-        discovered = Map.copyOf(endpoints);
+        boolean same = snapshot.sameContent(discovered);
+        discovered = snapshot;
+        if (same) {
+            return;
+        }
         RoutingTable current = table.get();
-        if (current != null) {
-            publish(RoutingTable.build(current.config(), discovered, current, metrics));
+        if (current != null && fileConfig != null) {
+            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics));
+        }
+    }
+
+    /**
+     * The file's config plus label services and routes. Discovery already drops label routes that
+     * clash with the file it was built for; if the file changed since and a clash remains, the file
+     * alone is served and the clash is logged, never half a table.
+     */
+    private static IngressConfig merge(IngressConfig file, DiscoverySnapshot snapshot) {
+        try {
+            return snapshot.mergeInto(file);
+        } catch (ConfigException e) {
+            log.warn("routes from Swarm labels conflict with the config file and are left out until the next discovery "
+                    + "update:\n  {}", e.getMessage().replace("\n", "\n  "));
+            return file;
         }
     }
 
@@ -164,8 +192,18 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private static boolean sameSocket(EntrypointConfig a, EntrypointConfig b) {
-        return a.address().equals(b.address()) && a.protocol() == b.protocol();
+    /** Whether a listener already serves what the entrypoint asks for (port 0 matches the port it got). */
+    private static boolean sameSocket(Listener existing, EntrypointConfig wanted) {
+        if (existing.config().protocol() != wanted.protocol()) {
+            return false;
+        }
+        HostPort had = existing.config().address();
+        HostPort want = wanted.address();
+        if (had.equals(want)) {
+            return true;
+        }
+        int bound = ((InetSocketAddress) existing.channel().localAddress()).getPort();
+        return had.port() == 0 && had.host().equals(want.host()) && want.port() == bound;
     }
 
     private Listener bind(EntrypointConfig ec) {

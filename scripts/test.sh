@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of the project, the real-Swarm ones included.
+#
+#   bash scripts/test.sh
+#
+# Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
+# socat, prometheus for promtool), starts a private single-node Docker Swarm (bench/swarm/lab.sh),
+# runs `mvn -B verify` against it, and takes the lab down again whatever happened. A lab that
+# cannot start is a failure, never a skip: the Swarm tests are part of the suite.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "test.sh: $*" >&2; }
+
+packages=()
+command -v mvn >/dev/null 2>&1 || packages+=(maven)
+command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+command -v socat >/dev/null 2>&1 || packages+=(socat)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+if [ "${#packages[@]}" -gt 0 ]; then
+    say "installing ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2
+    apt-get install -y -q "${packages[@]}" >&2
+fi
+
+# The lab script installs docker.io and busybox-static itself and fails loudly if the swarm can't start.
+bash bench/swarm/lab.sh up
+trap 'bash bench/swarm/lab.sh down || true' EXIT
+eval "$(bash bench/swarm/lab.sh env)"
+export DOCKER_HOST
+
+say "running mvn -B verify (Netty leak detection: paranoid) against the lab at $DOCKER_HOST"
+mvn -B verify "$@"
