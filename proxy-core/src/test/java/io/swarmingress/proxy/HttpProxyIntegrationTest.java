@@ -182,6 +182,31 @@ class HttpProxyIntegrationTest {
     }
 
     @Test
+    void aShortTimeoutIsKeptAfterALongOneOnTheSameConnection() throws Exception {
+        Backend a = backend("a");
+        ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
+                + "routes: [{entrypoint: web, service: patient}, {entrypoint: web, path_prefix: /strict, strip_prefix: true, service: strict}]\n"
+                + "services:\n"
+                + "  - {name: patient, response_timeout: 60s, endpoints: " + endpoints(a) + "}\n"
+                + "  - {name: strict, response_timeout: 300ms, endpoints: " + endpoints(a) + "}\n");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", p.port("web"))) {
+            s.setSoTimeout(10_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), "ISO-8859-1"));
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes("ISO-8859-1"));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+            while (!in.readLine().isEmpty()) {
+                // headers
+            }
+            assertThat((char) in.read()).isEqualTo('a');
+            long start = System.nanoTime();
+            s.getOutputStream().write("GET /strict/hang HTTP/1.1\r\nHost: x\r\n\r\n".getBytes("ISO-8859-1"));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
+            assertThat((System.nanoTime() - start) / 1_000_000).as("the strict service's 300 ms, not the 60 s of the first")
+                    .isLessThan(5_000);
+        }
+    }
+
+    @Test
     void endpointClosingMidwayIs502() throws Exception {
         try (ServerSocket rude = new ServerSocket(0)) {
             Thread t = new Thread(() -> {

@@ -36,8 +36,8 @@ final class HeaderRewriter {
      * change how the message is read, which is a smuggling vector, not a connection option.
      */
     static void removeHopByHop(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        if (!connection.isEmpty()) {
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
             for (String value : connection) {
                 for (String token : value.split(",")) {
                     String name = token.trim().toLowerCase(Locale.ROOT);

@@ -28,7 +28,8 @@ public final class HttpPipeline {
 
     public static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
         long idle = entrypoint.config().clientIdleTimeout().toMillis();
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+        // Reader idleness only: an all-idle check would wrap every write in a promise and a listener.
+        pipeline.addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("codec", new HttpServerCodec(decoderConfig()));
         pipeline.addLast("proxy", new HttpProxyHandler(entrypoint));
     }

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private List<HttpObject> pending;
     private int pendingBytes;
     private ScheduledFuture<?> timer;
+    private long timerDueNanos;
 
     HttpProxyHandler(EntrypointContext entrypoint) {
         this.entrypoint = entrypoint;
@@ -209,7 +211,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if ((hostHeader == null && !http10) || headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+        if ((hostHeader == null && !http10) || hasSecondHost(headers)) {
             rejectHead(table, request, HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required");
             return;
         }
@@ -241,6 +243,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         armTimer();
         sendUpstream(request);
+    }
+
+    /** RFC 9112 section 3.2: more than one Host is a 400; checked without copying the values. */
+    private static boolean hasSecondHost(HttpHeaders headers) {
+        Iterator<? extends CharSequence> hosts = headers.valueCharSequenceIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return false;
+        }
+        hosts.next();
+        return hosts.hasNext();
     }
 
     /** Answers a request that will not be forwarded. */
@@ -574,7 +586,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (metrics != null) {
             metrics.record(status, startNanos);
         }
-        cancelTimer();
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;
@@ -673,10 +684,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Makes sure the connection's timer is running. One timer serves every exchange of the
+     * connection: it is armed at most once per connection and, when it fires, checks the deadline
+     * of whatever exchange is in progress then. Scheduling and cancelling a timer per request would
+     * cost two priority-queue operations and an allocation on every request.
+     */
     private void armTimer() {
-        long response = service.timeouts().response().toNanos();
-        long idle = service.timeouts().idle().toNanos();
-        timer = ctx.executor().schedule(timeoutTask, Math.min(response, idle), TimeUnit.NANOSECONDS);
+        long delay = Math.min(service.timeouts().response().toNanos(), service.timeouts().idle().toNanos());
+        long due = startNanos + delay;
+        if (timer != null && timerDueNanos - due <= 0) {
+            return;
+        }
+        // None running, or it would fire too late for this service's shorter timeouts.
+        cancelTimer();
+        timerDueNanos = due;
+        timer = ctx.executor().schedule(timeoutTask, delay, TimeUnit.NANOSECONDS);
     }
 
     private void cancelTimer() {
@@ -686,10 +709,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** One timer an exchange: the response deadline while waiting for the head, the idle deadline otherwise. */
+    /** The response deadline while waiting for the head, the idle deadline otherwise; sleeps when no exchange runs. */
     private void onTimer() {
         timer = null;
-        if (!inExchange || service == null) {
+        if (!inExchange || service == null || closing) {
             return;
         }
         long now = System.nanoTime();
@@ -705,6 +728,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        timerDueNanos = deadline;
         timer = ctx.executor().schedule(timeoutTask, deadline - now, TimeUnit.NANOSECONDS);
     }
 
