@@ -10,12 +10,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,7 +37,8 @@ import io.swarmingress.proxy.testing.ProxyFixture;
 
 /**
  * 100 MB bodies through the proxy in both directions, streamed: the exact byte count arrives, and
- * while the client does not read, the proxy stops reading its upstream instead of buffering.
+ * while the client does not read, the proxy stops reading its upstream instead of buffering (and
+ * the other way round for an upload to a backend that does not read).
  *
  * <p>Memory is measured three ways, none of them a timing: how many response bytes the proxy has
  * handed to the client connection's pipeline (the {@code ingress_bytes_total{direction="out"}}
@@ -49,11 +54,13 @@ class StreamingTest {
     private static final long BOUND = 32L * 1024 * 1024;
 
     private static Backend backend;
+    private static StallingBackend stalling;
     private static ProxyFixture proxy;
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
         backend = Backend.start("b1");
+        stalling = new StallingBackend();
         proxy = ProxyFixture.start("""
                 entrypoints:
                   - name: web
@@ -63,22 +70,33 @@ class StreamingTest {
                   - entrypoint: web
                     path_prefix: /
                     service: app
+                  - entrypoint: web
+                    path_prefix: /stalling
+                    service: stalling
                 services:
                   - name: app
                     response_timeout: 30s
                     idle_timeout: 30s
                     endpoints:
                       - %s
-                """.formatted(backend.hostPort()));
+                  - name: stalling
+                    response_timeout: 30s
+                    idle_timeout: 30s
+                    endpoints:
+                      - 127.0.0.1:%d
+                """.formatted(backend.hostPort(), stalling.port()));
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (proxy != null) {
             proxy.close();
         }
         if (backend != null) {
             backend.close();
+        }
+        if (stalling != null) {
+            stalling.close();
         }
     }
 
@@ -158,6 +176,38 @@ class StreamingTest {
         }
         // The counter sees the whole body plus chunk framing once the client read it all: the measure is live.
         assertThat(bytesOut.count() - outBefore).isGreaterThanOrEqualTo((double) BODY);
+    }
+
+    @Test
+    void uploadToAStalledBackendMakesTheProxyStopReadingTheClient() throws Exception {
+        Counter bytesIn = proxy.metrics().registry().get("ingress.bytes")
+                .tag("entrypoint", "web").tag("direction", "in").counter();
+        ByteBufAllocatorMetric allocator = allocatorMetric();
+        long allocatorBefore = used(allocator);
+        double inBefore = bytesIn.count();
+        HttpRequest request = HttpRequest.newBuilder(proxy.uri("web", "/stalling/upload"))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new GeneratedStream(BODY)))
+                .build();
+
+        var response = proxy.client().sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        // The backend has the request head and is not reading; the client keeps offering 100 MB.
+        assertThat(stalling.headReceived.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(1_500);
+        double inStalled = bytesIn.count() - inBefore;
+        long allocatorStalled = used(allocator) - allocatorBefore;
+        stalling.resume.countDown();
+
+        HttpResponse<String> r = response.get(60, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).as("body bytes the backend decoded").isEqualTo(Long.toString(BODY));
+        assertThat((long) inStalled)
+                .as("request bytes the proxy read from the client while the backend did not read")
+                .isLessThan(BOUND);
+        assertThat(allocatorStalled)
+                .as("growth of the shared Netty allocator's footprint while the backend stalled")
+                .isLessThan(BOUND);
+        assertThat(bytesIn.count() - inBefore).isGreaterThanOrEqualTo((double) BODY);
     }
 
     @Test
@@ -272,6 +322,61 @@ class StreamingTest {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * A raw HTTP/1.1 backend that reads a request head, then does not read for as long as the
+     * test wants, then decodes the chunked body and answers with its length. Its receive buffer
+     * is small so that the kernel does not hide the stall.
+     */
+    private static final class StallingBackend implements AutoCloseable {
+        final CountDownLatch headReceived = new CountDownLatch(1);
+        final CountDownLatch resume = new CountDownLatch(1);
+        private final ServerSocket server;
+        private final Thread thread;
+
+        StallingBackend() throws IOException {
+            server = new ServerSocket();
+            server.setReceiveBufferSize(64 * 1024);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            thread = new Thread(this::serve, "stalling-backend");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void serve() {
+            try (Socket s = server.accept()) {
+                s.setSoTimeout(30_000);
+                InputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
+                String head = readHead(in);
+                if (!head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                    throw new IOException("expected a chunked upload: " + head);
+                }
+                headReceived.countDown();
+                if (!resume.await(30, TimeUnit.SECONDS)) {
+                    return;
+                }
+                byte[] body = Long.toString(readChunkedBody(in)).getBytes(StandardCharsets.US_ASCII);
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            } catch (IOException | InterruptedException e) {
+                // The test fails on the client side: no or a wrong answer.
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            resume.countDown();
+            server.close();
+            thread.join(5_000);
+        }
     }
 
     /** A body produced as it is read: a fixed pattern, never held in memory as a whole. */
