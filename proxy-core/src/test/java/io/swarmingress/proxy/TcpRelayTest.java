@@ -38,6 +38,11 @@ import io.swarmingress.proxy.testing.ProxyFixture;
  */
 @Timeout(60)
 class TcpRelayTest {
+    private static final long HUNDRED_MB = 100L * 1024 * 1024;
+    private static final long TEN_MB = 10L * 1024 * 1024;
+    /** Far below 100 MB; above loopback socket buffers plus the channels' high-water marks. */
+    private static final long BOUND = 32L * 1024 * 1024;
+
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
@@ -121,6 +126,122 @@ class TcpRelayTest {
             assertThat(openConnections(proxy)).isZero();
             assertThat(server.openConnections()).isZero();
         });
+    }
+
+    @Test
+    void halfClosedClientStillReceivesALargeReplySentAfterEof() throws Exception {
+        CountDownLatch backendSawEof = new CountDownLatch(1);
+        SocketServer server = server("bulk", socket -> {
+            socket.getInputStream().readAllBytes();
+            backendSawEof.countDown();
+            OutputStream out = socket.getOutputStream();
+            byte[] chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < TEN_MB; sent += chunk.length) {
+                out.write(chunk);
+            }
+        });
+        ProxyFixture proxy = proxy("round_robin", server);
+
+        try (Socket client = new Socket()) {
+            // A small window, so the proxy has to wait for the client to drain it: its write side stays busy.
+            client.setReceiveBufferSize(64 * 1024);
+            client.connect(new InetSocketAddress("127.0.0.1", proxy.port("db")), 5_000);
+            client.setSoTimeout(15_000);
+            client.getOutputStream().write("send me everything".getBytes(StandardCharsets.UTF_8));
+            client.shutdownOutput();
+            assertThat(backendSawEof.await(10, TimeUnit.SECONDS)).isTrue();
+
+            long received = client.getInputStream().transferTo(OutputStream.nullOutputStream());
+
+            assertThat(received).as("reply bytes after the client's half-close").isEqualTo(TEN_MB);
+        }
+    }
+
+    @Test
+    void backendHalfCloseReachesTheClientWhichCanStillSend() throws Exception {
+        CompletableFuture<String> backendReceived = new CompletableFuture<>();
+        SocketServer server = server("banner", socket -> {
+            socket.getOutputStream().write("banner".getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            backendReceived.complete(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        });
+        ProxyFixture proxy = proxy("round_robin", server);
+
+        try (Socket client = connect(proxy)) {
+            // EOF after the banner: the backend's FIN was relayed as a half-close, not a close.
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("banner");
+            client.getOutputStream().write("sent after EOF".getBytes(StandardCharsets.UTF_8));
+            client.shutdownOutput();
+            assertThat(backendReceived.get(10, TimeUnit.SECONDS)).isEqualTo("sent after EOF");
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(openConnections(proxy)).isZero());
+    }
+
+    @Test
+    void aStalledClientStopsTheRelayReadingAFastBackend() throws Exception {
+        SocketServer server = server("firehose", socket -> {
+            OutputStream out = socket.getOutputStream();
+            byte[] chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < HUNDRED_MB; sent += chunk.length) {
+                out.write(chunk);
+            }
+        });
+        ProxyFixture proxy = proxy("round_robin", server);
+
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(64 * 1024);
+            client.connect(new InetSocketAddress("127.0.0.1", proxy.port("db")), 5_000);
+            client.setSoTimeout(30_000);
+            InputStream in = client.getInputStream();
+            assertThat(in.read()).isNotNegative();
+            Thread.sleep(1_500);
+            double outStalled = bytes(proxy, "out");
+
+            long received = 1 + in.transferTo(OutputStream.nullOutputStream());
+
+            assertThat(received).isEqualTo(HUNDRED_MB);
+            assertThat((long) outStalled).as("bytes the relay wrote toward the stalled client").isLessThan(BOUND);
+        }
+    }
+
+    @Test
+    void aStalledBackendStopsTheRelayReadingAFastClient() throws Exception {
+        CountDownLatch accepted = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        SocketServer server = server("sink", socket -> {
+            accepted.countDown();
+            resume.await(30, TimeUnit.SECONDS);
+            long count = socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+            socket.getOutputStream().write(Long.toString(count).getBytes(StandardCharsets.UTF_8));
+        }, 64 * 1024);
+        ProxyFixture proxy = proxy("round_robin", server);
+
+        try (Socket client = connect(proxy)) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = client.getOutputStream();
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long sent = 0; sent < HUNDRED_MB; sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                    client.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertThat(accepted.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(1_500);
+            double inStalled = bytes(proxy, "in");
+            resume.countDown();
+
+            writer.get(30, TimeUnit.SECONDS);
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo(Long.toString(HUNDRED_MB));
+            assertThat((long) inStalled).as("bytes the relay read from the client while the backend did not read")
+                    .isLessThan(BOUND);
+        } finally {
+            resume.countDown();
+        }
     }
 
     @Test
@@ -259,7 +380,12 @@ class TcpRelayTest {
     }
 
     private SocketServer server(String name, SocketServer.Behaviour behaviour) throws IOException {
-        SocketServer s = new SocketServer(name, behaviour);
+        return server(name, behaviour, 0);
+    }
+
+    /** @param receiveBuffer the accepted sockets' SO_RCVBUF, 0 for the system default */
+    private SocketServer server(String name, SocketServer.Behaviour behaviour, int receiveBuffer) throws IOException {
+        SocketServer s = new SocketServer(name, behaviour, receiveBuffer);
         toClose.add(s);
         return s;
     }
@@ -337,9 +463,13 @@ class TcpRelayTest {
         private final AtomicInteger open = new AtomicInteger();
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-        SocketServer(String name, Behaviour behaviour) throws IOException {
+        SocketServer(String name, Behaviour behaviour, int receiveBuffer) throws IOException {
             this.name = name;
-            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            this.server = new ServerSocket();
+            if (receiveBuffer > 0) {
+                server.setReceiveBufferSize(receiveBuffer);
+            }
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
             this.acceptor = new Thread(() -> {
                 while (!server.isClosed()) {
                     Socket s;
