@@ -86,6 +86,9 @@ public final class ConfigParser {
     private final class Reader {
         private final String file;
         private final List<ConfigError> errors = new ArrayList<>();
+        /** Names declared by entries that had errors of their own: references to them are not errors too. */
+        private final java.util.Set<String> invalidEntrypoints = new java.util.HashSet<>();
+        private final java.util.Set<String> invalidServices = new java.util.HashSet<>();
 
         Reader(String file) {
             this.file = file;
@@ -116,9 +119,32 @@ public final class ConfigParser {
             try {
                 return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm);
             } catch (ConfigException e) {
-                errors.addAll(e.errors());
+                for (ConfigError error : e.errors()) {
+                    if (!refersToInvalid(error)) {
+                        errors.add(error);
+                    }
+                }
                 return null;
             }
+        }
+
+        /**
+         * True for "'x' is not a declared entrypoint/service" when x was declared but its entry
+         * was rejected: the entry's own error says what to fix, this one would send the reader
+         * looking for a declaration that is there.
+         */
+        private boolean refersToInvalid(ConfigError error) {
+            for (String name : invalidEntrypoints) {
+                if (error.message().equals("'" + name + "' is not a declared entrypoint")) {
+                    return true;
+                }
+            }
+            for (String name : invalidServices) {
+                if (error.message().equals("'" + name + "' is not a declared service")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         EntrypointConfig entrypoint(MappingNode node, String path) {
@@ -131,10 +157,12 @@ public final class ConfigParser {
             Duration idle = f.duration("client_idle_timeout", EntrypointConfig.DEFAULT_CLIENT_IDLE_TIMEOUT);
             boolean via = f.bool("via", false);
             f.finish();
-            if (address == null || protocol == null) {
-                return null;
+            EntrypointConfig built = address == null || protocol == null ? null
+                    : build(f, () -> new EntrypointConfig(name, address, protocol, service, idle, via, f.location()));
+            if (built == null && name != null) {
+                invalidEntrypoints.add(name);
             }
-            return build(f, () -> new EntrypointConfig(name, address, protocol, service, idle, via, f.location()));
+            return built;
         }
 
         RouteConfig route(MappingNode node, String path) {
@@ -167,10 +195,12 @@ public final class ConfigParser {
             });
             f.finish();
             Timeouts timeouts = build(f, () -> new Timeouts(connect, response, idle));
-            if (timeouts == null || lb == null) {
-                return null;
+            ServiceConfig built = timeouts == null || lb == null ? null
+                    : build(f, () -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location()));
+            if (built == null && name != null) {
+                invalidServices.add(name);
             }
-            return build(f, () -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location()));
+            return built;
         }
 
         SwarmProviderConfig swarmProvider(MappingNode node, String path) {

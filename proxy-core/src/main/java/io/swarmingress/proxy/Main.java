@@ -166,8 +166,9 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public String[] getVersion() {
-            return new String[] {"swarm-ingress " + text(), "netty " + io.netty.util.Version.identify().getOrDefault("netty-common",
-                    null) + ", java " + System.getProperty("java.version")};
+            io.netty.util.Version netty = io.netty.util.Version.identify().get("netty-common");
+            return new String[] {"swarm-ingress " + text(), "netty " + (netty == null ? "unknown" : netty.artifactVersion())
+                    + ", java " + System.getProperty("java.version")};
         }
     }
 }

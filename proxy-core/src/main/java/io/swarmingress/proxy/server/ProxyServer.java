@@ -48,6 +48,16 @@ public final class ProxyServer implements AutoCloseable {
     private final IngressMetrics metrics;
     private final Transport transport;
     private final EventLoopGroup group;
+    /**
+     * Where tcp entrypoints run. Not epoll, as of Netty 4.2.18 (and 4.2.20): once a half-closed
+     * socket has no interest left (input shut down, nothing waiting to be written), EpollIoHandler
+     * removes it from the epoll set but keeps treating it as added, so the next write that has to
+     * wait for EPOLLOUT, or the next read(), fails with "epoll_ctl(..) failed ... No such file or
+     * directory" and the relay cuts the stream short. The http path never half-closes, so it keeps
+     * epoll. Netty starts a group's threads on first use: an unused tcp group holds only its selectors.
+     */
+    private final Transport tcpTransport;
+    private final EventLoopGroup tcpGroup;
     private final int ioThreads;
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -65,6 +75,13 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.ioThreads = ioThreads;
         this.group = transport.newGroup(ioThreads, "ingress-io");
+        if (transport.name().equals("epoll")) {
+            this.tcpTransport = Transport.nio();
+            this.tcpGroup = tcpTransport.newGroup(ioThreads, "ingress-tcp");
+        } else {
+            this.tcpTransport = transport;
+            this.tcpGroup = group;
+        }
     }
 
     /** Binds every entrypoint of the config; fails (and releases everything) when one cannot bind. */
@@ -207,12 +224,14 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private Listener bind(EntrypointConfig ec) {
-        EntrypointContext context = new EntrypointContext(ec, table, transport, connections);
+        boolean tcp = ec.protocol() == Protocol.TCP;
+        Transport t = tcp ? tcpTransport : transport;
+        EntrypointContext context = new EntrypointContext(ec, table, t, connections);
         var counter = metrics.openConnections(ec.name(), ec.protocol().configName());
         var bytes = metrics.bytes(ec.name());
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
+                .group(tcp ? tcpGroup : group)
+                .channel(t.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -238,7 +257,7 @@ public final class ProxyServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("entrypoint " + ec.name() + " cannot listen on " + ec.address() + ": " + e, e);
         }
-        log.info("entrypoint {} ({}) listening on {}", ec.name(), ec.protocol().configName(), channel.localAddress());
+        log.info("entrypoint {} ({}) listening on {} ({})", ec.name(), ec.protocol().configName(), channel.localAddress(), t.name());
         return new Listener(ec, channel, context);
     }
 
@@ -287,7 +306,11 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("{} connections still open after the {} ms grace period; closing them", connections.size(), grace.toMillis());
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (tcpGroup != group) {
+            tcpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        tcpGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     @Override

@@ -219,6 +219,12 @@ public final class Backend implements AutoCloseable {
                     return;
                 }
                 ctx.flush();
+                if (ctx.channel().isWritable()) {
+                    // The flush drained the buffer and the writability event has already passed:
+                    // waiting for the next one would wait forever.
+                    ctx.executor().execute(this);
+                    return;
+                }
                 ctx.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelWritabilityChanged(ChannelHandlerContext c) {
