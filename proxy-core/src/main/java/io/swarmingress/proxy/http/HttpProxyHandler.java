@@ -239,6 +239,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
         HeaderRewriter.removeHopByHop(headers);
         HeaderRewriter.addForwarded(headers, clientAddress, hostHeader, localPort, entrypoint.config().via());
+        if (hostHeader == null) {
+            // An HTTP/1.0 request may lack Host; it goes upstream as HTTP/1.1, which requires one.
+            headers.set(HttpHeaderNames.HOST, picked.address().toString());
+        }
         request.setUri(route.rewriteUri(uri));
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         armTimer();
@@ -373,7 +377,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 .channel(entrypoint.transport().socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, service.timeouts().connect().toMillis()))
-                .handler(new UpstreamInitializer(handler));
+                // Names are resolved when the table is built; a lookup here would block the loop.
+                .disableResolver()
+                .handler(new UpstreamInitializer(handler, service.timeouts().idle()));
         attach(handler);
         ChannelFuture connect = bootstrap.connect(endpoint.socketAddress());
         connect.addListener((ChannelFutureListener) f -> onConnected(handler, f));
@@ -437,13 +443,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 interim = true;
+                if (http10) {
+                    // RFC 9110 section 15.2: an HTTP/1.0 client would take it for the final response.
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
                 HeaderRewriter.removeHopByHop(response.headers());
                 ctx.write(msg, ctx.voidPromise());
                 return;
             }
-            onResponseHead(response);
             if (msg instanceof HttpContent) {
+                // A full message (from an aggregating peer handler): rewrite its head, write it once as content.
+                onResponseHead(response, false);
                 onResponseContent((HttpContent) msg);
+            } else {
+                onResponseHead(response, true);
             }
         } else if (msg instanceof HttpContent) {
             if (interim) {
@@ -451,7 +465,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 if (msg instanceof LastHttpContent) {
                     interim = false;
                 }
-                ctx.write(msg, ctx.voidPromise());
+                if (http10) {
+                    ReferenceCountUtil.release(msg);
+                } else {
+                    ctx.write(msg, ctx.voidPromise());
+                }
                 return;
             }
             onResponseContent((HttpContent) msg);
@@ -460,7 +478,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onResponseHead(HttpResponse response) {
+    private void onResponseHead(HttpResponse response, boolean write) {
         responseStarted = true;
         status = response.status().code();
         HttpHeaders headers = response.headers();
@@ -487,7 +505,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else if (http10) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.write(response, ctx.voidPromise());
+        if (write) {
+            ctx.write(response, ctx.voidPromise());
+        }
     }
 
     private void onResponseContent(HttpContent content) {
@@ -579,6 +599,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         respondLocally(status, detail, false);
         ctx.flush();
+        // Reading may have been paused for the upstream that is gone; the rest of the body must drain.
+        updateClientRead();
     }
 
     /** Ends the exchange that completed normally, and starts the next queued one. */
@@ -612,8 +634,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        while (!queued.isEmpty() && !(inExchange && requestComplete) && !closing) {
-            dispatch(queued.poll());
+        if (!queued.isEmpty()) {
+            while (!queued.isEmpty() && !(inExchange && requestComplete) && !closing) {
+                dispatch(queued.poll());
+            }
+            // finish() may run from the upstream's read, where no client read-complete follows to flush.
+            if (upstream != null && upstreamConnected) {
+                upstream.channel.flush();
+            }
+            ctx.flush();
         }
         updateClientRead();
     }
@@ -734,8 +763,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && !inExchange) {
-            // A keep-alive client that went quiet.
+        if (evt instanceof IdleStateEvent && (!inExchange || discarding)) {
+            // A keep-alive client that went quiet, or one that stopped sending a body nobody will read.
             ctx.close();
         } else if (evt == DrainEvent.INSTANCE) {
             clientKeepAlive = false;

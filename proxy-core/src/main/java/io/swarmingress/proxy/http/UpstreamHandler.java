@@ -3,6 +3,7 @@ package io.swarmingress.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.proxy.server.UpstreamPool;
@@ -61,6 +62,19 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (o != null) {
             o.onUpstreamClosed(this);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            // Unused in the pool for the service's idle timeout: the peer may be gone without a word
+            // (a vanished node sends no FIN), and a request sent into it would only time out.
+            if (owner == null) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

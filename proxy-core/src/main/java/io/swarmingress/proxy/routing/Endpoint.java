@@ -28,7 +28,10 @@ public final class Endpoint {
         return address;
     }
 
-    /** Unresolved when the name did not resolve when the table was built; connecting then fails with 502. */
+    /**
+     * Unresolved when the name did not resolve when the table was built; connecting then fails at
+     * once with 502 (the connect bootstraps have no resolver, so no lookup happens on a loop).
+     */
     public InetSocketAddress socketAddress() {
         return socketAddress;
     }

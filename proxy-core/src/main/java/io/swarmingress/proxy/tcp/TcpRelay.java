@@ -171,6 +171,8 @@ public final class TcpRelay {
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) service.timeouts().connect().toMillis())
+                    // Names are resolved when the table is built; a lookup here would block the loop.
+                    .disableResolver()
                     .handler(upstreamSide);
             b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
