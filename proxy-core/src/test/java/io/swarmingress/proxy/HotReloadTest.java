@@ -23,25 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.swarmingress.proxy.server.Transport;
 import io.swarmingress.proxy.testing.Backend;
+import io.swarmingress.proxy.testing.Closer;
 
 /** The config file is watched: valid changes go live without a dropped request, invalid ones change nothing. */
 class HotReloadTest {
     @TempDir
     Path dir;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer closer = new Closer();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
+        closer.close();
     }
 
     private Backend backend(String name) {
-        Backend b = Backend.start(name);
-        resources.add(b);
-        return b;
+        return closer.add(Backend.start(name));
     }
 
     private static String config(int port, String lb, Backend... backends) {
@@ -57,7 +54,7 @@ class HotReloadTest {
 
     private Ingress start(Path file) {
         Ingress ingress = Ingress.start(file, Transport.best(), Duration.ofMillis(100));
-        resources.add(ingress);
+        closer.add(ingress);
         return ingress;
     }
 

@@ -17,29 +17,24 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.swarmingress.proxy.testing.Backend;
+import io.swarmingress.proxy.testing.Closer;
 import io.swarmingress.proxy.testing.ProxyFixture;
 
 /** The HTTP data plane end to end: a real client, the proxy, and real backends on real sockets. */
 class HttpProxyIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer closer = new Closer();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
+        closer.close();
     }
 
     private Backend backend(String name) {
-        Backend b = Backend.start(name);
-        resources.add(b);
-        return b;
+        return closer.add(Backend.start(name));
     }
 
     private ProxyFixture proxy(String yaml) {
-        ProxyFixture p = ProxyFixture.start(yaml);
-        resources.add(p);
-        return p;
+        return closer.add(ProxyFixture.start(yaml));
     }
 
     private static String endpoints(Backend... backends) {

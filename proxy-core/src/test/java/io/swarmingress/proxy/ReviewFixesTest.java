@@ -10,30 +10,26 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.swarmingress.proxy.testing.Backend;
+import io.swarmingress.proxy.testing.Closer;
 import io.swarmingress.proxy.testing.ProxyFixture;
 
 /** Edge cases of the exchange state machine, each a bug once: pipelining, drained bodies, 1xx, DNS, idle pools. */
 class ReviewFixesTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer closer = new Closer();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
+        closer.close();
     }
 
     private Backend backend(String name) {
-        Backend b = Backend.start(name);
-        resources.add(b);
-        return b;
+        return closer.add(Backend.start(name));
     }
 
     private ProxyFixture proxy(String service, String endpoints) {
@@ -44,7 +40,7 @@ class ReviewFixesTest {
         ProxyFixture p = ProxyFixture.start("entrypoints: [{name: web, address: '127.0.0.1:0'" + entrypointOptions + "}]\n"
                 + "routes: [{entrypoint: web, host: app.test, service: app}]\n"
                 + "services: [{name: app" + serviceOptions + ", endpoints: [" + endpoints + "]}]\n");
-        resources.add(p);
+        closer.add(p);
         return p;
     }
 
@@ -146,7 +142,7 @@ class ReviewFixesTest {
         ProxyFixture p = ProxyFixture.start("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
                 + "routes: [{entrypoint: web, service: app}]\n"
                 + "services: [{name: app, endpoints: ['" + echo.hostPort() + "']}]\n");
-        resources.add(p);
+        closer.add(p);
         String response = p.raw("web", "GET /headers HTTP/1.0\r\n\r\n");
         assertThat(response).startsWith("HTTP/1.1 200 OK").contains("host: " + echo.hostPort() + "\n");
     }
