@@ -31,13 +31,13 @@ TOOLS="$BENCH/tools"
 DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7" ONLY="haproxy,nginx,ingress"
 JAR="$REPO/proxy-core/target/swarm-ingress.jar"
 JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
-IDLE_CONNS=10000 IDLE_HOLD=12 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
+IDLE_CONNS=10000 IDLE_HOLD=12 QUIET_MAX=30 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
 ROUTE_HOSTS=10000 ROUTE_PATHS=1000
 
 # --smoke first sets short defaults; any explicit option still wins, wherever it stands.
 for a in "$@"; do
   if [[ $a == --smoke ]]; then
-    SMOKE=1 DURATION=3 ROUNDS=1 WARMUP=3 SCEN_WARMUP=1 IDLE_CONNS=1000 IDLE_HOLD=3
+    SMOKE=1 DURATION=3 ROUNDS=1 WARMUP=3 SCEN_WARMUP=1 IDLE_CONNS=1000 IDLE_HOLD=3 QUIET_MAX=3
   fi
 done
 while (($#)); do
@@ -137,6 +137,7 @@ cleanup() {
   trap - EXIT INT TERM
   local pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -CONT "$pid" $(pgrep -P "$pid" 2>/dev/null) 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
@@ -146,8 +147,9 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "compare.sh: interrupted (SIGINT)" >&2; exit 130' INT
+trap 'echo "compare.sh: terminated (SIGTERM)" >&2; exit 143' TERM
+trap 'echo "compare.sh: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
 # Enough descriptors for 1,000 wrk connections and 10,000 idle ones (plus their upstream side).
 HARD_NOFILE="$(ulimit -Hn)"
@@ -223,6 +225,35 @@ rss_kib() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^VmRSS:/ {prin
 ticks_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 core_ticks() { awk -v c="cpu$1" '$1 == c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 HZ="$(getconf CLK_TCK)"
+
+# This machine may be shared (a build, a test run): before each measurement wait, up to QUIET_MAX
+# seconds, for a second in which both cores are almost idle. The table flags what remains as NOISE.
+wait_quiet() {
+  local i a b
+  for ((i = 0; i < QUIET_MAX; i++)); do
+    a=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU")); sleep 1
+    b=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU"))
+    if awk -v b0="${a[0]}" -v b1="${b[0]}" -v t0="${a[1]}" -v t1="${b[1]}" -v c0="${a[2]}" -v c1="${b[2]}" -v u0="${a[3]}" -v u1="${b[3]}" \
+      'BEGIN {exit !((t1 > t0 ? (b1 - b0) / (t1 - t0) : 0) < 0.15 && (u1 > u0 ? (c1 - c0) / (u1 - u0) : 0) < 0.15)}'; then
+      ((i == 0)) || log "  (waited ${i}s for other load on this machine to pass)"
+      return 0
+    fi
+  done
+  log "  (other load on this machine did not pass within ${QUIET_MAX}s; measuring anyway)"
+}
+
+# Only the proxy under measurement may run: the others share its core and are frozen with SIGSTOP
+# (an idle JVM still compiles and collects in the background, which would tax HAProxy and nginx).
+focus() {
+  local name pid
+  for name in "${!PID_OF[@]}"; do
+    [[ $name == backend ]] && continue
+    for pid in $(pids_of "$name"); do
+      if [[ $name == "$1" ]]; then kill -CONT "$pid" 2>/dev/null || true; else kill -STOP "$pid" 2>/dev/null || true; fi
+    done
+  done
+  sleep 0.2
+}
 
 log "starting the backend (nginx, 1 worker, cpu $LOAD_CPU)"
 start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
@@ -310,10 +341,12 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   if [[ $key == 5 && $p == nginx && $NGINX_STREAM != yes ]]; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "${NGINX_STREAM_WHY}" >>"$RAW"; return
   fi
+  focus "$TARGET_NAME"
   SKIP_REASON=""
   if ! check_once "$key" "$p"; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$SKIP_REASON" >>"$RAW"; log "  $p: $SKIP_REASON, skipped"; return
   fi
+  wait_quiet
   if ((r == 1 && SCEN_WARMUP > 0)); then run_wrk "$SCEN_WARMUP" "$WORK/warm-$key-$p.txt"; fi
   local out="$WORK/wrk-r$r-$key-$p.txt"
   local t0 t1 c0 c1 l0 l1
@@ -327,7 +360,7 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
   load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
   printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$out" "$cpu" "$load" "$core" >>"$RAW"
-  log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(grep -E 'Socket errors|Non-2xx' "$out" | tr -s ' ' | sed 's/^/ |/' | tr -d '\n')"
+  log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0}' "$out")"
 }
 
 measure_mem() {   # measure_mem ROUND PROXY
@@ -336,6 +369,8 @@ measure_mem() {   # measure_mem ROUND PROXY
     printf 'skip\t%s\t6\t%s\t%s\n' "$r" "$p" "process has exited" >>"$RAW"; return
   fi
   local out="$WORK/mem-r$r-$p.txt" idle loaded ready done_line i
+  focus "$p"
+  wait_quiet
   sleep 1
   idle=$(rss_kib "$p")
   taskset -c "$LOAD_CPU" python3 "$TOOLS/hold_conns.py" --port "${HTTP_PORT[$p]}" -n "$IDLE_CONNS" --hold "$IDLE_HOLD" >"$out" 2>&1 &
@@ -360,10 +395,10 @@ measure_mem() {   # measure_mem ROUND PROXY
 
 log "warm-up: ${WARMUP}s of scenario 1 on each proxy"
 for p in "${LIVE[@]}"; do
-  scenario_args 1 "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p.txt"
+  focus "$p"; scenario_args 1 "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p.txt"
   log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p.txt")"
   if has "$SCENARIOS" 7; then
-    scenario_args 7b "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p-routes.txt"
+    focus "$p-routes"; scenario_args 7b "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p-routes.txt"
     log "  $p-routes: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p-routes.txt")"
   fi
 done
@@ -386,6 +421,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
+focus none   # freeze every proxy: nothing else is measured from here on
 echo
 python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" | tee -a "$RESULTS/$TS.txt"
 [[ $NGINX_STREAM == yes ]] || ! has "$SCENARIOS" 5 || ! has "$ONLY" nginx || echo "note: nginx sits out scenario 5: $NGINX_STREAM_WHY" | tee -a "$RESULTS/$TS.txt"
@@ -393,7 +429,7 @@ echo "csv: $RESULTS/$TS.csv   text: $RESULTS/$TS.txt"
 
 if ((JFR)) && has "$ONLY" ingress; then
   log "JFR: profiling Swarm Ingress under scenario 1 for $((DURATION > 20 ? DURATION : 20))s"
-  jpid="${PID_OF[ingress]}"
+  jpid="${PID_OF[ingress]}"; focus ingress
   jcmd "$jpid" JFR.start name=bench settings=profile filename="$WORK/ingress.jfr" >/dev/null
   scenario_args 1 ingress; run_wrk $((DURATION > 20 ? DURATION : 20)) "$WORK/jfr-wrk.txt"
   jcmd "$jpid" JFR.stop name=bench >/dev/null

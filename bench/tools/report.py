@@ -109,6 +109,11 @@ def main():
                      "proxy_core": med([r["proxy_core"] for r in rs]),
                      "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
                      + (f", transfer {rs[0]['transfer']}/s" if scen == "4" else "")}
+            if scen != "6":
+                # CPU on the proxy's core that the proxy did not use: something else ran there.
+                foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]
+                if foreign:
+                    a["note"] += f"; NOISE: other load on the proxy core in {len(foreign)} round(s), up to {max(foreign):.0f}%"
             if (scen, proxy) in skips:
                 a["note"] += "; also " + "; ".join(skips[(scen, proxy)][:1])
             a["rounds"] = len(rs)
