@@ -433,10 +433,10 @@ python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" | tee -a 
 echo "csv: $RESULTS/$TS.csv   text: $RESULTS/$TS.txt"
 
 if ((JFR)) && has "$ONLY" ingress; then
-  log "JFR: profiling Swarm Ingress under scenario 1 for $((DURATION > 20 ? DURATION : 20))s"
+  log "JFR: profiling Swarm Ingress under scenario 1 for $((DURATION > 30 ? DURATION : 30))s"
   jpid="${PID_OF[ingress]}"; focus ingress
   jcmd "$jpid" JFR.start name=bench settings=profile filename="$WORK/ingress.jfr" >/dev/null
-  scenario_args 1 ingress; run_wrk $((DURATION > 20 ? DURATION : 20)) "$WORK/jfr-wrk.txt"
+  scenario_args 1 ingress; run_wrk $((DURATION > 30 ? DURATION : 30)) "$WORK/jfr-wrk.txt"
   jcmd "$jpid" JFR.stop name=bench >/dev/null
   cp "$WORK/ingress.jfr" "$RESULTS/$TS-ingress.jfr"
   python3 "$TOOLS/jfr_top.py" "$RESULTS/$TS-ingress.jfr" | tee "$RESULTS/$TS-jfr.txt"
