@@ -184,10 +184,10 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
   echo "host:     $(uname -sr), $(nproc) cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load avg $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "haproxy:  $(haproxy -v 2>&1 | head -1)"
   echo "nginx:    $(nginx -v 2>&1 | head -1); stream module: $NGINX_STREAM${NGINX_STREAM_WHY:+ ($NGINX_STREAM_WHY)}"
-  echo "wrk:      $(wrk -v 2>&1 | head -1)"
+  echo "wrk:      $(wrk -v 2>&1 | head -1 || true)"
   if has "$ONLY" ingress; then
     echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
-    echo "ingress:  $JAR ($(stat -c '%y' "$JAR" | cut -d. -f1)), JVM flags: $JVM_OPTS"
+    echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
   fi
   echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
   echo "run:      scenarios $SCENARIOS, proxies $ONLY, $ROUNDS round(s) x ${DURATION}s, warm-up ${WARMUP}s each + ${SCEN_WARMUP}s per scenario, idle conns $IDLE_CONNS"
