@@ -368,6 +368,14 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   printf 'wrk\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$best" >>"$RAW"
 }
 
+# The JVM's RSS hardly moves when objects land in heap pages it touched long ago, so for Swarm
+# Ingress scenario 6 also reports the live heap after a full GC (jcmd GC.run, then GC.heap_info).
+live_heap_kib() {
+  local pid="${PID_OF[$1]}"
+  jcmd "$pid" GC.run >/dev/null 2>&1 || return 0
+  jcmd "$pid" GC.heap_info 2>/dev/null | awk '/ total [0-9]+K, used [0-9]+K/ {sub(/.* used /, ""); sub(/K.*/, ""); s += $0} END {if (s) print s}'
+}
+
 measure_mem() {   # measure_mem ROUND PROXY
   local r="$1" p="$2"
   if ! kill -0 "${PID_OF[$p]}" 2>/dev/null; then
@@ -377,6 +385,8 @@ measure_mem() {   # measure_mem ROUND PROXY
   focus "$p"
   wait_quiet
   sleep 1
+  local heap_idle="" heap_loaded=""
+  [[ $p == ingress ]] && heap_idle=$(live_heap_kib "$p")
   idle=$(rss_kib "$p")
   taskset -c "$LOAD_CPU" python3 "$TOOLS/hold_conns.py" --port "${HTTP_PORT[$p]}" -n "$IDLE_CONNS" --hold "$IDLE_HOLD" >"$out" 2>&1 &
   local hp=$!; PIDS+=("$hp")
@@ -388,12 +398,17 @@ measure_mem() {   # measure_mem ROUND PROXY
   fi
   sleep 3
   loaded=$(rss_kib "$p")
+  [[ $p == ingress ]] && heap_loaded=$(live_heap_kib "$p")
   wait $hp 2>/dev/null || true
   done_line="$(grep '^DONE' "$out" || echo 'DONE still_open=0')"
   local opened failed still
   opened=$(sed -E 's/.*open=([0-9]+).*/\1/' <<<"$ready"); failed=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$ready")
   still=$(sed -E 's/.*still_open=([0-9]+).*/\1/' <<<"$done_line")
   printf 'mem\t%s\t6\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$idle" "$loaded" "$opened" "$failed" "$still" >>"$RAW"
+  if [[ -n "$heap_idle" && -n "$heap_loaded" ]]; then
+    printf 'mem\t%s\t6h\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$heap_idle" "$heap_loaded" "$opened" "$failed" "$still" >>"$RAW"
+    log "  $p: live heap after a full GC ${heap_idle} KiB idle, ${heap_loaded} KiB with $opened conns"
+  fi
   log "  $p: rss idle ${idle} KiB, with $opened conns ${loaded} KiB ($(awk -v a="$idle" -v b="$loaded" -v n="$opened" 'BEGIN {printf "%.2f", n ? (b - a) / n : 0}') KiB/conn), failed $failed, still open $still"
   sleep 2
 }

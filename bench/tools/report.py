@@ -21,6 +21,7 @@ SCENARIOS = {
     "4": "4 1MiB body c10",
     "5": "5 tcp relay c50",
     "6": "6 idle conns (KiB/conn)",
+    "6h": "6 idle conns: live heap",
     "7a": "7 routes: 1 rule c50",
     "7b": "7 routes: 10k host, last",
     "7c": "7 routes: 1k path, last",
@@ -95,10 +96,11 @@ def main():
                 if (scen, proxy) in skips:
                     rows.append({"scenario": SCENARIOS[scen], "proxy": proxy, "note": "; ".join(skips[(scen, proxy)][:1])})
                 continue
-            if scen == "6":
+            if scen in ("6", "6h"):
                 a = {"value": med([r["kib"] for r in rs]), "unit": "KiB/conn", "errors": sum(r["failed"] for r in rs)
                      + sum(r["open"] - r["still"] for r in rs),
-                     "note": "rss idle {:.1f} MiB, with conns {:.1f} MiB, open {}, still open after hold {}".format(
+                     "note": ("live heap after full GC" if scen == "6h" else "rss")
+                     + " idle {:.1f} MiB, with conns {:.1f} MiB, open {}, still open after hold {}".format(
                          med([r["idle"] for r in rs]) / 1024, med([r["loaded"] for r in rs]) / 1024,
                          min(r["open"] for r in rs), min(r["still"] for r in rs))}
             else:
@@ -109,7 +111,7 @@ def main():
                      "proxy_core": med([r["proxy_core"] for r in rs]),
                      "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
                      + (f", transfer {rs[0]['transfer']}/s" if scen == "4" else "")}
-            if scen != "6":
+            if scen not in ("6", "6h"):
                 # CPU on the proxy's core that the proxy did not use: something else ran there.
                 foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]
                 if foreign:
