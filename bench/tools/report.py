@@ -127,7 +127,9 @@ def main():
             continue
         for peer, col in (("haproxy", "vs_haproxy"), ("nginx", "vs_nginx")):
             p = agg.get((r["key"], peer))
-            if p and p["value"] and r["value"] is not None:
+            # KiB/conn near zero (pages touched earlier, tables allocated at start) makes ratios noise
+            tiny = r.get("unit") == "KiB/conn" and (abs(r["value"] or 0) < 0.1 or abs(p["value"] or 0) < 0.1) if p else False
+            if p and p["value"] and r["value"] is not None and not tiny:
                 r[col] = r["value"] / p["value"]
         h = agg.get((r["key"], "haproxy"))
         if h and h.get("p99") and r.get("p99") is not None:
