@@ -1,0 +1,458 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Swarm Ingress against HAProxy and nginx on the same machine, measured
+# interleaved in rounds with wrk. See bench/BENCHMARKS.md for how to run it and how to read it.
+# It never asserts a time: it prints a table and writes bench/results/<timestamp>.csv.
+set -Eeuo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/compare.sh [options]
+  --smoke              a few seconds per scenario, one round (a quick check that the harness works)
+  --duration SECONDS   length of one measurement (default 10)
+  --rounds N           interleaved rounds; figures are medians over rounds (default 3)
+  --warmup SECONDS     load on every proxy before the first round (default 25)
+  --scenarios LIST     comma list out of 1,2,3,4,5,6,7 (default all)
+  --only LIST          comma list out of haproxy,nginx,ingress (default all three)
+  --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
+  --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default "-Xms512m -Xmx512m -XX:+UseParallelGC")
+  --idle-conns N       connections held open in scenario 6 (default 10000)
+  --proxy-cpu N        core the proxies run on (default 0)
+  --load-cpu N         core wrk and the backend run on (default 1)
+  --jfr                after the table, profile Swarm Ingress under scenario 1 with JFR and
+                       print the hottest methods (not part of the measured figures)
+  --keep               keep the scratch directory
+EOF
+}
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$REPO/bench"
+TOOLS="$BENCH/tools"
+
+DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7" ONLY="haproxy,nginx,ingress"
+JAR="$REPO/proxy-core/target/swarm-ingress.jar"
+JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
+IDLE_CONNS=10000 IDLE_HOLD=12 QUIET_MAX=30 NOISE_RETRIES=2 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
+ROUTE_HOSTS=10000 ROUTE_PATHS=1000
+
+# --smoke first sets short defaults; any explicit option still wins, wherever it stands.
+for a in "$@"; do
+  if [[ $a == --smoke ]]; then
+    SMOKE=1 DURATION=3 ROUNDS=1 WARMUP=3 SCEN_WARMUP=1 IDLE_CONNS=1000 IDLE_HOLD=3 QUIET_MAX=3 NOISE_RETRIES=0
+  fi
+done
+while (($#)); do
+  case "$1" in
+    --smoke) ;;
+    --duration) DURATION="$2"; shift ;;
+    --rounds) ROUNDS="$2"; shift ;;
+    --warmup) WARMUP="$2"; shift ;;
+    --scenarios) SCENARIOS="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    --jar) JAR="$2"; shift ;;
+    --jvm-opts) JVM_OPTS="$2"; shift ;;
+    --idle-conns) IDLE_CONNS="$2"; shift ;;
+    --proxy-cpu) PROXY_CPU="$2"; shift ;;
+    --load-cpu) LOAD_CPU="$2"; shift ;;
+    --jfr) JFR=1 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+has() { [[ ",$1," == *",$2,"* ]]; }
+
+for p in ${ONLY//,/ }; do
+  case "$p" in haproxy|nginx|ingress) ;; *) die "--only: unknown proxy '$p' (expected: haproxy, nginx, ingress)";; esac
+done
+for s in ${SCENARIOS//,/ }; do
+  case "$s" in [1-7]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 7)";; esac
+done
+[[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "--duration: '$DURATION' (expected: whole seconds >= 1)"
+[[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || die "--rounds: '$ROUNDS' (expected: >= 1)"
+[[ "$PROXY_CPU" != "$LOAD_CPU" ]] || die "--proxy-cpu and --load-cpu must differ"
+
+# ---------------------------------------------------------------- tools
+install_missing() {
+  local missing=()
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v nginx >/dev/null || missing+=(nginx)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v taskset >/dev/null || missing+=(util-linux)
+  command -v curl >/dev/null || missing+=(curl)
+  ((${#missing[@]})) || return 0
+  local sudo=""
+  if ((EUID != 0)); then command -v sudo >/dev/null || die "missing ${missing[*]} and not root"; sudo=sudo; fi
+  log "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  APT_UPDATED=1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+APT_UPDATED=0
+install_missing
+
+# nginx's stream module (scenario 5): built in, a dynamic module on disk, or Debian's
+# libnginx-mod-stream, which we try to install; without it nginx sits out scenario 5.
+NGINX_STREAM=no NGINX_STREAM_SO="" NGINX_STREAM_WHY=""
+detect_stream() {
+  local v; v="$(nginx -V 2>&1)"
+  if [[ "$v" == *"--with-stream "* || "$v" == *"--with-stream" ]]; then NGINX_STREAM=yes; return; fi
+  if [[ "$v" == *"--with-stream=dynamic"* ]]; then
+    local so
+    for so in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
+      [[ -f "$so" ]] && { NGINX_STREAM=yes NGINX_STREAM_SO="$so"; return; }
+    done
+    return 1
+  fi
+  NGINX_STREAM_WHY="nginx is built without the stream module (nginx -V)"
+  return 0
+}
+if has "$ONLY" nginx && has "$SCENARIOS" 5; then
+  if ! detect_stream; then
+    sudo=""; ((EUID == 0)) || sudo=sudo
+    log "nginx's stream module is dynamic and not installed: trying apt-get install libnginx-mod-stream"
+    { ((APT_UPDATED)) || $sudo apt-get update -qq; } && \
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libnginx-mod-stream >/dev/null 2>&1 || true
+    detect_stream || NGINX_STREAM_WHY="nginx's stream module is dynamic and libnginx-mod-stream could not be installed"
+  fi
+fi
+
+if has "$ONLY" ingress; then
+  command -v java >/dev/null || die "java is not installed (Swarm Ingress needs Java 17+); or run with --only haproxy,nginx"
+  [[ -f "$JAR" ]] || die "Swarm Ingress jar not found at $JAR.
+  Build it from the repository root with:   mvn -B -q package -DskipTests
+  or point at a built jar with --jar PATH, or leave it out with --only haproxy,nginx"
+fi
+
+# ---------------------------------------------------------------- scratch dir and cleanup
+WORK="$(mktemp -d /tmp/swarm-bench.XXXXXX)"
+chmod 755 "$WORK"   # nginx workers run as an unprivileged user when started as root
+PIDS=()
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -CONT "$pid" $(pgrep -P "$pid" 2>/dev/null) 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if ((KEEP)); then echo "scratch kept: $WORK"; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'echo "compare.sh: interrupted (SIGINT)" >&2; exit 130' INT
+trap 'echo "compare.sh: terminated (SIGTERM)" >&2; exit 143' TERM
+trap 'echo "compare.sh: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+
+# Enough descriptors for 1,000 wrk connections and 10,000 idle ones (plus their upstream side).
+HARD_NOFILE="$(ulimit -Hn)"
+if [[ "$HARD_NOFILE" == unlimited || "$HARD_NOFILE" -ge 65536 ]]; then ulimit -n 65536; else ulimit -n "$HARD_NOFILE"; fi
+if has "$SCENARIOS" 6 && (($(ulimit -n) < IDLE_CONNS + 2000)); then
+  die "ulimit -n is $(ulimit -n): scenario 6 needs at least $((IDLE_CONNS + 2000)); raise the hard limit or use --idle-conns"
+fi
+
+# ---------------------------------------------------------------- ports
+PORTS=(18081 18082 18083)
+has "$ONLY" haproxy && PORTS+=(19100 19110)
+has "$ONLY" nginx && PORTS+=(19200) && [[ $NGINX_STREAM == yes ]] && PORTS+=(19210)
+has "$ONLY" ingress && PORTS+=(19000 19010 19090)
+if has "$SCENARIOS" 7; then
+  has "$ONLY" haproxy && PORTS+=(19101)
+  has "$ONLY" nginx && PORTS+=(19201)
+  has "$ONLY" ingress && PORTS+=(19001 19091)
+fi
+busy=()
+for p in "${PORTS[@]}"; do
+  [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]] || busy+=("$p")
+done
+((${#busy[@]} == 0)) || die "ports already in use on this machine: ${busy[*]} (see: ss -tlnp)"
+
+# ---------------------------------------------------------------- header
+TS="$(date -u +%Y%m%dT%H%M%SZ)"
+RESULTS="$BENCH/results"
+mkdir -p "$RESULTS"
+RAW="$WORK/raw.tsv"; : >"$RAW"
+{
+  echo "== Swarm Ingress side-by-side benchmark  $TS"
+  echo "host:     $(uname -sr), $(nproc) cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "haproxy:  $(haproxy -v 2>&1 | head -1)"
+  echo "nginx:    $(nginx -v 2>&1 | head -1); stream module: $NGINX_STREAM${NGINX_STREAM_WHY:+ ($NGINX_STREAM_WHY)}"
+  echo "wrk:      $(wrk -v 2>&1 | head -1 || true)"
+  if has "$ONLY" ingress; then
+    echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
+    echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
+  fi
+  echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
+  echo "run:      scenarios $SCENARIOS, proxies $ONLY, $ROUNDS round(s) x ${DURATION}s, warm-up ${WARMUP}s each + ${SCEN_WARMUP}s per scenario, idle conns $IDLE_CONNS"
+} | tee "$RESULTS/$TS.txt"
+
+# ---------------------------------------------------------------- configs and processes
+python3 "$TOOLS/gen_configs.py" --work "$WORK" --stream "$NGINX_STREAM" --stream-module "$NGINX_STREAM_SO" \
+  --hosts "$ROUTE_HOSTS" --paths "$ROUTE_PATHS" --nofile "$(ulimit -n)" --routes "$(has "$SCENARIOS" 7 && echo yes || echo no)" >/dev/null
+if has "$ONLY" ingress; then
+  cp "$JAR" "$WORK/swarm-ingress.jar"   # the lead may rebuild the jar while we run
+fi
+
+declare -A PID_OF
+start() {   # start NAME CPU CMD...: run pinned, in the background, logging to WORK/NAME.log
+  local name="$1" cpu="$2"; shift 2
+  taskset -c "$cpu" "$@" >"$WORK/$name.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid"); PID_OF[$name]=$pid
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {   # wait_port NAME PORT SECONDS
+  local name="$1" port="$2" t="$3" i
+  for ((i = 0; i < t * 10; i++)); do
+    port_open "$port" && return 0
+    kill -0 "${PID_OF[$name]}" 2>/dev/null || { echo "--- $name exited; its log:"; tail -30 "$WORK/$name.log"; return 1; }
+    sleep 0.1
+  done
+  echo "--- $name does not listen on $port after ${t}s; its log:"; tail -30 "$WORK/$name.log"; return 1
+}
+
+# All pids of a proxy: nginx is a master and its worker.
+pids_of() { local p="${PID_OF[$1]}"; echo "$p" $(pgrep -P "$p" 2>/dev/null || true); }
+rss_kib() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
+ticks_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
+core_ticks() { awk -v c="cpu$1" '$1 == c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+HZ="$(getconf CLK_TCK)"
+
+# This machine may be shared (a build, a test run): before each measurement wait, up to QUIET_MAX
+# seconds, for a second in which both cores are almost idle. The table flags what remains as NOISE.
+wait_quiet() {
+  local i a b
+  for ((i = 0; i < QUIET_MAX; i++)); do
+    a=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU")); sleep 1
+    b=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU"))
+    if awk -v b0="${a[0]}" -v b1="${b[0]}" -v t0="${a[1]}" -v t1="${b[1]}" -v c0="${a[2]}" -v c1="${b[2]}" -v u0="${a[3]}" -v u1="${b[3]}" \
+      'BEGIN {exit !((t1 > t0 ? (b1 - b0) / (t1 - t0) : 0) < 0.15 && (u1 > u0 ? (c1 - c0) / (u1 - u0) : 0) < 0.15)}'; then
+      ((i == 0)) || log "  (waited ${i}s for other load on this machine to pass)"
+      return 0
+    fi
+  done
+  log "  (other load on this machine did not pass within ${QUIET_MAX}s; measuring anyway)"
+}
+
+# Only the proxy under measurement may run: the others share its core and are frozen with SIGSTOP
+# (an idle JVM still compiles and collects in the background, which would tax HAProxy and nginx).
+focus() {
+  local name pid
+  for name in "${!PID_OF[@]}"; do
+    [[ $name == backend ]] && continue
+    for pid in $(pids_of "$name"); do
+      if [[ $name == "$1" ]]; then kill -CONT "$pid" 2>/dev/null || true; else kill -STOP "$pid" 2>/dev/null || true; fi
+    done
+  done
+  sleep 0.2
+}
+
+log "starting the backend (nginx, 1 worker, cpu $LOAD_CPU)"
+start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
+for p in 18081 18082 18083; do wait_port backend $p 10 || die "the backend did not start"; done
+code="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/1m)"; [[ $code == 200 ]] || die "backend /1m answered $code"
+
+declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000)
+declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010)
+declare -A ROUTE_PORT=([haproxy]=19101 [nginx]=19201 [ingress]=19001)
+LIVE=()
+
+start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
+  local name="$1" kind="$2" cfg="$3"; shift 3
+  case "$kind" in
+    haproxy) start "$name" "$PROXY_CPU" haproxy -db -f "$cfg" ;;
+    nginx) start "$name" "$PROXY_CPU" nginx -c "$cfg" ;;
+    ingress) # shellcheck disable=SC2086
+      start "$name" "$PROXY_CPU" java $JVM_OPTS -jar "$WORK/swarm-ingress.jar" --config "$cfg" ;;
+  esac
+  local p
+  for p in "$@"; do wait_port "$name" "$p" 60 || return 1; done
+}
+
+for p in ${ONLY//,/ }; do
+  case "$p" in
+    haproxy) cfg="$WORK/haproxy.cfg"; ports=(19100 19110) ;;
+    nginx) cfg="$WORK/nginx.conf"; ports=(19200); [[ $NGINX_STREAM == yes ]] && ports+=(19210) ;;
+    ingress) cfg="$BENCH/proxy-bench.yaml"; ports=(19000) ;;
+  esac
+  log "starting $p (cpu $PROXY_CPU)"
+  if start_proxy "$p" "$p" "$cfg" "${ports[@]}"; then LIVE+=("$p"); else
+    [[ $p == ingress ]] && die "Swarm Ingress did not start (log above)"; die "$p did not start (log above)"
+  fi
+  if has "$SCENARIOS" 7; then
+    case "$p" in
+      haproxy) rcfg="$WORK/routes-haproxy.cfg" ;; nginx) rcfg="$WORK/routes-nginx.conf" ;; ingress) rcfg="$WORK/routes-ingress.yaml" ;;
+    esac
+    log "starting $p with $ROUTE_HOSTS host + $ROUTE_PATHS path rules (cpu $PROXY_CPU)"
+    start_proxy "$p-routes" "$p" "$rcfg" "${ROUTE_PORT[$p]}" || die "$p with the large routing table did not start (log above)"
+  fi
+done
+
+# ---------------------------------------------------------------- measuring
+LAST_HOST="h$(printf %05d $((ROUTE_HOSTS - 1))).routes.bench"
+LAST_PATH="/p$(printf %04d $((ROUTE_PATHS - 1)))/x"
+
+# scenario_args KEY PROXY -> sets: TARGET_NAME (process measured), CONNS, URL, HDRS (array)
+scenario_args() {
+  local key="$1" p="$2"
+  TARGET_NAME="$p" CONNS=50 HDRS=(-H "Host: bench.local")
+  case "$key" in
+    1) URL="http://127.0.0.1:${HTTP_PORT[$p]}/" ;;
+    2) URL="http://127.0.0.1:${HTTP_PORT[$p]}/"; CONNS=1000 ;;
+    3) URL="http://127.0.0.1:${HTTP_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;
+    4) URL="http://127.0.0.1:${HTTP_PORT[$p]}/1m"; CONNS=10 ;;
+    5) URL="http://127.0.0.1:${TCP_PORT[$p]}/" ;;
+    7a) URL="http://127.0.0.1:${HTTP_PORT[$p]}/" ;;
+    7b) URL="http://127.0.0.1:${ROUTE_PORT[$p]}/"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: $LAST_HOST") ;;
+    7c) URL="http://127.0.0.1:${ROUTE_PORT[$p]}$LAST_PATH"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: no-host-rule.bench") ;;
+  esac
+}
+
+run_wrk() {   # run_wrk SECONDS OUTFILE: wrk on the load core with the current scenario_args
+  local d="$1" out="$2"
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${d}s" --timeout 2s --latency "${HDRS[@]}" "$URL" >"$out" 2>&1 || true
+}
+
+declare -A CHECKED
+check_once() {   # a request through the proxy must answer 200 before it is measured
+  local key="$1" p="$2" code
+  [[ -n "${CHECKED[$key/$p]:-}" ]] && return "${CHECKED[$key/$p]}"
+  local curl_h=(); local h
+  for ((h = 1; h < ${#HDRS[@]}; h += 2)); do curl_h+=(-H "${HDRS[$h]}"); done
+  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "${curl_h[@]}" "$URL" || true)"
+  if [[ $code == 200 ]]; then CHECKED[$key/$p]=0; else CHECKED[$key/$p]=1; SKIP_REASON="$URL answered '$code' instead of 200"; fi
+  return "${CHECKED[$key/$p]}"
+}
+
+measure_wrk() {   # measure_wrk ROUND KEY PROXY
+  local r="$1" key="$2" p="$3"
+  scenario_args "$key" "$p"
+  if ! kill -0 "${PID_OF[$TARGET_NAME]}" 2>/dev/null; then
+    printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "process has exited" >>"$RAW"; log "  $p: exited, skipped"; return
+  fi
+  if [[ $key == 5 && $p == nginx && $NGINX_STREAM != yes ]]; then
+    printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "${NGINX_STREAM_WHY}" >>"$RAW"; return
+  fi
+  focus "$TARGET_NAME"
+  SKIP_REASON=""
+  if ! check_once "$key" "$p"; then
+    printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$SKIP_REASON" >>"$RAW"; log "  $p: $SKIP_REASON, skipped"; return
+  fi
+  if ((r == 1 && SCEN_WARMUP > 0)); then wait_quiet; run_wrk "$SCEN_WARMUP" "$WORK/warm-$key-$p.txt"; fi
+  # A measurement during which something else took more than 10 points of the proxy's core is
+  # repeated (up to NOISE_RETRIES times); the least disturbed attempt is kept.
+  local attempt best="" best_foreign=1000 out t0 t1 c0 c1 l0 l1 s0 s1 cpu core load foreign
+  for ((attempt = 0; attempt <= NOISE_RETRIES; attempt++)); do
+    wait_quiet
+    out="$WORK/wrk-r$r-$key-$p-a$attempt.txt"
+    t0=$(ticks_of "$TARGET_NAME"); c0=($(core_ticks "$PROXY_CPU")); l0=($(core_ticks "$LOAD_CPU")); s0=$(date +%s%N)
+    run_wrk "$DURATION" "$out"
+    s1=$(date +%s%N); t1=$(ticks_of "$TARGET_NAME"); c1=($(core_ticks "$PROXY_CPU")); l1=($(core_ticks "$LOAD_CPU"))
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.1f", (b - a) / hz / (ns / 1e9) * 100}')
+    core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
+    load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
+    foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
+    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0}' "$out")"
+    if ((foreign < best_foreign)); then best_foreign=$foreign best="$out	$cpu	$load	$core"; fi
+    ((foreign > 10)) || break
+    ((attempt < NOISE_RETRIES)) && log "  (other load took ${foreign}% of the proxy core: measuring again)"
+  done
+  printf 'wrk\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$best" >>"$RAW"
+}
+
+# The JVM's RSS hardly moves when objects land in heap pages it touched long ago, so for Swarm
+# Ingress scenario 6 also reports the live heap after a full GC (jcmd GC.run, then GC.heap_info).
+live_heap_kib() {
+  local pid="${PID_OF[$1]}"
+  jcmd "$pid" GC.run >/dev/null 2>&1 || return 0
+  jcmd "$pid" GC.heap_info 2>/dev/null | awk '/ total [0-9]+K, used [0-9]+K/ {sub(/.* used /, ""); sub(/K.*/, ""); s += $0} END {if (s) print s}'
+}
+
+measure_mem() {   # measure_mem ROUND PROXY
+  local r="$1" p="$2"
+  if ! kill -0 "${PID_OF[$p]}" 2>/dev/null; then
+    printf 'skip\t%s\t6\t%s\t%s\n' "$r" "$p" "process has exited" >>"$RAW"; return
+  fi
+  local out="$WORK/mem-r$r-$p.txt" idle loaded ready done_line i
+  focus "$p"
+  wait_quiet
+  sleep 1
+  local heap_idle="" heap_loaded=""
+  [[ $p == ingress ]] && heap_idle=$(live_heap_kib "$p")
+  idle=$(rss_kib "$p")
+  taskset -c "$LOAD_CPU" python3 "$TOOLS/hold_conns.py" --port "${HTTP_PORT[$p]}" -n "$IDLE_CONNS" --hold "$IDLE_HOLD" >"$out" 2>&1 &
+  local hp=$!; PIDS+=("$hp")
+  for ((i = 0; i < 1200; i++)); do grep -q '^READY' "$out" && break; kill -0 $hp 2>/dev/null || break; sleep 0.1; done
+  ready="$(grep '^READY' "$out" || true)"
+  if [[ -z "$ready" ]]; then
+    wait $hp 2>/dev/null || true
+    printf 'skip\t%s\t6\t%s\t%s\n' "$r" "$p" "the connection holder failed: $(tail -1 "$out")" >>"$RAW"; return
+  fi
+  sleep 3
+  loaded=$(rss_kib "$p")
+  [[ $p == ingress ]] && heap_loaded=$(live_heap_kib "$p")
+  wait $hp 2>/dev/null || true
+  done_line="$(grep '^DONE' "$out" || echo 'DONE still_open=0')"
+  local opened failed still
+  opened=$(sed -E 's/.*open=([0-9]+).*/\1/' <<<"$ready"); failed=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$ready")
+  still=$(sed -E 's/.*still_open=([0-9]+).*/\1/' <<<"$done_line")
+  printf 'mem\t%s\t6\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$idle" "$loaded" "$opened" "$failed" "$still" >>"$RAW"
+  if [[ -n "$heap_idle" && -n "$heap_loaded" ]]; then
+    printf 'mem\t%s\t6h\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$heap_idle" "$heap_loaded" "$opened" "$failed" "$still" >>"$RAW"
+    log "  $p: live heap after a full GC ${heap_idle} KiB idle, ${heap_loaded} KiB with $opened conns"
+  fi
+  log "  $p: rss idle ${idle} KiB, with $opened conns ${loaded} KiB ($(awk -v a="$idle" -v b="$loaded" -v n="$opened" 'BEGIN {printf "%.2f", n ? (b - a) / n : 0}') KiB/conn), failed $failed, still open $still"
+  sleep 2
+}
+
+log "warm-up: ${WARMUP}s of scenario 1 on each proxy"
+for p in "${LIVE[@]}"; do
+  focus "$p"; scenario_args 1 "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p.txt"
+  log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p.txt")"
+  if has "$SCENARIOS" 7; then
+    focus "$p-routes"; scenario_args 7b "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p-routes.txt"
+    log "  $p-routes: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p-routes.txt")"
+  fi
+done
+
+KEYS=()
+for s in 1 2 3 4 5 6 7; do
+  has "$SCENARIOS" $s || continue
+  if ((s == 7)); then KEYS+=(7a 7b 7c); else KEYS+=($s); fi
+done
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  # Rotate who goes first each round, so no proxy always follows the same neighbour.
+  n=${#LIVE[@]}; order=()
+  for ((i = 0; i < n; i++)); do order+=("${LIVE[$(((i + r - 1) % n))]}"); done
+  for key in "${KEYS[@]}"; do
+    log "round $r/$ROUNDS, scenario $key"
+    for p in "${order[@]}"; do
+      if [[ $key == 6 ]]; then measure_mem "$r" "$p"; else measure_wrk "$r" "$key" "$p"; fi
+    done
+  done
+done
+
+focus none   # freeze every proxy: nothing else is measured from here on
+echo
+python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" | tee -a "$RESULTS/$TS.txt"
+[[ $NGINX_STREAM == yes ]] || ! has "$SCENARIOS" 5 || ! has "$ONLY" nginx || echo "note: nginx sits out scenario 5: $NGINX_STREAM_WHY" | tee -a "$RESULTS/$TS.txt"
+echo "csv: $RESULTS/$TS.csv   text: $RESULTS/$TS.txt"
+
+if ((JFR)) && has "$ONLY" ingress; then
+  log "JFR: profiling Swarm Ingress under scenario 1 for $((DURATION > 30 ? DURATION : 30))s"
+  jpid="${PID_OF[ingress]}"; focus ingress
+  jcmd "$jpid" JFR.start name=bench settings=profile filename="$WORK/ingress.jfr" >/dev/null
+  scenario_args 1 ingress; run_wrk $((DURATION > 30 ? DURATION : 30)) "$WORK/jfr-wrk.txt"
+  jcmd "$jpid" JFR.stop name=bench >/dev/null
+  cp "$WORK/ingress.jfr" "$RESULTS/$TS-ingress.jfr"
+  python3 "$TOOLS/jfr_top.py" "$RESULTS/$TS-ingress.jfr" | tee "$RESULTS/$TS-jfr.txt"
+fi

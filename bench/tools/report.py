@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Turns the raw records of one compare.sh run into the printed table and the CSV.
+
+raw.tsv rows (tab separated):
+  wrk  ROUND SCENARIO PROXY WRK_OUTPUT_FILE PROXY_CPU_PCT LOAD_CORE_PCT PROXY_CORE_PCT
+  mem  ROUND SCENARIO PROXY RSS_IDLE_KIB RSS_LOADED_KIB OPEN FAILED STILL_OPEN
+  skip ROUND SCENARIO PROXY REASON
+Figures over rounds are medians; errors are summed.
+"""
+import csv
+import re
+import statistics
+import sys
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+PROXIES = ["haproxy", "nginx", "ingress"]
+SCENARIOS = {
+    "1": "1 keep-alive c50",
+    "2": "2 keep-alive c1000",
+    "3": "3 conn-close c50",
+    "4": "4 1MiB body c10",
+    "5": "5 tcp relay c50",
+    "6": "6 idle conns (KiB/conn)",
+    "6h": "6 idle conns: live heap",
+    "7a": "7 routes: 1 rule c50",
+    "7b": "7 routes: 10k host, last",
+    "7c": "7 routes: 1k path, last",
+}
+ORDER = list(SCENARIOS)
+
+
+def to_ms(text):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
+
+
+def parse_wrk(path):
+    """Requests/s, p50 ms, p99 ms, errors (socket errors + non-2xx/3xx), transfer/s text."""
+    text = open(path, errors="replace").read()
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if not rps:
+        return None
+    pct = {m.group(1): to_ms(m.group(2)) for m in re.finditer(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M)}
+    errors = 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        errors += sum(int(x) for x in sock.groups())
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    transfer = re.search(r"Transfer/sec:\s+(\S+)", text)
+    return {"rps": float(rps.group(1)), "p50": pct.get("50"), "p99": pct.get("99"),
+            "errors": errors, "transfer": transfer.group(1) if transfer else ""}
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return ""
+    return f"{v:.{digits}f}"
+
+
+def main():
+    raw, csv_out, txt_out = sys.argv[1], sys.argv[2], sys.argv[3]
+    runs = {}   # (scenario, proxy) -> list of dicts
+    skips = {}
+    for line in open(raw):
+        f = line.rstrip("\n").split("\t")
+        kind, rnd, scen, proxy = f[0], f[1], f[2], f[3]
+        key = (scen, proxy)
+        if kind == "wrk":
+            w = parse_wrk(f[4])
+            if w is None:
+                skips.setdefault(key, []).append(f"round {rnd}: wrk printed no result ({f[4]})")
+                continue
+            w.update(cpu=float(f[5]), load_core=float(f[6]), proxy_core=float(f[7]), round=rnd)
+            runs.setdefault(key, []).append(w)
+        elif kind == "mem":
+            idle, loaded, opened, failed, still = (int(x) for x in f[4:9])
+            per = (loaded - idle) / opened if opened else None
+            runs.setdefault(key, []).append({"kib": per, "idle": idle, "loaded": loaded, "open": opened,
+                                             "failed": failed, "still": still, "round": rnd})
+        elif kind == "skip":
+            skips.setdefault(key, []).append(f"round {rnd}: {f[4]}")
+
+    rows = []
+    agg = {}
+    for scen in ORDER:
+        for proxy in PROXIES:
+            rs = runs.get((scen, proxy))
+            if not rs:
+                if (scen, proxy) in skips:
+                    rows.append({"scenario": SCENARIOS[scen], "proxy": proxy, "note": "; ".join(skips[(scen, proxy)][:1])})
+                continue
+            if scen in ("6", "6h"):
+                a = {"value": med([r["kib"] for r in rs]), "unit": "KiB/conn", "errors": sum(r["failed"] for r in rs)
+                     + sum(r["open"] - r["still"] for r in rs),
+                     "note": ("live heap after full GC" if scen == "6h" else "rss")
+                     + " idle {:.1f} MiB, with conns {:.1f} MiB, open {}, still open after hold {}".format(
+                         med([r["idle"] for r in rs]) / 1024, med([r["loaded"] for r in rs]) / 1024,
+                         min(r["open"] for r in rs), min(r["still"] for r in rs))}
+            else:
+                rps = [r["rps"] for r in rs]
+                a = {"value": med(rps), "unit": "req/s", "p50": med([r["p50"] for r in rs]),
+                     "p99": med([r["p99"] for r in rs]), "errors": sum(r["errors"] for r in rs),
+                     "cpu": med([r["cpu"] for r in rs]), "load_core": med([r["load_core"] for r in rs]),
+                     "proxy_core": med([r["proxy_core"] for r in rs]),
+                     "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
+                     + (f", transfer {rs[0]['transfer']}/s" if scen == "4" else "")}
+            if scen not in ("6", "6h"):
+                # CPU on the proxy's core that the proxy did not use: something else ran there.
+                foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]
+                if foreign:
+                    a["note"] += f"; NOISE: other load on the proxy core in {len(foreign)} round(s), up to {max(foreign):.0f}%"
+            if (scen, proxy) in skips:
+                a["note"] += "; also " + "; ".join(skips[(scen, proxy)][:1])
+            a["rounds"] = len(rs)
+            agg[(scen, proxy)] = a
+            rows.append(dict(a, scenario=SCENARIOS[scen], proxy=proxy, key=scen))
+
+    for r in rows:
+        if "key" not in r:
+            continue
+        for peer, col in (("haproxy", "vs_haproxy"), ("nginx", "vs_nginx")):
+            p = agg.get((r["key"], peer))
+            # KiB/conn near zero (pages touched earlier, tables allocated at start) makes ratios noise
+            tiny = r.get("unit") == "KiB/conn" and (abs(r["value"] or 0) < 0.1 or abs(p["value"] or 0) < 0.1) if p else False
+            if p and p["value"] and r["value"] is not None and not tiny:
+                r[col] = r["value"] / p["value"]
+        h = agg.get((r["key"], "haproxy"))
+        if h and h.get("p99") and r.get("p99") is not None:
+            r["p99_vs_haproxy"] = r["p99"] / h["p99"]
+        if r["key"] in ("7b", "7c"):
+            base = agg.get(("7a", r["proxy"]))
+            if base and base["value"]:
+                r["note"] = f"= {r['value'] / base['value']:.3f}x its 1-rule figure; " + r["note"]
+
+    cols = ["scenario", "proxy", "value", "unit", "p50_ms", "p99_ms", "errors", "proxy_cpu_pct",
+            "proxy_core_pct", "load_core_pct", "vs_haproxy", "vs_nginx", "p99_vs_haproxy", "rounds", "note"]
+    with open(csv_out, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([r.get("scenario"), r.get("proxy"),
+                        fmt(r.get("value"), 1 if r.get("unit") == "req/s" else 2), r.get("unit", ""),
+                        fmt(r.get("p50"), 3), fmt(r.get("p99"), 3), r.get("errors", ""),
+                        fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
+                        fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")), fmt(r.get("p99_vs_haproxy")),
+                        r.get("rounds", 0), r.get("note", "")])
+
+    head = ["scenario", "proxy", "value", "unit", "p50 ms", "p99 ms", "errors", "cpu%", "core%", "load%", "vs haproxy",
+            "vs nginx", "p99/hap", "note"]
+    table = [head]
+    for r in rows:
+        table.append([r.get("scenario", ""), r.get("proxy", ""),
+                      fmt(r.get("value"), 0 if r.get("unit") == "req/s" else 2), r.get("unit", ""),
+                      fmt(r.get("p50"), 2), fmt(r.get("p99"), 2), str(r.get("errors", "")),
+                      fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
+                      fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")),
+                      fmt(r.get("p99_vs_haproxy")), r.get("note", "")])
+    widths = [max(len(t[i]) for t in table) for i in range(len(head) - 1)]
+    lines = []
+    for i, t in enumerate(table):
+        cells = [c.rjust(widths[j]) if j >= 2 else c.ljust(widths[j]) for j, c in enumerate(t[:-1])]
+        lines.append("  ".join(cells) + "  " + t[-1])
+        if i == 0:
+            lines.append("-" * len(lines[0]))
+    text = "\n".join(lines) + "\n"
+    with open(txt_out, "w") as fh:
+        fh.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
