@@ -130,6 +130,26 @@ class ReviewFixesTest {
     }
 
     @Test
+    void anIdleKeepAliveClientIsClosedAfterTheClientIdleTimeout() throws Exception {
+        Backend a = backend("a");
+        ProxyFixture p = proxy(", client_idle_timeout: 400ms", "", "'" + a.hostPort() + "'");
+        try (Socket s = new Socket("127.0.0.1", p.port("web"))) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < 3; i++) {
+                // Activity keeps it open past the timeout.
+                send(s, "GET / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+                assertThat(read(in).body()).isEqualTo("a");
+                Thread.sleep(250);
+            }
+            long start = System.nanoTime();
+            assertThat(in.read()).isEqualTo(-1);
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(waitedMs).isBetween(100L, 5_000L);
+        }
+    }
+
+    @Test
     void unresolvableEndpointIs502() {
         ProxyFixture p = proxy("", "'no-such-host.invalid:8080'");
         var r = p.get("web", "/", "Host", "app.test");

@@ -1,11 +1,8 @@
 package io.swarmingress.proxy.http;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /** Builds the client-side pipeline of an http entrypoint. */
@@ -27,9 +24,7 @@ public final class HttpPipeline {
     }
 
     public static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
-        long idle = entrypoint.config().clientIdleTimeout().toMillis();
-        // Reader idleness only: an all-idle check would wrap every write in a promise and a listener.
-        pipeline.addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
+        // No IdleStateHandler: the proxy handler's one timer also closes idle keep-alive clients.
         pipeline.addLast("codec", new HttpServerCodec(decoderConfig()));
         pipeline.addLast("proxy", new HttpProxyHandler(entrypoint));
     }

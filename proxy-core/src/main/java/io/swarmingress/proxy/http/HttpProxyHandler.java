@@ -38,7 +38,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.swarmingress.proxy.metrics.RequestMetrics;
@@ -96,6 +95,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private long startNanos;
     private long requestSentNanos;
     private long lastActivityNanos;
+    private long lastClientReadNanos;
     private RequestMetrics metrics;
     private Service service;
     private Endpoint endpoint;
@@ -122,6 +122,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
         SocketAddress local = ctx.channel().localAddress();
         localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
+        lastClientReadNanos = System.nanoTime();
+        long idle = entrypoint.config().clientIdleTimeout().toNanos();
+        timerDueNanos = lastClientReadNanos + idle;
+        timer = ctx.executor().schedule(timeoutTask, idle, TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
 
@@ -153,6 +157,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastClientReadNanos = System.nanoTime();
         if (upstream != null && upstreamConnected) {
             upstream.channel.flush();
         }
@@ -343,28 +348,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- upstream side
 
     private void sendUpstream(HttpObject msg) {
-        if (upstream != null && upstreamConnected) {
-            upstream.channel.write(msg, upstream.channel.voidPromise());
-            updateClientRead();
-            return;
-        }
-        if (pending == null) {
-            pending = new ArrayList<>(4);
-        }
-        pending.add(msg);
-        if (msg instanceof ByteBuf) {
-            pendingBytes += ((ByteBuf) msg).readableBytes();
-        } else if (msg instanceof HttpContent) {
-            pendingBytes += ((HttpContent) msg).content().readableBytes();
-        }
         if (upstream == null) {
             Channel pooled = UpstreamPool.current().acquire(endpoint.address());
             if (pooled != null) {
                 attach(pooled.pipeline().get(UpstreamHandler.class));
                 upstreamConnected = true;
-                flushPending();
             } else {
                 connect();
+            }
+        }
+        if (upstreamConnected) {
+            // No flush: the rest of the request usually follows in this read batch, and
+            // channelReadComplete flushes all of it with one write.
+            upstream.channel.write(msg, upstream.channel.voidPromise());
+        } else {
+            if (pending == null) {
+                pending = new ArrayList<>(4);
+            }
+            pending.add(msg);
+            if (msg instanceof HttpContent) {
+                pendingBytes += ((HttpContent) msg).content().readableBytes();
             }
         }
         updateClientRead();
@@ -738,13 +741,29 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The response deadline while waiting for the head, the idle deadline otherwise; sleeps when no exchange runs. */
+    /**
+     * The connection's only timer. Between exchanges (or while dropping a rejected body) it is the
+     * client's keep-alive idle timeout; during an exchange, the response deadline while waiting for
+     * the head and the idle deadline otherwise. Folding the client idle check in here saves a
+     * handler, and its work on every read, in every client pipeline.
+     */
     private void onTimer() {
         timer = null;
-        if (!inExchange || service == null || closing) {
+        if (closing) {
             return;
         }
         long now = System.nanoTime();
+        if (!inExchange || discarding || service == null) {
+            long due = lastClientReadNanos + entrypoint.config().clientIdleTimeout().toNanos();
+            if (now - due >= 0) {
+                // A keep-alive client that went quiet, or one that stopped sending a body nobody will read.
+                ctx.close();
+                return;
+            }
+            timerDueNanos = due;
+            timer = ctx.executor().schedule(timeoutTask, due - now, TimeUnit.NANOSECONDS);
+            return;
+        }
         boolean waitingForHead = !responseStarted && requestComplete;
         long deadline = waitingForHead
                 ? requestSentNanos + service.timeouts().response().toNanos()
@@ -763,10 +782,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && (!inExchange || discarding)) {
-            // A keep-alive client that went quiet, or one that stopped sending a body nobody will read.
-            ctx.close();
-        } else if (evt == DrainEvent.INSTANCE) {
+        if (evt == DrainEvent.INSTANCE) {
             clientKeepAlive = false;
             if (!inExchange) {
                 ctx.close();
