@@ -150,6 +150,23 @@ class ReviewFixesTest {
     }
 
     @Test
+    void aConnectionKeptAliveAfterA504IsStillClosedWhenIdle() throws Exception {
+        Backend a = backend("a");
+        ProxyFixture p = proxy(", client_idle_timeout: 400ms", ", response_timeout: 200ms", "'" + a.hostPort() + "'");
+        try (Socket s = new Socket("127.0.0.1", p.port("web"))) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            send(s, "GET /hang HTTP/1.1\r\nHost: app.test\r\n\r\n");
+            Response r = read(in);
+            assertThat(r.statusLine()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
+            assertThat(r.head()).doesNotContain("connection: close");
+            long start = System.nanoTime();
+            assertThat(in.read()).as("closed by the idle timeout, not held forever").isEqualTo(-1);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+        }
+    }
+
+    @Test
     void unresolvableEndpointIs502() {
         ProxyFixture p = proxy("", "'no-such-host.invalid:8080'");
         var r = p.get("web", "/", "Host", "app.test");

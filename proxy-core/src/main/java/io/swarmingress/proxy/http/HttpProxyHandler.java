@@ -771,6 +771,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (now - deadline >= 0) {
             if (!responseStarted) {
                 failUpstream(HttpResponseStatus.GATEWAY_TIMEOUT, "an endpoint of '" + service.name() + "' did not answer in time");
+                if (timer == null && !closing) {
+                    // The connection lives on (keep-alive, or a body to drop): it still needs its idle check.
+                    long due = lastClientReadNanos + entrypoint.config().clientIdleTimeout().toNanos();
+                    timerDueNanos = due;
+                    timer = ctx.executor().schedule(timeoutTask, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
             } else {
                 abort("exchange idle for longer than " + service.timeouts().idle());
             }
