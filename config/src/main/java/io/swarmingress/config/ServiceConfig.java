@@ -42,8 +42,4 @@ public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<Ho
     public static ServiceConfig of(String name, LbPolicy lb, List<HostPort> endpoints) {
         return new ServiceConfig(name, lb, Timeouts.DEFAULT, endpoints, null, Location.NONE);
     }
-
-    public ServiceConfig withTimeouts(Timeouts t) {
-        return new ServiceConfig(name, lb, t, endpoints, swarm, location);
-    }
 }

@@ -82,10 +82,4 @@ public final class UpstreamPool {
             }
         }
     }
-
-    /** Idle connections to the address in this loop's pool, for tests and /routes. */
-    public int idleCount(HostPort address) {
-        ArrayDeque<Channel> channels = idle.get(address);
-        return channels == null ? 0 : channels.size();
-    }
 }
