@@ -2,7 +2,7 @@ package io.swarmingress.proxy.http;
 
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /** Builds the client-side pipeline of an http entrypoint. */
@@ -25,7 +25,8 @@ public final class HttpPipeline {
 
     public static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
         // No IdleStateHandler: the proxy handler's one timer also closes idle keep-alive clients.
-        pipeline.addLast("codec", new HttpServerCodec(decoderConfig()));
+        // No response encoder: responses are written as bytes (see ResponseFramer and LocalResponses).
+        pipeline.addLast("decoder", new HttpRequestDecoder(decoderConfig()));
         pipeline.addLast("proxy", new HttpProxyHandler(entrypoint));
     }
 }

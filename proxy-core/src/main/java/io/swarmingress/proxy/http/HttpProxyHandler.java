@@ -23,15 +23,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -60,7 +57,7 @@ import io.swarmingress.proxy.server.UpstreamPool;
  * <p>An exchange ends when its response has been sent and its request read to the end. Requests a
  * client pipelines meanwhile wait in a small queue; past its bound the connection stops reading.
  */
-final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ResponseFramer.Sink {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
     /** Decoded messages held for a pipelining client before reading pauses. */
     private static final int MAX_QUEUED = 32;
@@ -83,7 +80,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean inExchange;
     private boolean requestComplete;
     private boolean responseStarted;
-    private boolean interim;
     private boolean discarding;
     private boolean expectContinue;
     private boolean headRequest;
@@ -275,7 +271,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         inExchange = true;
         requestComplete = false;
         responseStarted = false;
-        interim = false;
         discarding = false;
         closeAfterResponse = false;
         upstreamReusable = false;
@@ -410,6 +405,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private void attach(UpstreamHandler handler) {
         upstream = handler;
         handler.owner = this;
+        handler.framer.start(headRequest);
     }
 
     private void flushPending() {
@@ -424,116 +420,82 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void onUpstreamRead(UpstreamHandler from, Object msg) {
+    void onUpstreamRead(UpstreamHandler from, ByteBuf msg) {
         if (from != upstream) {
-            ReferenceCountUtil.release(msg);
+            msg.release();
             return;
         }
         lastActivityNanos = System.nanoTime();
-        if (msg instanceof HttpResponse) {
-            HttpResponse response = (HttpResponse) msg;
-            if (response.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                failUpstream(HttpResponseStatus.BAD_GATEWAY, "invalid response from an endpoint of '" + service.name() + "'");
-                return;
-            }
-            int code = response.status().code();
-            if (code >= 100 && code < 200) {
-                if (code == 101) {
-                    // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
-                    ReferenceCountUtil.release(msg);
-                    failUpstream(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
-                    return;
-                }
-                interim = true;
-                if (http10) {
-                    // RFC 9110 section 15.2: an HTTP/1.0 client would take it for the final response.
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-                HeaderRewriter.removeHopByHop(response.headers());
-                ctx.write(msg, ctx.voidPromise());
-                return;
-            }
-            if (msg instanceof HttpContent) {
-                // A full message (from an aggregating peer handler): rewrite its head, write it once as content.
-                onResponseHead(response, false);
-                onResponseContent((HttpContent) msg);
-            } else {
-                onResponseHead(response, true);
-            }
-        } else if (msg instanceof HttpContent) {
-            if (interim) {
-                // The empty end the decoder emits after an interim response; the encoder needs it too.
-                if (msg instanceof LastHttpContent) {
-                    interim = false;
-                }
-                if (http10) {
-                    ReferenceCountUtil.release(msg);
-                } else {
-                    ctx.write(msg, ctx.voidPromise());
-                }
-                return;
-            }
-            onResponseContent((HttpContent) msg);
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
+        from.framer.feed(msg, this);
     }
 
-    private void onResponseHead(HttpResponse response, boolean write) {
-        responseStarted = true;
-        status = response.status().code();
-        HttpHeaders headers = response.headers();
-        upstreamReusable = HttpUtil.isKeepAlive(response);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-        boolean bodyPossible = !headRequest && status != 204 && status != 304;
-        HeaderRewriter.removeHopByHop(headers);
-        if (entrypoint.config().via()) {
-            headers.add(HttpHeaderNames.VIA, HeaderRewriter.VIA_VALUE);
+    @Override
+    public void onResponseHead(ResponseFramer head) {
+        int code = head.status();
+        if (code < 200) {
+            if (code == 101) {
+                // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
+                failUpstream(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
+                return;
+            }
+            // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
+            if (!http10) {
+                ctx.write(head.encodeHead(ctx.alloc(), false, null, null), ctx.voidPromise());
+            }
+            return;
         }
+        responseStarted = true;
+        status = code;
+        upstreamReusable = head.keepAlive();
         boolean close = !clientKeepAlive || entrypoint.draining() || closeAfterResponse;
-        if (bodyPossible && !chunked && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if (head.endsAtClose()) {
             // The body ends when the upstream closes; the client can only learn that the same way.
             close = true;
             upstreamReusable = false;
         }
-        if (http10 && chunked) {
-            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        boolean dechunk = http10 && head.chunked();
+        if (dechunk) {
+            head.dechunk();
             close = true;
         }
         if (close) {
             closeAfterResponse = true;
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        if (write) {
-            ctx.write(response, ctx.voidPromise());
+        String connection = close ? "close" : http10 ? "keep-alive" : null;
+        String via = entrypoint.config().via() ? HeaderRewriter.VIA_VALUE : null;
+        ctx.write(head.encodeHead(ctx.alloc(), dechunk, connection, via), ctx.voidPromise());
+    }
+
+    @Override
+    public void onResponseBody(ByteBuf bytes) {
+        ctx.write(bytes, ctx.voidPromise());
+        if (!ctx.channel().isWritable() && upstream != null) {
+            upstream.channel.config().setAutoRead(false);
         }
     }
 
-    private void onResponseContent(HttpContent content) {
-        if (content.decoderResult().isFailure()) {
-            // Truncated by the upstream: ending the message cleanly would tell the client it is complete.
-            content.release();
-            abort("response truncated by an endpoint of '" + service.name() + "'");
-            return;
+    @Override
+    public void onResponseEnd(boolean reusable) {
+        // Flushed here: once finished, the upstream's read-complete no longer reaches this handler.
+        ctx.flush();
+        if (!reusable) {
+            upstreamReusable = false;
         }
-        if (content instanceof LastHttpContent) {
-            // Flushed here: once finished, the upstream's read-complete no longer reaches this handler.
-            ctx.writeAndFlush(content, ctx.voidPromise());
-            if (!requestComplete) {
-                // Answered before the body was sent (e.g. 413): neither connection can be reused.
-                upstreamReusable = false;
-                closeAfterResponse = true;
-            }
-            finish();
-            return;
+        if (!requestComplete) {
+            // Answered before the body was sent (e.g. 413): neither connection can be reused.
+            upstreamReusable = false;
+            closeAfterResponse = true;
         }
-        ctx.write(content, ctx.voidPromise());
-        if (!ctx.channel().isWritable()) {
-            upstream.channel.config().setAutoRead(false);
+        finish();
+    }
+
+    @Override
+    public void onResponseError(String reason) {
+        String detail = "invalid response from an endpoint of '" + service.name() + "': " + reason;
+        if (responseStarted) {
+            abort(detail);
+        } else {
+            failUpstream(HttpResponseStatus.BAD_GATEWAY, detail);
         }
     }
 
@@ -550,7 +512,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void onUpstreamClosed(UpstreamHandler from) {
-        if (from != upstream) {
+        if (from != upstream || from.framer.onClose(this)) {
+            // Not ours any more, or a body delimited by the close that is now complete.
             return;
         }
         if (responseStarted) {
@@ -577,11 +540,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (close || expectContinue || !clientKeepAlive || entrypoint.draining()) {
             closeAfterResponse = true;
         }
-        FullHttpResponse response = LocalResponses.create(ctx.alloc(), status, detail, closeAfterResponse);
-        if (http10 && !closeAfterResponse) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        ctx.write(response, ctx.voidPromise());
+        String connection = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
+        ctx.write(LocalResponses.create(ctx.alloc(), status, detail, connection), ctx.voidPromise());
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {
@@ -680,6 +640,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             UpstreamHandler u = upstream;
             upstream = null;
             u.owner = null;
+            u.framer.stop();
             u.channel.close();
         }
         upstreamConnected = false;

@@ -4,32 +4,32 @@ import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * The answers the proxy gives on its own: short, plain text, and saying which side failed, so a
- * person reading curl output can tell a missing route from a dead backend.
+ * person reading curl output can tell a missing route from a dead backend. Written as bytes: the
+ * client pipeline has no response encoder (responses from upstream are passed on as read).
  */
 final class LocalResponses {
     private LocalResponses() {
     }
 
-    static FullHttpResponse create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close) {
+    /** @param connection the value of a Connection header to send, or null for none */
+    static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection) {
         byte[] body = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuf content = alloc.buffer(body.length).writeBytes(body);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-        if (close) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        StringBuilder head = new StringBuilder(160)
+                .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
+                .append("content-type: text/plain; charset=utf-8\r\n")
+                .append("content-length: ").append(body.length).append("\r\n")
+                .append("cache-control: no-store\r\n");
+        if (connection != null) {
+            head.append("connection: ").append(connection).append("\r\n");
         }
-        return response;
+        head.append("\r\n");
+        ByteBuf out = alloc.buffer(head.length() + body.length);
+        out.writeCharSequence(head, StandardCharsets.US_ASCII);
+        out.writeBytes(body);
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.swarmingress.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,6 +16,8 @@ import io.swarmingress.proxy.server.UpstreamPool;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     final HostPort address;
+    /** Reads this connection's responses; one per connection because it carries state between reads. */
+    final ResponseFramer framer = new ResponseFramer();
     HttpProxyHandler owner;
     Channel channel;
 
@@ -30,8 +33,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         HttpProxyHandler o = owner;
-        if (o != null) {
-            o.onUpstreamRead(this, msg);
+        if (o != null && msg instanceof ByteBuf) {
+            o.onUpstreamRead(this, (ByteBuf) msg);
         } else {
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -62,6 +65,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (o != null) {
             o.onUpstreamClosed(this);
         }
+        framer.stop();
     }
 
     @Override
