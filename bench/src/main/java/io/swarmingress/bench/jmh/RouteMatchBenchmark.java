@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.swarmingress.config.ConfigParser;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.Route;
+import io.swarmingress.proxy.routing.RequestHeaders;
 import io.swarmingress.proxy.routing.Router;
 import io.swarmingress.proxy.routing.RoutingTable;
 
@@ -40,7 +41,8 @@ public class RouteMatchBenchmark {
 
     private IngressMetrics metrics;
     private Router router;
-    private final HttpHeaders headers = new DefaultHttpHeaders().add("user-agent", "wrk").add("accept", "*/*");
+    private final HttpHeaders raw = new DefaultHttpHeaders().add("user-agent", "wrk").add("accept", "*/*");
+    private final RequestHeaders headers = raw::get;
     private String host;
     private String path;
 

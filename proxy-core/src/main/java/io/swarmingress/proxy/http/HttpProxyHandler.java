@@ -2,9 +2,8 @@ package io.swarmingress.proxy.http;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -21,20 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.swarmingress.proxy.metrics.RequestMetrics;
@@ -54,24 +40,35 @@ import io.swarmingress.proxy.server.UpstreamPool;
  * connection is taken from the pool of this connection's own event loop, so an exchange never
  * crosses threads and needs no lock.
  *
+ * <p>Both directions are read as bytes, not as decoded messages: {@link RequestParser} checks each
+ * request head in place and writes the head the upstream gets, {@link ResponseFramer} does the
+ * same for responses, and bodies pass as slices of the buffers read. This handler is the first and
+ * only HTTP handler of the client pipeline.
+ *
  * <p>An exchange ends when its response has been sent and its request read to the end. Requests a
- * client pipelines meanwhile wait in a small queue; past its bound the connection stops reading.
+ * client pipelines meanwhile wait unread in the connection's buffer; past a bound the connection
+ * stops reading.
  */
-final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ResponseFramer.Sink {
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ResponseFramer.Sink, RequestParser.Sink {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
-    /** Decoded messages held for a pipelining client before reading pauses. */
-    private static final int MAX_QUEUED = 32;
+    /** Unread bytes held for a pipelining client before reading pauses. */
+    private static final int MAX_BUFFERED = 64 * 1024;
     /** Body bytes held while the upstream connection is being opened before reading pauses. */
     private static final int MAX_PENDING_BYTES = 64 * 1024;
     /** Counted when the client went away before its response was complete (nginx's convention). */
     private static final int CLIENT_CLOSED = 499;
+    static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final EntrypointContext entrypoint;
     private final Runnable timeoutTask = this::onTimer;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>(4);
+    private final RequestParser parser = new RequestParser();
     private ChannelHandlerContext ctx;
+    /** Client bytes not parsed yet: a partial head, or requests pipelined behind the current one. */
+    private ByteBuf inbound;
+    private boolean reading;
     private String clientAddress;
-    private String localPort;
+    /** This connection's X-Forwarded-Proto and -Port lines, the same for every request. */
+    private byte[] forwardedLines;
     private String lastHostHeader;
     private String lastHost;
     private boolean closing;
@@ -97,7 +94,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private Endpoint endpoint;
     private UpstreamHandler upstream;
     private boolean upstreamConnected;
-    private List<HttpObject> pending;
+    private List<ByteBuf> pending;
     private int pendingBytes;
     private ScheduledFuture<?> timer;
     private long timerDueNanos;
@@ -117,7 +114,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         clientAddress = remote instanceof InetSocketAddress
                 ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
         SocketAddress local = ctx.channel().localAddress();
-        localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
+        String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
+        forwardedLines = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
         lastClientReadNanos = System.nanoTime();
         long idle = entrypoint.config().clientIdleTimeout().toNanos();
         timerDueNanos = lastClientReadNanos + idle;
@@ -129,26 +127,46 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing) {
+        if (closing || !(msg instanceof ByteBuf)) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (!queued.isEmpty() || (inExchange && requestComplete)) {
-            queued.add(msg);
-            updateClientRead();
-            return;
+        ByteBuf in = (ByteBuf) msg;
+        if (inbound == null) {
+            inbound = in;
+        } else {
+            ByteBuf merged = ctx.alloc().buffer(inbound.readableBytes() + in.readableBytes());
+            merged.writeBytes(inbound).writeBytes(in);
+            inbound.release();
+            in.release();
+            inbound = merged;
         }
-        dispatch(msg);
+        readRequests();
     }
 
-    private void dispatch(Object msg) {
-        if (msg instanceof HttpRequest) {
-            onRequestHead((HttpRequest) msg);
-        } else if (msg instanceof HttpContent) {
-            onRequestContent((HttpContent) msg);
-        } else {
-            ReferenceCountUtil.release(msg);
+    /**
+     * Parses what the client sent until the current request is complete (a pipelined one waits
+     * for its turn), the bytes run out, or the connection is closing. Not re-entered: an exchange
+     * that ends inside a callback lets the loop already running go on.
+     */
+    private void readRequests() {
+        if (reading) {
+            return;
         }
+        reading = true;
+        try {
+            while (inbound != null && inbound.isReadable() && !closing && !(inExchange && requestComplete)) {
+                if (!parser.feed(inbound, this)) {
+                    break;
+                }
+            }
+        } finally {
+            reading = false;
+        }
+        if (inbound != null && (closing || !inbound.isReadable())) {
+            releaseInbound();
+        }
+        updateClientRead();
     }
 
     @Override
@@ -160,69 +178,48 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         ctx.flush();
     }
 
-    private void onRequestHead(HttpRequest request) {
-        if (inExchange) {
-            // A head inside a body cannot come from the decoder; treat it as a broken stream.
-            ReferenceCountUtil.release(request);
-            abort("request head inside a request");
-            return;
-        }
-        startExchange(request);
-        DecoderResult result = request.decoderResult();
-        if (result.isFailure()) {
-            ReferenceCountUtil.release(request);
-            requestComplete = true;
-            metrics = entrypoint.table().unrouted(entrypoint.name());
-            Throwable cause = result.cause();
-            if (cause instanceof TooLongHttpLineException) {
-                respondLocally(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long", true);
-            } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-                respondLocally(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large", true);
-            } else {
-                respondLocally(HttpResponseStatus.BAD_REQUEST, "malformed request", true);
-            }
-            return;
-        }
+    @Override
+    public void onRequestHead(RequestParser request) {
+        startExchange();
+        requestComplete = !request.hasBody();
+        http10 = request.http10();
+        clientKeepAlive = request.keepAlive() && !entrypoint.draining();
+        expectContinue = request.expectContinue();
+        headRequest = request.methodIs("HEAD");
         RoutingTable table = entrypoint.table();
-        HttpHeaders headers = request.headers();
-        http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        clientKeepAlive = HttpUtil.isKeepAlive(request) && !entrypoint.draining();
-        expectContinue = HttpUtil.is100ContinueExpected(request);
-        headRequest = request.method().equals(HttpMethod.HEAD);
-        if (request instanceof LastHttpContent) {
-            requestComplete = true;
-        }
-
-        if (request.method().equals(HttpMethod.CONNECT)) {
-            rejectHead(table, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
+        if (request.methodIs("CONNECT")) {
+            reject(table, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
             return;
         }
-        String uri = request.uri();
-        String hostHeader = headers.get(HttpHeaderNames.HOST);
-        if (!uri.isEmpty() && uri.charAt(0) != '/') {
+        String uri = request.target();
+        String hostHeader = request.host();
+        // A Host line to write instead of the client's: from an absolute-form target, or for a client without one.
+        String upstreamHost = null;
+        if (uri.charAt(0) != '/') {
             // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host, and the upstream gets origin form.
             int scheme = uri.indexOf("://");
             if (scheme > 0) {
                 int slash = uri.indexOf('/', scheme + 3);
                 hostHeader = slash < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, slash);
                 uri = slash < 0 ? "/" : uri.substring(slash);
-                headers.set(HttpHeaderNames.HOST, hostHeader);
+                upstreamHost = hostHeader;
+                request.dropHost();
             } else if (!uri.equals("*")) {
-                rejectHead(table, request, HttpResponseStatus.BAD_REQUEST, "invalid request target");
+                reject(table, HttpResponseStatus.BAD_REQUEST, "invalid request target");
                 return;
             }
         }
-        if ((hostHeader == null && !http10) || hasSecondHost(headers)) {
-            rejectHead(table, request, HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required");
+        // RFC 9112 section 3.2: exactly one Host (HTTP/1.0 may have none).
+        if ((hostHeader == null && !http10) || (upstreamHost == null && request.hostCount() > 1)) {
+            reject(table, HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required");
             return;
         }
         String host = normalizeHost(hostHeader);
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
 
-        Route route = table.router(entrypoint.name()) == null ? null : table.router(entrypoint.name()).match(host, path, headers);
+        Route route = table.router(entrypoint.name()) == null ? null : table.router(entrypoint.name()).match(host, path, request);
         if (route == null) {
-            ReferenceCountUtil.release(request);
             metrics = table.unrouted(entrypoint.name());
             respondLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path", false);
             return;
@@ -231,45 +228,55 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         service = route.service();
         Endpoint picked = service.pick();
         if (picked == null) {
-            ReferenceCountUtil.release(request);
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "service '" + service.name() + "' has no endpoints", false);
             return;
         }
         endpoint = picked;
         picked.acquire();
-
-        HeaderRewriter.removeHopByHop(headers);
-        HeaderRewriter.addForwarded(headers, clientAddress, hostHeader, localPort, entrypoint.config().via());
         if (hostHeader == null) {
             // An HTTP/1.0 request may lack Host; it goes upstream as HTTP/1.1, which requires one.
-            headers.set(HttpHeaderNames.HOST, picked.address().toString());
+            upstreamHost = picked.address().toString();
         }
-        request.setUri(route.rewriteUri(uri));
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ByteBuf head = request.encodeHead(ctx.alloc(), route.rewriteUri(uri), upstreamHost, clientAddress, forwardedLines,
+                hostHeader, entrypoint.config().via() ? VIA_VALUE : null);
+        if (requestComplete) {
+            requestSentNanos = startNanos;
+        }
         armTimer();
-        sendUpstream(request);
+        sendUpstream(head);
     }
 
-    /** RFC 9112 section 3.2: more than one Host is a 400; checked without copying the values. */
-    private static boolean hasSecondHost(HttpHeaders headers) {
-        Iterator<? extends CharSequence> hosts = headers.valueCharSequenceIterator(HttpHeaderNames.HOST);
-        if (!hosts.hasNext()) {
-            return false;
-        }
-        hosts.next();
-        return hosts.hasNext();
-    }
-
-    /** Answers a request that will not be forwarded. */
-    private void rejectHead(RoutingTable table, HttpRequest request, HttpResponseStatus status, String detail) {
-        ReferenceCountUtil.release(request);
+    /** Answers a request that will not be forwarded, and closes: what follows it cannot be trusted. */
+    private void reject(RoutingTable table, HttpResponseStatus status, String detail) {
         metrics = table.unrouted(entrypoint.name());
         respondLocally(status, detail, true);
     }
 
-    private void startExchange(HttpRequest request) {
+    @Override
+    public void onRequestError(HttpResponseStatus status, String reason) {
+        if (inExchange) {
+            // The body of the request in progress is malformed.
+            requestComplete = true;
+            if (responseStarted) {
+                abort("malformed request body");
+            } else {
+                closeUpstream();
+                respondLocally(HttpResponseStatus.BAD_REQUEST, reason, true);
+            }
+            return;
+        }
+        startExchange();
+        requestComplete = true;
+        http10 = false;
+        clientKeepAlive = false;
+        expectContinue = false;
+        reject(entrypoint.table(), status, reason);
+    }
+
+    private void startExchange() {
         inExchange = true;
         requestComplete = false;
+        headRequest = false;
         responseStarted = false;
         discarding = false;
         closeAfterResponse = false;
@@ -305,44 +312,31 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         return h;
     }
 
-    private void onRequestContent(HttpContent content) {
-        if (!inExchange) {
-            // The rest of a request that was already answered and ended, e.g. after an error.
-            content.release();
+    @Override
+    public void onRequestBody(ByteBuf bytes) {
+        if (!inExchange || discarding) {
+            // The rest of a request that was answered already, e.g. a 404 with a body.
+            bytes.release();
             return;
         }
         lastActivityNanos = System.nanoTime();
-        boolean last = content instanceof LastHttpContent;
-        if (content.decoderResult().isFailure()) {
-            content.release();
-            requestComplete = true;
-            if (responseStarted) {
-                abort("malformed request body");
-            } else {
-                closeUpstream();
-                respondLocally(HttpResponseStatus.BAD_REQUEST, "malformed request body", true);
-            }
-            return;
-        }
+        sendUpstream(bytes);
+    }
+
+    @Override
+    public void onRequestEnd() {
+        requestComplete = true;
         if (discarding) {
-            content.release();
-            if (last) {
-                discarding = false;
-                requestComplete = true;
-                finish();
-            }
+            discarding = false;
+            finish();
             return;
         }
-        if (last) {
-            requestComplete = true;
-            requestSentNanos = lastActivityNanos;
-        }
-        sendUpstream(content);
+        requestSentNanos = System.nanoTime();
     }
 
     // ---------------------------------------------------------------- upstream side
 
-    private void sendUpstream(HttpObject msg) {
+    private void sendUpstream(ByteBuf msg) {
         if (upstream == null) {
             Channel pooled = UpstreamPool.current().acquire(endpoint.address());
             if (pooled != null) {
@@ -361,9 +355,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
                 pending = new ArrayList<>(4);
             }
             pending.add(msg);
-            if (msg instanceof HttpContent) {
-                pendingBytes += ((HttpContent) msg).content().readableBytes();
-            }
+            pendingBytes += msg.readableBytes();
         }
         updateClientRead();
     }
@@ -411,7 +403,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private void flushPending() {
         if (pending != null) {
             Channel ch = upstream.channel;
-            for (HttpObject msg : pending) {
+            for (ByteBuf msg : pending) {
                 ch.write(msg, ch.voidPromise());
             }
             pending = null;
@@ -462,7 +454,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             closeAfterResponse = true;
         }
         String connection = close ? "close" : http10 ? "keep-alive" : null;
-        String via = entrypoint.config().via() ? HeaderRewriter.VIA_VALUE : null;
+        String via = entrypoint.config().via() ? VIA_VALUE : null;
         ctx.write(head.encodeHead(ctx.alloc(), dechunk, connection, via), ctx.voidPromise());
     }
 
@@ -541,7 +533,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             closeAfterResponse = true;
         }
         String connection = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
-        ctx.write(LocalResponses.create(ctx.alloc(), status, detail, connection), ctx.voidPromise());
+        ctx.write(LocalResponses.create(ctx.alloc(), status, detail, connection, headRequest), ctx.voidPromise());
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {
@@ -566,7 +558,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         updateClientRead();
     }
 
-    /** Ends the exchange that completed normally, and starts the next queued one. */
+    /** Ends the exchange that completed normally, and starts on the next pipelined request. */
     private void finish() {
         if (metrics != null) {
             metrics.record(status, startNanos);
@@ -593,14 +585,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         metrics = null;
         if (closeAfterResponse || !clientKeepAlive || entrypoint.draining()) {
             closing = true;
-            releaseQueued();
+            releaseInbound();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        if (!queued.isEmpty()) {
-            while (!queued.isEmpty() && !(inExchange && requestComplete) && !closing) {
-                dispatch(queued.poll());
-            }
+        if (inbound != null && !reading) {
+            readRequests();
             // finish() may run from the upstream's read, where no client read-complete follows to flush.
             if (upstream != null && upstreamConnected) {
                 upstream.channel.flush();
@@ -626,7 +616,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         cancelTimer();
         closeUpstream();
         releasePending();
-        releaseQueued();
+        releaseInbound();
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;
@@ -648,18 +638,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     private void releasePending() {
         if (pending != null) {
-            for (HttpObject msg : pending) {
-                ReferenceCountUtil.release(msg);
+            for (ByteBuf msg : pending) {
+                msg.release();
             }
             pending = null;
             pendingBytes = 0;
         }
     }
 
-    private void releaseQueued() {
-        Object msg;
-        while ((msg = queued.poll()) != null) {
-            ReferenceCountUtil.release(msg);
+    private void releaseInbound() {
+        if (inbound != null) {
+            inbound.release();
+            inbound = null;
         }
     }
 
@@ -670,7 +660,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
      * can take more, the connect buffer and the pipelining queue have room.
      */
     private void updateClientRead() {
-        boolean read = queued.size() < MAX_QUEUED && pendingBytes < MAX_PENDING_BYTES
+        boolean read = (inbound == null || inbound.readableBytes() < MAX_BUFFERED) && pendingBytes < MAX_PENDING_BYTES
                 && (upstream == null || !upstreamConnected || upstream.channel.isWritable());
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);

@@ -15,8 +15,11 @@ final class LocalResponses {
     private LocalResponses() {
     }
 
-    /** @param connection the value of a Connection header to send, or null for none */
-    static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection) {
+    /**
+     * @param connection the value of a Connection header to send, or null for none
+     * @param headRequest the answer to a HEAD: the same head, no body (RFC 9110 section 9.3.2)
+     */
+    static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection, boolean headRequest) {
         byte[] body = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(160)
                 .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
@@ -29,7 +32,9 @@ final class LocalResponses {
         head.append("\r\n");
         ByteBuf out = alloc.buffer(head.length() + body.length);
         out.writeCharSequence(head, StandardCharsets.US_ASCII);
-        out.writeBytes(body);
+        if (!headRequest) {
+            out.writeBytes(body);
+        }
         return out;
     }
 }

@@ -1,7 +1,6 @@
 package io.swarmingress.proxy.http;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -18,18 +17,16 @@ import io.netty.buffer.ByteBufAllocator;
  * chunk framing included, unless an HTTP/1.0 client needs it removed.
  *
  * <p>Strict where leniency would let the two sides disagree about where a message ends: folded
- * lines, a bare CR, a NUL, a malformed or conflicting {@code Content-Length}, a bad chunk size or
+ * lines, control bytes, a malformed or conflicting {@code Content-Length}, a bad chunk size or
  * bytes after the end of a response are errors, and the connection is not reused.
  *
  * <p>Not thread-safe: it belongs to one upstream connection and runs on its event loop. The
  * accessors describe the head just read and are valid only inside {@link Sink#onResponseHead}.
  */
-final class ResponseFramer {
+final class ResponseFramer implements ChunkedBody.Data {
     /** Status line and header limits, as for requests (nginx and HAProxy allow about as much). */
     static final int MAX_HEAD = 24 * 1024;
     private static final int MAX_LINES = 256;
-    private static final int MAX_CHUNK_LINE = 4 * 1024;
-    private static final int MAX_TRAILERS = 16 * 1024;
 
     /** Where the framed responses go, in order: a head, its body in pieces, its end. */
     interface Sink {
@@ -46,65 +43,27 @@ final class ResponseFramer {
         void onResponseError(String reason);
     }
 
-    // states
     private static final int IDLE = 0;
     private static final int HEAD = 1;
     private static final int FIXED = 2;
     private static final int UNTIL_CLOSE = 3;
-    private static final int CHUNK_SIZE = 4;
-    private static final int CHUNK_EXT = 5;
-    private static final int CHUNK_SIZE_LF = 6;
-    private static final int CHUNK_DATA = 7;
-    private static final int CHUNK_DATA_CR = 8;
-    private static final int CHUNK_DATA_LF = 9;
-    private static final int TRAILER_START = 10;
-    private static final int TRAILER_LINE = 11;
-    private static final int TRAILER_END_LF = 12;
+    private static final int CHUNKED = 4;
     /** A head without a body was handed on; the message ends when the callback returns. */
-    private static final int ENDS_AFTER_HEAD = 13;
-
-    // line flags
-    private static final byte KEEP = 0;
-    private static final byte DROP = 1;
+    private static final int ENDS_AFTER_HEAD = 5;
 
     private static final byte[] HTTP_1_1 = "HTTP/1.1".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CRLF = {'\r', '\n'};
-    private static final boolean[] TOKEN = new boolean[128];
 
-    static {
-        for (char c = '0'; c <= '9'; c++) {
-            TOKEN[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TOKEN[c] = true;
-            TOKEN[Character.toUpperCase(c)] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TOKEN[c] = true;
-        }
-    }
-
+    private final HeadLines head = new HeadLines();
+    private final ChunkedBody chunks = new ChunkedBody();
     private int state = IDLE;
     private boolean headRequest;
     private boolean dechunk;
     /** Bytes of an incomplete head, carried to the next read. */
     private ByteBuf partial;
-
-    // the body being read
     private long remaining;
-    private long chunkSize;
-    private int chunkDigits;
-    private int lineBytes;
-    private int trailerBytes;
+    private Sink dataSink;
 
     // the head just read
-    private ByteBuf headBuf;
-    private int[] lineStart = new int[32];
-    private int[] lineEnd = new int[32];
-    private int[] nameEnd = new int[32];
-    private byte[] flags = new byte[32];
-    private int lines;
-    private int headLength;
     private int status;
     private boolean keepAlive;
     private boolean chunked;
@@ -169,16 +128,16 @@ final class ResponseFramer {
                     case FIXED:
                         readFixed(in, sink);
                         break;
+                    case CHUNKED:
+                        readChunked(in, sink);
+                        break;
                     case UNTIL_CLOSE:
                         sink.onResponseBody(in.readRetainedSlice(in.readableBytes()));
                         break;
-                    case IDLE:
+                    default:
                         // Nobody asked: an upstream talking out of turn, or the rest of a response
                         // already given up on. Either way the connection is not to be trusted.
                         in.skipBytes(in.readableBytes());
-                        break;
-                    default:
-                        readChunked(in, sink);
                         break;
                 }
             }
@@ -189,65 +148,35 @@ final class ResponseFramer {
 
     // ---------------------------------------------------------------- head
 
-    /** @return false when the head is incomplete and the bytes were kept for the next read */
+    /** @return false when the head is incomplete (its bytes are kept for the next read) or refused */
     private boolean readHead(ByteBuf in, Sink sink) {
-        int start = in.readerIndex();
-        int end = in.writerIndex();
-        int limit = Math.min(end, start + MAX_HEAD);
-        int pos = start;
-        lines = 0;
-        int headEnd = -1;
-        while (pos < limit) {
-            int lf = in.indexOf(pos, limit, (byte) '\n');
-            if (lf < 0) {
-                break;
-            }
-            int lineEndIndex = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
-            if (lineEndIndex == pos) {
-                if (lines == 0) {
-                    // RFC 9112 section 2.2: empty lines before a message may be ignored.
-                    pos = lf + 1;
-                    start = pos;
-                    continue;
-                }
-                headEnd = lf + 1;
-                break;
-            }
-            if (lines == MAX_LINES) {
-                return fail(in, sink, "response head has too many lines");
-            }
-            addLine(pos, lineEndIndex);
-            pos = lf + 1;
+        int found = head.scan(in, in.readerIndex() + MAX_HEAD, MAX_LINES);
+        if (found < 0) {
+            return fail(in, sink, "response head has too many lines");
         }
-        if (headEnd < 0) {
-            if (end - start >= MAX_HEAD) {
+        if (found == 0) {
+            int readable = in.readableBytes();
+            if (readable >= MAX_HEAD) {
                 return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
             }
-            int readable = end - start;
             partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
-            partial.writeBytes(in, start, readable);
-            in.skipBytes(in.readableBytes());
+            partial.writeBytes(in);
             return false;
         }
-        headBuf = in;
-        headLength = headEnd - start;
         String error = parseHead();
         if (error != null) {
-            headBuf = null;
             return fail(in, sink, error);
         }
-        in.readerIndex(headEnd);
+        in.readerIndex(head.headEnd);
 
-        boolean interim = status < 200;
         int next;
-        if (interim) {
+        if (status < 200) {
             next = HEAD;
         } else if (headRequest || status == 204 || status == 304) {
             next = ENDS_AFTER_HEAD;
         } else if (chunked) {
-            next = CHUNK_SIZE;
-            chunkSize = 0;
-            chunkDigits = 0;
+            next = CHUNKED;
+            chunks.reset();
         } else if (transferEncoding || contentLength < 0) {
             next = UNTIL_CLOSE;
         } else if (contentLength == 0) {
@@ -257,106 +186,68 @@ final class ResponseFramer {
             remaining = contentLength;
         }
         state = next;
-        try {
-            sink.onResponseHead(this);
-        } finally {
-            headBuf = null;
-        }
+        sink.onResponseHead(this);
         if (state == ENDS_AFTER_HEAD) {
             complete(in, sink);
         }
         return true;
     }
 
-    private void addLine(int start, int end) {
-        if (lines == lineStart.length) {
-            int n = lines * 2;
-            lineStart = Arrays.copyOf(lineStart, n);
-            lineEnd = Arrays.copyOf(lineEnd, n);
-            nameEnd = Arrays.copyOf(nameEnd, n);
-            flags = Arrays.copyOf(flags, n);
-        }
-        lineStart[lines] = start;
-        lineEnd[lines] = end;
-        nameEnd[lines] = -1;
-        flags[lines] = KEEP;
-        lines++;
-    }
-
     /** @return null, or why the head is unacceptable */
     private String parseHead() {
-        ByteBuf b = headBuf;
-        int s = lineStart[0];
-        int len = lineEnd[0] - s;
+        HeadLines h = head;
+        ByteBuf b = h.buf;
+        int s = h.start[0];
+        int len = h.end[0] - s;
         // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-        if (len < 12 || !startsWithVersion(b, s) || (len > 12 && b.getByte(s + 12) != ' ')) {
+        if (len < 12 || b.getByte(s) != 'H' || b.getByte(s + 1) != 'T' || b.getByte(s + 2) != 'T'
+                || b.getByte(s + 3) != 'P' || b.getByte(s + 4) != '/' || b.getByte(s + 5) != '1'
+                || b.getByte(s + 6) != '.' || !HeadLines.isDigit(b.getByte(s + 7)) || b.getByte(s + 8) != ' '
+                || !HeadLines.isDigit(b.getByte(s + 9)) || !HeadLines.isDigit(b.getByte(s + 10))
+                || !HeadLines.isDigit(b.getByte(s + 11)) || (len > 12 && b.getByte(s + 12) != ' ')) {
             return "invalid status line";
+        }
+        for (int p = s + 12; p < h.end[0]; p++) {
+            byte c = b.getByte(p);
+            if ((c >= 0 && c < ' ' && c != '\t') || c == 0x7f) {
+                return "invalid character in the status line";
+            }
         }
         boolean http10 = b.getByte(s + 7) == '0';
         status = (b.getByte(s + 9) - '0') * 100 + (b.getByte(s + 10) - '0') * 10 + (b.getByte(s + 11) - '0');
         if (status < 100) {
             return "invalid status code";
         }
-        if (b.indexOf(s, lineEnd[0], (byte) '\r') >= 0 || b.indexOf(s, lineEnd[0], (byte) 0) >= 0) {
-            return "invalid character in the status line";
-        }
         contentLength = -1;
         chunked = false;
         transferEncoding = false;
-        boolean close = false;
-        boolean keepAliveToken = false;
-        int connectionLines = 0;
-        for (int i = 1; i < lines; i++) {
-            int ls = lineStart[i];
-            int le = lineEnd[i];
-            byte first = b.getByte(ls);
-            if (first == ' ' || first == '\t') {
-                return "folded header line";
+        int options = 0;
+        boolean connection = false;
+        for (int i = 1; i < h.count; i++) {
+            String error = h.checkHeader(i);
+            if (error != null) {
+                return error;
             }
-            int colon = -1;
-            for (int p = ls; p < le; p++) {
-                byte c = b.getByte(p);
-                if (c == ':') {
-                    colon = p;
-                    break;
-                }
-                if (c < 0 || !TOKEN[c]) {
-                    return "invalid header name";
-                }
-            }
-            if (colon <= ls) {
-                return "invalid header line";
-            }
-            if (b.indexOf(colon, le, (byte) '\r') >= 0 || b.indexOf(colon, le, (byte) 0) >= 0) {
-                return "invalid character in a header value";
-            }
-            nameEnd[i] = colon;
-            int nameLen = colon - ls;
-            switch (nameLen) {
+            switch (h.nameLength(i)) {
                 case 2:
-                    if (nameIs(i, "te")) {
-                        flags[i] = DROP;
-                    }
+                    dropIf(i, "te");
                     break;
                 case 7:
-                    if (nameIs(i, "trailer") || nameIs(i, "upgrade")) {
-                        flags[i] = DROP;
-                    }
+                    dropIf(i, "trailer");
+                    dropIf(i, "upgrade");
                     break;
                 case 10:
-                    if (nameIs(i, "connection")) {
-                        flags[i] = DROP;
-                        connectionLines++;
-                        int tokens = tokens(i);
-                        close |= (tokens & TOKEN_CLOSE) != 0;
-                        keepAliveToken |= (tokens & TOKEN_KEEP_ALIVE) != 0;
-                    } else if (nameIs(i, "keep-alive")) {
-                        flags[i] = DROP;
+                    if (h.nameIs(i, "connection")) {
+                        h.flags[i] = HeadLines.DROP;
+                        connection = true;
+                        options |= h.connectionOptions(i);
+                    } else {
+                        dropIf(i, "keep-alive");
                     }
                     break;
                 case 14:
-                    if (nameIs(i, "content-length")) {
-                        long value = parseLength(i);
+                    if (h.nameIs(i, "content-length")) {
+                        long value = h.contentLength(i);
                         if (value < 0 || (contentLength >= 0 && value != contentLength)) {
                             return "invalid Content-Length";
                         }
@@ -364,25 +255,19 @@ final class ResponseFramer {
                     }
                     break;
                 case 16:
-                    if (nameIs(i, "proxy-connection")) {
-                        flags[i] = DROP;
-                    }
+                    dropIf(i, "proxy-connection");
                     break;
                 case 17:
-                    if (nameIs(i, "transfer-encoding")) {
+                    if (h.nameIs(i, "transfer-encoding")) {
                         transferEncoding = true;
-                        chunked = lastCodingIsChunked(i);
+                        chunked = h.lastCodingIsChunked(i);
                     }
                     break;
                 case 18:
-                    if (nameIs(i, "proxy-authenticate")) {
-                        flags[i] = DROP;
-                    }
+                    dropIf(i, "proxy-authenticate");
                     break;
                 case 19:
-                    if (nameIs(i, "proxy-authorization")) {
-                        flags[i] = DROP;
-                    }
+                    dropIf(i, "proxy-authorization");
                     break;
                 default:
                     break;
@@ -390,188 +275,24 @@ final class ResponseFramer {
         }
         if (transferEncoding && contentLength >= 0) {
             // RFC 9112 section 6.3: Transfer-Encoding wins, and the Content-Length must not go on.
-            for (int i = 1; i < lines; i++) {
-                if (nameEnd[i] - lineStart[i] == 14 && nameIs(i, "content-length")) {
-                    flags[i] = DROP;
-                }
+            for (int i = 1; i < h.count; i++) {
+                dropIf(i, "content-length");
             }
             contentLength = -1;
         }
-        if (connectionLines > 0) {
-            dropConnectionOptions();
+        if (connection) {
+            h.dropConnectionOptions();
         }
-        keepAlive = !close && (!http10 || keepAliveToken);
+        // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
+        keepAlive = (options & HeadLines.CLOSE) == 0 && (!http10 || (options & HeadLines.KEEP_ALIVE) != 0)
+                && !(http10 && transferEncoding);
         return null;
     }
 
-    private static boolean startsWithVersion(ByteBuf b, int s) {
-        return b.getByte(s) == 'H' && b.getByte(s + 1) == 'T' && b.getByte(s + 2) == 'T' && b.getByte(s + 3) == 'P'
-                && b.getByte(s + 4) == '/' && b.getByte(s + 5) == '1' && b.getByte(s + 6) == '.'
-                && digit(b.getByte(s + 7)) && b.getByte(s + 8) == ' ' && digit(b.getByte(s + 9))
-                && digit(b.getByte(s + 10)) && digit(b.getByte(s + 11));
-    }
-
-    private static boolean digit(byte c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private boolean nameIs(int line, String lowerName) {
-        int s = lineStart[line];
-        for (int k = 0; k < lowerName.length(); k++) {
-            if (lower(headBuf.getByte(s + k)) != lowerName.charAt(k)) {
-                return false;
-            }
+    private void dropIf(int i, String lowerName) {
+        if (head.nameIs(i, lowerName)) {
+            head.flags[i] = HeadLines.DROP;
         }
-        return true;
-    }
-
-    private int valueStart(int line) {
-        int p = nameEnd[line] + 1;
-        int e = lineEnd[line];
-        while (p < e && isSpace(headBuf.getByte(p))) {
-            p++;
-        }
-        return p;
-    }
-
-    private int valueEnd(int line) {
-        int s = nameEnd[line] + 1;
-        int e = lineEnd[line];
-        while (e > s && isSpace(headBuf.getByte(e - 1))) {
-            e--;
-        }
-        return e;
-    }
-
-    private static boolean isSpace(byte c) {
-        return c == ' ' || c == '\t';
-    }
-
-    private long parseLength(int line) {
-        int s = valueStart(line);
-        int e = valueEnd(line);
-        if (s == e || e - s > 18) {
-            return -1;
-        }
-        long v = 0;
-        for (int p = s; p < e; p++) {
-            byte c = headBuf.getByte(p);
-            if (!digit(c)) {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
-    }
-
-    private boolean lastCodingIsChunked(int line) {
-        int s = valueStart(line);
-        int e = valueEnd(line);
-        int comma = s - 1;
-        for (int p = e - 1; p >= s; p--) {
-            if (headBuf.getByte(p) == ',') {
-                comma = p;
-                break;
-            }
-        }
-        int t = comma + 1;
-        while (t < e && isSpace(headBuf.getByte(t))) {
-            t++;
-        }
-        return equalsIgnoreCase(t, e, "chunked");
-    }
-
-    private boolean equalsIgnoreCase(int s, int e, String lower) {
-        if (e - s != lower.length()) {
-            return false;
-        }
-        for (int k = 0; k < lower.length(); k++) {
-            if (lower(headBuf.getByte(s + k)) != lower.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static final int TOKEN_CLOSE = 1;
-    private static final int TOKEN_KEEP_ALIVE = 2;
-
-    /** The connection options named in a Connection line, as flags for the two that matter here. */
-    private int tokens(int line) {
-        int result = 0;
-        int s = valueStart(line);
-        int e = valueEnd(line);
-        int t = s;
-        while (t <= e) {
-            int comma = headBuf.indexOf(t, e, (byte) ',');
-            int te = comma < 0 ? e : comma;
-            int a = t;
-            int z = te;
-            while (a < z && isSpace(headBuf.getByte(a))) {
-                a++;
-            }
-            while (z > a && isSpace(headBuf.getByte(z - 1))) {
-                z--;
-            }
-            if (equalsIgnoreCase(a, z, "close")) {
-                result |= TOKEN_CLOSE;
-            } else if (equalsIgnoreCase(a, z, "keep-alive")) {
-                result |= TOKEN_KEEP_ALIVE;
-            }
-            t = te + 1;
-        }
-        return result;
-    }
-
-    /**
-     * Drops every header a Connection line names (RFC 9110 section 7.6.1), except the framing
-     * headers: removing those would change where the message ends, which is a smuggling vector,
-     * not a connection option.
-     */
-    private void dropConnectionOptions() {
-        for (int c = 1; c < lines; c++) {
-            if (nameEnd[c] - lineStart[c] != 10 || !nameIs(c, "connection")) {
-                continue;
-            }
-            int e = valueEnd(c);
-            int t = valueStart(c);
-            while (t <= e) {
-                int comma = headBuf.indexOf(t, e, (byte) ',');
-                int te = comma < 0 ? e : comma;
-                int a = t;
-                int z = te;
-                while (a < z && isSpace(headBuf.getByte(a))) {
-                    a++;
-                }
-                while (z > a && isSpace(headBuf.getByte(z - 1))) {
-                    z--;
-                }
-                if (z > a && !equalsIgnoreCase(a, z, "transfer-encoding") && !equalsIgnoreCase(a, z, "content-length")
-                        && !equalsIgnoreCase(a, z, "host")) {
-                    for (int i = 1; i < lines; i++) {
-                        if (flags[i] == KEEP && nameEnd[i] - lineStart[i] == z - a && nameMatches(i, a)) {
-                            flags[i] = DROP;
-                        }
-                    }
-                }
-                t = te + 1;
-            }
-        }
-    }
-
-    private boolean nameMatches(int line, int tokenStart) {
-        int s = lineStart[line];
-        int n = nameEnd[line] - s;
-        for (int k = 0; k < n; k++) {
-            if (lower(headBuf.getByte(s + k)) != lower(headBuf.getByte(tokenStart + k))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int lower(byte c) {
-        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
 
     // ---------------------------------------------------------------- the head just read
@@ -605,33 +326,29 @@ final class ResponseFramer {
      * @param via a Via value to add, or null
      */
     ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
-        ByteBuf b = headBuf;
-        ByteBuf out = alloc.directBuffer(headLength + 64);
-        int s = lineStart[0];
+        HeadLines h = head;
+        ByteBuf out = alloc.directBuffer(h.headEnd - h.start[0] + 64);
+        int s = h.start[0];
         out.writeBytes(HTTP_1_1);
-        out.writeBytes(b, s + 8, lineEnd[0] - s - 8);
-        out.writeBytes(CRLF);
-        for (int i = 1; i < lines; i++) {
-            if (flags[i] == DROP) {
+        out.writeBytes(h.buf, s + 8, h.end[0] - s - 8);
+        out.writeShort(HeadLines.CRLF);
+        for (int i = 1; i < h.count; i++) {
+            if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))) {
                 continue;
             }
-            if (dropTransferEncoding && nameEnd[i] - lineStart[i] == 17 && nameIs(i, "transfer-encoding")) {
-                continue;
-            }
-            out.writeBytes(b, lineStart[i], lineEnd[i] - lineStart[i]);
-            out.writeBytes(CRLF);
+            h.copyLine(i, out);
         }
         if (connection != null) {
             out.writeCharSequence("connection: ", StandardCharsets.US_ASCII);
             out.writeCharSequence(connection, StandardCharsets.US_ASCII);
-            out.writeBytes(CRLF);
+            out.writeShort(HeadLines.CRLF);
         }
         if (via != null) {
             out.writeCharSequence("via: ", StandardCharsets.US_ASCII);
             out.writeCharSequence(via, StandardCharsets.US_ASCII);
-            out.writeBytes(CRLF);
+            out.writeShort(HeadLines.CRLF);
         }
-        out.writeBytes(CRLF);
+        out.writeShort(HeadLines.CRLF);
         return out;
     }
 
@@ -646,196 +363,29 @@ final class ResponseFramer {
         }
     }
 
-    /**
-     * Walks the chunk framing. Passed on as read (one slice per buffer) unless de-chunking, in
-     * which case only the data goes on.
-     */
+    /** Passed on as read, one slice per buffer, unless de-chunking: then only the data goes on. */
     private void readChunked(ByteBuf in, Sink sink) {
-        int forwardFrom = in.readerIndex();
-        int p = forwardFrom;
-        int end = in.writerIndex();
-        String error = null;
-        boolean done = false;
-        loop:
-        while (p < end) {
-            switch (state) {
-                case CHUNK_SIZE: {
-                    byte c = in.getByte(p);
-                    int d = hex(c);
-                    if (d >= 0) {
-                        if (chunkDigits == 15) {
-                            error = "chunk size too large";
-                            break loop;
-                        }
-                        chunkSize = chunkSize * 16 + d;
-                        chunkDigits++;
-                        p++;
-                    } else if (chunkDigits == 0) {
-                        error = "invalid chunk size";
-                        break loop;
-                    } else if (c == ';' || c == ' ' || c == '\t') {
-                        state = CHUNK_EXT;
-                        lineBytes = 0;
-                        p++;
-                    } else if (c == '\r') {
-                        state = CHUNK_SIZE_LF;
-                        p++;
-                    } else if (c == '\n') {
-                        p++;
-                        endOfSizeLine();
-                    } else {
-                        error = "invalid chunk size";
-                        break loop;
-                    }
-                    break;
-                }
-                case CHUNK_EXT: {
-                    int lf = in.indexOf(p, end, (byte) '\n');
-                    int upTo = lf < 0 ? end : lf;
-                    if (in.indexOf(p, upTo, (byte) 0) >= 0) {
-                        error = "invalid chunk extension";
-                        break loop;
-                    }
-                    lineBytes += upTo - p;
-                    if (lineBytes > MAX_CHUNK_LINE) {
-                        error = "chunk extension too long";
-                        break loop;
-                    }
-                    if (lf < 0) {
-                        p = end;
-                    } else {
-                        p = lf + 1;
-                        endOfSizeLine();
-                    }
-                    break;
-                }
-                case CHUNK_SIZE_LF:
-                    if (in.getByte(p) != '\n') {
-                        error = "invalid chunk size line";
-                        break loop;
-                    }
-                    p++;
-                    endOfSizeLine();
-                    break;
-                case CHUNK_DATA: {
-                    int n = (int) Math.min(remaining, end - p);
-                    if (dechunk) {
-                        sink.onResponseBody(in.retainedSlice(p, n));
-                    }
-                    p += n;
-                    remaining -= n;
-                    if (remaining == 0) {
-                        state = CHUNK_DATA_CR;
-                    }
-                    break;
-                }
-                case CHUNK_DATA_CR: {
-                    byte c = in.getByte(p);
-                    if (c == '\r') {
-                        state = CHUNK_DATA_LF;
-                    } else if (c == '\n') {
-                        startChunk();
-                    } else {
-                        error = "chunk data longer than its size";
-                        break loop;
-                    }
-                    p++;
-                    break;
-                }
-                case CHUNK_DATA_LF:
-                    if (in.getByte(p) != '\n') {
-                        error = "chunk data longer than its size";
-                        break loop;
-                    }
-                    p++;
-                    startChunk();
-                    break;
-                case TRAILER_START: {
-                    byte c = in.getByte(p);
-                    p++;
-                    if (c == '\r') {
-                        state = TRAILER_END_LF;
-                    } else if (c == '\n') {
-                        done = true;
-                        break loop;
-                    } else {
-                        state = TRAILER_LINE;
-                        trailerBytes++;
-                    }
-                    break;
-                }
-                case TRAILER_LINE: {
-                    int lf = in.indexOf(p, end, (byte) '\n');
-                    int upTo = lf < 0 ? end : lf;
-                    if (in.indexOf(p, upTo, (byte) 0) >= 0) {
-                        error = "invalid trailer";
-                        break loop;
-                    }
-                    trailerBytes += upTo - p;
-                    if (trailerBytes > MAX_TRAILERS) {
-                        error = "trailers too large";
-                        break loop;
-                    }
-                    if (lf < 0) {
-                        p = end;
-                    } else {
-                        p = lf + 1;
-                        state = TRAILER_START;
-                    }
-                    break;
-                }
-                case TRAILER_END_LF:
-                    if (in.getByte(p) != '\n') {
-                        error = "invalid end of chunked body";
-                        break loop;
-                    }
-                    p++;
-                    done = true;
-                    break loop;
-                default:
-                    throw new IllegalStateException("state " + state);
-            }
-        }
-        if (error != null) {
-            fail(in, sink, error);
+        int from = in.readerIndex();
+        dataSink = sink;
+        int result = chunks.walk(in, from, dechunk ? this : null);
+        dataSink = null;
+        if (result == ChunkedBody.ERROR) {
+            fail(in, sink, chunks.error());
             return;
         }
-        if (!dechunk && p > forwardFrom) {
-            sink.onResponseBody(in.retainedSlice(forwardFrom, p - forwardFrom));
+        int to = chunks.position();
+        if (!dechunk && to > from) {
+            sink.onResponseBody(in.retainedSlice(from, to - from));
         }
-        in.readerIndex(p);
-        if (done) {
+        in.readerIndex(to);
+        if (result == ChunkedBody.DONE) {
             complete(in, sink);
         }
     }
 
-    private void endOfSizeLine() {
-        if (chunkSize == 0) {
-            state = TRAILER_START;
-            trailerBytes = 0;
-        } else {
-            state = CHUNK_DATA;
-            remaining = chunkSize;
-        }
-    }
-
-    private void startChunk() {
-        state = CHUNK_SIZE;
-        chunkSize = 0;
-        chunkDigits = 0;
-    }
-
-    private static int hex(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
+    @Override
+    public void data(ByteBuf in, int index, int length) {
+        dataSink.onResponseBody(in.retainedSlice(index, length));
     }
 
     // ---------------------------------------------------------------- endings
@@ -862,5 +412,4 @@ final class ResponseFramer {
             partial = null;
         }
     }
-
 }

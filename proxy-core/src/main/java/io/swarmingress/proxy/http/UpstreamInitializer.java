@@ -5,12 +5,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
- * The pipeline of an upstream connection: a request encoder, then the handler that relays to the
- * client. Responses are not decoded into objects; the handler frames them as bytes.
+ * The pipeline of an upstream connection: the pool's idle check, then the handler that relays to
+ * the client. No codec: requests are written and responses framed as bytes.
  */
 final class UpstreamInitializer extends ChannelInitializer<Channel> {
     private final UpstreamHandler handler;
@@ -25,7 +24,6 @@ final class UpstreamInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ch.pipeline().addLast("idle", new IdleStateHandler(idle.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        ch.pipeline().addLast("encoder", new HttpRequestEncoder());
         ch.pipeline().addLast("upstream", handler);
     }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-import io.netty.handler.codec.http.HttpHeaders;
 
 /**
  * The routes of one host, matched by longest path prefix. Prefixes are grouped by length so a
@@ -35,7 +34,7 @@ final class PathTable {
         this.lengthsDescending = lengths.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    Route match(String path, HttpHeaders headers) {
+    Route match(String path, RequestHeaders headers) {
         int pathLength = path.length();
         for (int length : lengthsDescending) {
             if (length > pathLength) {

@@ -2,7 +2,6 @@ package io.swarmingress.proxy.routing;
 
 import java.util.Map;
 
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.proxy.metrics.RequestMetrics;
@@ -49,7 +48,7 @@ public final class Route {
         return headerNames.length;
     }
 
-    boolean headersMatch(HttpHeaders headers) {
+    boolean headersMatch(RequestHeaders headers) {
         for (int i = 0; i < headerNames.length; i++) {
             String value = headers.get(headerNames[i]);
             if (value == null || !value.equals(headerValues[i])) {

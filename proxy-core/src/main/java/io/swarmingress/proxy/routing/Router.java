@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.netty.handler.codec.http.HttpHeaders;
 
 /**
  * Matches a request on one http entrypoint. Precedence: an exact host beats a wildcard, a longer
@@ -50,7 +49,7 @@ public final class Router {
      * @param path the request path without the query
      * @return null when nothing matches (404)
      */
-    public Route match(String host, String path, HttpHeaders headers) {
+    public Route match(String host, String path, RequestHeaders headers) {
         if (host != null) {
             PathTable exact = exactHosts.get(host);
             if (exact != null) {

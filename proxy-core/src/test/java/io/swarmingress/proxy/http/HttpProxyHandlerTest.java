@@ -68,6 +68,19 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void theProxysOwnAnswerToHeadHasNoBodySoTheNextResponseStaysInStep() {
+        // A regression: with responses written as bytes, a 404 to HEAD carried its body and the
+        // client read that body as the start of the next response.
+        String out = exchange("HEAD / HTTP/1.1\r\nHost: nowhere.example.com\r\n\r\nGET / HTTP/1.1\r\nHost: nowhere.example.com\r\n\r\n");
+        int second = out.indexOf("HTTP/1.1 404", 1);
+        assertThat(out).startsWith("HTTP/1.1 404 Not Found\r\n");
+        assertThat(second).isGreaterThan(0);
+        assertThat(out.substring(0, second)).endsWith("\r\n\r\n").doesNotContain("no route");
+        assertThat(out.substring(second)).contains("no route");
+        assertThat(channel.isActive()).isTrue();
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() {
         String out = exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: empty.example.com\r\n\r\n"
                 + "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -266,6 +266,8 @@ class ResponseFramerTest {
             "ICY 200 OK\r\nContent-Length: 2\r\n\r\nok",
             "HTTP/1.1 200OK\r\nContent-Length: 2\r\n\r\nok",
             "HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length:   \r\n\r\nhello",
         };
         for (String response : bad) {
             Recorder r = feedWhole(response, false);
@@ -284,6 +286,10 @@ class ResponseFramerTest {
             "\r\n0\r\n\r\n",                  // no digits
             "1000000000000000\r\n",           // 16 hex digits
             "2\rXok\r\n0\r\n\r\n",            // CR without LF
+            "2 zzz\r\nok\r\n0\r\n\r\n",       // whitespace after the size, but no extension
+            "2;a\rXYZ\r\nok\r\n0\r\n\r\n",     // bare CR in an extension
+            "0\r\nX: a\rb\r\n\r\n",           // bare CR in a trailer
+            "0\r\n folded\r\n\r\n",          // folded trailer
         };
         for (String chunks : bad) {
             Recorder r = feedWhole("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks, false);
@@ -291,6 +297,23 @@ class ResponseFramerTest {
             assertThat(r.errors).as(chunks).hasSize(1);
             assertThat(r.ends).as(chunks).isEmpty();
         }
+    }
+
+    @Test
+    void chunkSizesMayHaveLeadingZerosAndExtensionsAfterWhitespace() {
+        String chunks = "0000000000000002 ;a=b\r\nok\r\n0\r\n\r\n";
+        Recorder r = feedWhole("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks, false);
+        assertThat(r.errors).isEmpty();
+        assertThat(r.body).hasToString(chunks);
+        assertThat(r.ends).containsExactly(true);
+    }
+
+    @Test
+    void anHttp10ResponseWithTransferEncodingIsNeverKeptAlive() {
+        // RFC 9112 section 6.1: its framing is faulty; the connection closes after it.
+        Recorder r = feedWhole("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false);
+        assertThat(r.keepAlive).isFalse();
+        assertThat(r.ends).hasSize(1);
     }
 
     @Test

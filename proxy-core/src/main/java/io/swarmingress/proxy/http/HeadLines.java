@@ -1,0 +1,336 @@
+package io.swarmingress.proxy.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The lines of one HTTP/1.1 message head, found in place in the buffer they arrived in: start
+ * and end of each line, where each header name ends, and whether the line goes on. Requests and
+ * responses are both read this way, so neither is turned into header objects only to be written
+ * out again; the proxy copies the lines it keeps and adds its own.
+ *
+ * <p>Valid only while its buffer is: the owner scans a head, reads what it needs, copies it on,
+ * and then lets the buffer go.
+ */
+final class HeadLines {
+    /** A line that is not passed on. */
+    static final byte DROP = 1;
+    /** Options a Connection line carries, as flags. */
+    static final int CLOSE = 1;
+    static final int KEEP_ALIVE = 2;
+
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[Character.toUpperCase(c)] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    ByteBuf buf;
+    int[] start = new int[32];
+    int[] end = new int[32];
+    int[] nameEnd = new int[32];
+    byte[] flags = new byte[32];
+    /** Lines including the first (request or status) line. */
+    int count;
+    /** Index just past the empty line that ends the head. */
+    int headEnd;
+
+    /**
+     * Finds the lines of a head that starts at the reader index. Empty lines before it are skipped
+     * (RFC 9112 section 2.2), and lines may end in LF alone.
+     *
+     * @return 1 when the head is complete, 0 when more bytes are needed, -1 when it has more than
+     *         {@code maxLines} lines
+     */
+    int scan(ByteBuf in, int limit, int maxLines) {
+        buf = in;
+        count = 0;
+        int pos = in.readerIndex();
+        int to = Math.min(in.writerIndex(), limit);
+        while (pos < to) {
+            int lf = in.indexOf(pos, to, (byte) '\n');
+            if (lf < 0) {
+                return 0;
+            }
+            int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            if (lineEnd == pos) {
+                if (count == 0) {
+                    pos = lf + 1;
+                    in.readerIndex(pos);
+                    continue;
+                }
+                headEnd = lf + 1;
+                return 1;
+            }
+            if (count == maxLines) {
+                return -1;
+            }
+            add(pos, lineEnd);
+            pos = lf + 1;
+        }
+        return 0;
+    }
+
+    private void add(int s, int e) {
+        if (count == start.length) {
+            int n = count * 2;
+            start = Arrays.copyOf(start, n);
+            end = Arrays.copyOf(end, n);
+            nameEnd = Arrays.copyOf(nameEnd, n);
+            flags = Arrays.copyOf(flags, n);
+        }
+        start[count] = s;
+        end[count] = e;
+        nameEnd[count] = -1;
+        flags[count] = 0;
+        count++;
+    }
+
+    /**
+     * Checks header line {@code i} and finds its name: a token, then a colon with no space
+     * before it (RFC 9112 section 5.1); no folding; no CR, NUL or other control byte in the value (obs-text, bytes
+     * from 0x80, is allowed).
+     *
+     * @return null, or what is wrong
+     */
+    String checkHeader(int i) {
+        int ls = start[i];
+        int le = end[i];
+        byte first = buf.getByte(ls);
+        if (first == ' ' || first == '\t') {
+            return "folded header line";
+        }
+        int colon = -1;
+        for (int p = ls; p < le; p++) {
+            byte c = buf.getByte(p);
+            if (c == ':') {
+                colon = p;
+                break;
+            }
+            if (c < 0 || !TOKEN[c]) {
+                return "invalid header name";
+            }
+        }
+        if (colon <= ls) {
+            return "invalid header line";
+        }
+        for (int p = colon + 1; p < le; p++) {
+            byte c = buf.getByte(p);
+            if ((c >= 0 && c < ' ' && c != '\t') || c == 0x7f) {
+                return "invalid character in a header value";
+            }
+        }
+        nameEnd[i] = colon;
+        return null;
+    }
+
+    int nameLength(int i) {
+        return nameEnd[i] - start[i];
+    }
+
+    /** Whether line i's name is {@code lowerName}, ignoring case; the length is compared first. */
+    boolean nameIs(int i, String lowerName) {
+        return nameLength(i) == lowerName.length() && equalsIgnoreCase(start[i], nameEnd[i], lowerName);
+    }
+
+    int valueStart(int i) {
+        int p = nameEnd[i] + 1;
+        int e = end[i];
+        while (p < e && isSpace(buf.getByte(p))) {
+            p++;
+        }
+        return p;
+    }
+
+    int valueEnd(int i) {
+        int s = nameEnd[i] + 1;
+        int e = end[i];
+        while (e > s && isSpace(buf.getByte(e - 1))) {
+            e--;
+        }
+        return e;
+    }
+
+    String value(int i) {
+        int s = valueStart(i);
+        return buf.toString(s, valueEnd(i) - s, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The value of the first header named {@code lowerName}, or null. */
+    String get(CharSequence lowerName) {
+        for (int i = 1; i < count; i++) {
+            if (nameLength(i) == lowerName.length() && equalsIgnoreCase(start[i], nameEnd[i], lowerName)) {
+                return value(i);
+            }
+        }
+        return null;
+    }
+
+    /** @return the Content-Length value, or -1 when it is not a plain decimal number */
+    long contentLength(int i) {
+        int s = valueStart(i);
+        int e = valueEnd(i);
+        if (s >= e || e - s > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int p = s; p < e; p++) {
+            byte c = buf.getByte(p);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** Whether the last transfer coding a Transfer-Encoding line names is chunked. */
+    boolean lastCodingIsChunked(int i) {
+        int s = valueStart(i);
+        int e = valueEnd(i);
+        int t = s;
+        for (int p = e - 1; p >= s; p--) {
+            if (buf.getByte(p) == ',') {
+                t = p + 1;
+                break;
+            }
+        }
+        while (t < e && isSpace(buf.getByte(t))) {
+            t++;
+        }
+        return equalsIgnoreCase(t, e, "chunked");
+    }
+
+    /** The connection options of a Connection line that matter to the proxy: close and keep-alive. */
+    int connectionOptions(int i) {
+        int result = 0;
+        int e = valueEnd(i);
+        for (int t = valueStart(i); t <= e; ) {
+            int comma = buf.indexOf(t, e, (byte) ',');
+            int te = comma < 0 ? e : comma;
+            int a = trimStart(t, te);
+            int z = trimEnd(a, te);
+            if (equalsIgnoreCase(a, z, "close")) {
+                result |= CLOSE;
+            } else if (equalsIgnoreCase(a, z, "keep-alive")) {
+                result |= KEEP_ALIVE;
+            }
+            t = te + 1;
+        }
+        return result;
+    }
+
+    /**
+     * Drops every header the Connection lines name (RFC 9110 section 7.6.1), except the framing
+     * headers and Host: a peer removing those would change how the message is read, which is a
+     * smuggling vector, not a connection option.
+     */
+    void dropConnectionOptions() {
+        for (int c = 1; c < count; c++) {
+            if (!nameIs(c, "connection")) {
+                continue;
+            }
+            int e = valueEnd(c);
+            for (int t = valueStart(c); t <= e; ) {
+                int comma = buf.indexOf(t, e, (byte) ',');
+                int te = comma < 0 ? e : comma;
+                int a = trimStart(t, te);
+                int z = trimEnd(a, te);
+                if (z > a && !equalsIgnoreCase(a, z, "transfer-encoding") && !equalsIgnoreCase(a, z, "content-length")
+                        && !equalsIgnoreCase(a, z, "host")) {
+                    for (int i = 1; i < count; i++) {
+                        if (flags[i] != DROP && nameLength(i) == z - a && sameName(i, a)) {
+                            flags[i] = DROP;
+                        }
+                    }
+                }
+                t = te + 1;
+            }
+        }
+    }
+
+    private int trimStart(int a, int z) {
+        while (a < z && isSpace(buf.getByte(a))) {
+            a++;
+        }
+        return a;
+    }
+
+    private int trimEnd(int a, int z) {
+        while (z > a && isSpace(buf.getByte(z - 1))) {
+            z--;
+        }
+        return z;
+    }
+
+    private boolean sameName(int line, int tokenStart) {
+        int s = start[line];
+        int n = nameLength(line);
+        for (int k = 0; k < n; k++) {
+            if (lower(buf.getByte(s + k)) != lower(buf.getByte(tokenStart + k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean equalsIgnoreCase(int s, int e, CharSequence lower) {
+        if (e - s != lower.length()) {
+            return false;
+        }
+        for (int k = 0; k < lower.length(); k++) {
+            if (lower(buf.getByte(s + k)) != lower.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether bytes [s, e) are exactly the characters of {@code ascii}. */
+    boolean equalsAscii(int s, int e, String ascii) {
+        if (ascii == null || e - s != ascii.length()) {
+            return false;
+        }
+        for (int k = 0; k < ascii.length(); k++) {
+            if (buf.getByte(s + k) != ascii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Copies line i and a CRLF. */
+    void copyLine(int i, ByteBuf out) {
+        out.writeBytes(buf, start[i], end[i] - start[i]);
+        out.writeShort(CRLF);
+    }
+
+    static final short CRLF = ('\r' << 8) | '\n';
+
+    static int lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    }
+
+    static boolean isSpace(byte c) {
+        return c == ' ' || c == '\t';
+    }
+
+    static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    static boolean isToken(byte c) {
+        return c >= 0 && TOKEN[c];
+    }
+}
