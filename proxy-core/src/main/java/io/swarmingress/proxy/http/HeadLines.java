@@ -11,8 +11,11 @@ import io.netty.buffer.ByteBuf;
  * responses are both read this way, so neither is turned into header objects only to be written
  * out again; the proxy copies the lines it keeps and adds its own.
  *
- * <p>Valid only while its buffer is: the owner scans a head, reads what it needs, copies it on,
- * and then lets the buffer go.
+ * <p>Once found, a head is copied into a byte array this object keeps (a few hundred bytes, one
+ * copy) and read from there: checking it byte by byte through {@code ByteBuf.getByte}, with an
+ * index and reference-count check on every byte, was the largest single cost in a profile of the
+ * keep-alive benchmark. Line positions are indexes into {@link #bytes}; {@link #headEnd} is an
+ * index into the buffer the head came from, where its body starts.
  */
 final class HeadLines {
     /** A line that is not passed on. */
@@ -20,6 +23,8 @@ final class HeadLines {
     /** Options a Connection line carries, as flags. */
     static final int CLOSE = 1;
     static final int KEEP_ALIVE = 2;
+    /** A Connection line names something else: a header to drop (see {@link #dropConnectionOptions}). */
+    static final int OTHER = 4;
 
     private static final boolean[] TOKEN = new boolean[128];
 
@@ -36,14 +41,18 @@ final class HeadLines {
         }
     }
 
-    ByteBuf buf;
+    private static final byte[] NONE = new byte[0];
+
+    /** The head just found: {@link #length} bytes from index 0. */
+    byte[] bytes = NONE;
+    int length;
     int[] start = new int[32];
     int[] end = new int[32];
     int[] nameEnd = new int[32];
     byte[] flags = new byte[32];
     /** Lines including the first (request or status) line. */
     int count;
-    /** Index just past the empty line that ends the head. */
+    /** Index in the scanned buffer just past the empty line that ends the head. */
     int headEnd;
 
     /**
@@ -54,7 +63,6 @@ final class HeadLines {
      *         {@code maxLines} lines
      */
     int scan(ByteBuf in, int limit, int maxLines) {
-        buf = in;
         count = 0;
         int pos = in.readerIndex();
         int to = Math.min(in.writerIndex(), limit);
@@ -71,6 +79,7 @@ final class HeadLines {
                     continue;
                 }
                 headEnd = lf + 1;
+                copy(in);
                 return 1;
             }
             if (count == maxLines) {
@@ -80,6 +89,29 @@ final class HeadLines {
             pos = lf + 1;
         }
         return 0;
+    }
+
+    private void copy(ByteBuf in) {
+        int base = start[0];
+        length = headEnd - base;
+        if (bytes.length < length || (bytes.length > 8192 && length <= 1024)) {
+            // Grown for a large head, then back to small: an idle keep-alive connection keeps little.
+            bytes = new byte[Math.max(512, length)];
+        }
+        in.getBytes(base, bytes, 0, length);
+        for (int i = 0; i < count; i++) {
+            start[i] -= base;
+            end[i] -= base;
+        }
+    }
+
+    private int indexOf(int from, int to, byte value) {
+        for (int p = from; p < to; p++) {
+            if (bytes[p] == value) {
+                return p;
+            }
+        }
+        return -1;
     }
 
     private void add(int s, int e) {
@@ -107,13 +139,13 @@ final class HeadLines {
     String checkHeader(int i) {
         int ls = start[i];
         int le = end[i];
-        byte first = buf.getByte(ls);
+        byte first = bytes[ls];
         if (first == ' ' || first == '\t') {
             return "folded header line";
         }
         int colon = -1;
         for (int p = ls; p < le; p++) {
-            byte c = buf.getByte(p);
+            byte c = bytes[p];
             if (c == ':') {
                 colon = p;
                 break;
@@ -126,7 +158,7 @@ final class HeadLines {
             return "invalid header line";
         }
         for (int p = colon + 1; p < le; p++) {
-            byte c = buf.getByte(p);
+            byte c = bytes[p];
             if ((c >= 0 && c < ' ' && c != '\t') || c == 0x7f) {
                 return "invalid character in a header value";
             }
@@ -147,7 +179,7 @@ final class HeadLines {
     int valueStart(int i) {
         int p = nameEnd[i] + 1;
         int e = end[i];
-        while (p < e && isSpace(buf.getByte(p))) {
+        while (p < e && isSpace(bytes[p])) {
             p++;
         }
         return p;
@@ -156,7 +188,7 @@ final class HeadLines {
     int valueEnd(int i) {
         int s = nameEnd[i] + 1;
         int e = end[i];
-        while (e > s && isSpace(buf.getByte(e - 1))) {
+        while (e > s && isSpace(bytes[e - 1])) {
             e--;
         }
         return e;
@@ -164,7 +196,7 @@ final class HeadLines {
 
     String value(int i) {
         int s = valueStart(i);
-        return buf.toString(s, valueEnd(i) - s, StandardCharsets.ISO_8859_1);
+        return new String(bytes, s, valueEnd(i) - s, StandardCharsets.ISO_8859_1);
     }
 
     /** The value of the first header named {@code lowerName}, or null. */
@@ -186,7 +218,7 @@ final class HeadLines {
         }
         long v = 0;
         for (int p = s; p < e; p++) {
-            byte c = buf.getByte(p);
+            byte c = bytes[p];
             if (c < '0' || c > '9') {
                 return -1;
             }
@@ -201,23 +233,23 @@ final class HeadLines {
         int e = valueEnd(i);
         int t = s;
         for (int p = e - 1; p >= s; p--) {
-            if (buf.getByte(p) == ',') {
+            if (bytes[p] == ',') {
                 t = p + 1;
                 break;
             }
         }
-        while (t < e && isSpace(buf.getByte(t))) {
+        while (t < e && isSpace(bytes[t])) {
             t++;
         }
         return equalsIgnoreCase(t, e, "chunked");
     }
 
-    /** The connection options of a Connection line that matter to the proxy: close and keep-alive. */
+    /** The options of a Connection line: close, keep-alive, and whether it names anything else. */
     int connectionOptions(int i) {
         int result = 0;
         int e = valueEnd(i);
         for (int t = valueStart(i); t <= e; ) {
-            int comma = buf.indexOf(t, e, (byte) ',');
+            int comma = indexOf(t, e, (byte) ',');
             int te = comma < 0 ? e : comma;
             int a = trimStart(t, te);
             int z = trimEnd(a, te);
@@ -225,6 +257,8 @@ final class HeadLines {
                 result |= CLOSE;
             } else if (equalsIgnoreCase(a, z, "keep-alive")) {
                 result |= KEEP_ALIVE;
+            } else if (z > a) {
+                result |= OTHER;
             }
             t = te + 1;
         }
@@ -243,7 +277,7 @@ final class HeadLines {
             }
             int e = valueEnd(c);
             for (int t = valueStart(c); t <= e; ) {
-                int comma = buf.indexOf(t, e, (byte) ',');
+                int comma = indexOf(t, e, (byte) ',');
                 int te = comma < 0 ? e : comma;
                 int a = trimStart(t, te);
                 int z = trimEnd(a, te);
@@ -261,14 +295,14 @@ final class HeadLines {
     }
 
     private int trimStart(int a, int z) {
-        while (a < z && isSpace(buf.getByte(a))) {
+        while (a < z && isSpace(bytes[a])) {
             a++;
         }
         return a;
     }
 
     private int trimEnd(int a, int z) {
-        while (z > a && isSpace(buf.getByte(z - 1))) {
+        while (z > a && isSpace(bytes[z - 1])) {
             z--;
         }
         return z;
@@ -278,7 +312,7 @@ final class HeadLines {
         int s = start[line];
         int n = nameLength(line);
         for (int k = 0; k < n; k++) {
-            if (lower(buf.getByte(s + k)) != lower(buf.getByte(tokenStart + k))) {
+            if (lower(bytes[s + k]) != lower(bytes[tokenStart + k])) {
                 return false;
             }
         }
@@ -290,7 +324,7 @@ final class HeadLines {
             return false;
         }
         for (int k = 0; k < lower.length(); k++) {
-            if (lower(buf.getByte(s + k)) != lower.charAt(k)) {
+            if (lower(bytes[s + k]) != lower.charAt(k)) {
                 return false;
             }
         }
@@ -303,7 +337,7 @@ final class HeadLines {
             return false;
         }
         for (int k = 0; k < ascii.length(); k++) {
-            if (buf.getByte(s + k) != ascii.charAt(k)) {
+            if (bytes[s + k] != ascii.charAt(k)) {
                 return false;
             }
         }
@@ -312,7 +346,7 @@ final class HeadLines {
 
     /** Copies line i and a CRLF. */
     void copyLine(int i, ByteBuf out) {
-        out.writeBytes(buf, start[i], end[i] - start[i]);
+        out.writeBytes(bytes, start[i], end[i] - start[i]);
         out.writeShort(CRLF);
     }
 

@@ -72,6 +72,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private String lastHostHeader;
     private String lastHost;
     private boolean closing;
+    /** Bytes read and written since the meters were last told (once per read batch or flush). */
+    private long bytesIn;
+    private long bytesOut;
 
     // The exchange in progress; reset by finish().
     private boolean inExchange;
@@ -120,6 +123,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         long idle = entrypoint.config().clientIdleTimeout().toNanos();
         timerDueNanos = lastClientReadNanos + idle;
         timer = ctx.executor().schedule(timeoutTask, idle, TimeUnit.NANOSECONDS);
+        entrypoint.meters().opened();
         ctx.fireChannelActive();
     }
 
@@ -132,6 +136,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             return;
         }
         ByteBuf in = (ByteBuf) msg;
+        bytesIn += in.readableBytes();
         if (inbound == null) {
             inbound = in;
         } else {
@@ -172,10 +177,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastClientReadNanos = System.nanoTime();
+        entrypoint.meters().read(bytesIn);
+        bytesIn = 0;
         if (upstream != null && upstreamConnected) {
             upstream.channel.flush();
         }
-        ctx.flush();
+        flushClient();
     }
 
     @Override
@@ -432,7 +439,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             }
             // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
             if (!http10) {
-                ctx.write(head.encodeHead(ctx.alloc(), false, null, null), ctx.voidPromise());
+                writeToClient(head.encodeHead(ctx.alloc(), false, null, null));
             }
             return;
         }
@@ -455,12 +462,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         String connection = close ? "close" : http10 ? "keep-alive" : null;
         String via = entrypoint.config().via() ? VIA_VALUE : null;
-        ctx.write(head.encodeHead(ctx.alloc(), dechunk, connection, via), ctx.voidPromise());
+        writeToClient(head.encodeHead(ctx.alloc(), dechunk, connection, via));
     }
 
     @Override
     public void onResponseBody(ByteBuf bytes) {
-        ctx.write(bytes, ctx.voidPromise());
+        writeToClient(bytes);
         if (!ctx.channel().isWritable() && upstream != null) {
             upstream.channel.config().setAutoRead(false);
         }
@@ -469,7 +476,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     @Override
     public void onResponseEnd(boolean reusable) {
         // Flushed here: once finished, the upstream's read-complete no longer reaches this handler.
-        ctx.flush();
+        flushClient();
         if (!reusable) {
             upstreamReusable = false;
         }
@@ -493,7 +500,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     void onUpstreamReadComplete(UpstreamHandler from) {
         if (from == upstream) {
-            ctx.flush();
+            flushClient();
         }
     }
 
@@ -533,7 +540,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             closeAfterResponse = true;
         }
         String connection = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
-        ctx.write(LocalResponses.create(ctx.alloc(), status, detail, connection, headRequest), ctx.voidPromise());
+        writeToClient(LocalResponses.create(ctx.alloc(), status, detail, connection, headRequest));
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {
@@ -553,7 +560,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             closeAfterResponse = closeAfterResponse || expectContinue;
         }
         respondLocally(status, detail, false);
-        ctx.flush();
+        flushClient();
         // Reading may have been paused for the upstream that is gone; the rest of the body must drain.
         updateClientRead();
     }
@@ -595,7 +602,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             if (upstream != null && upstreamConnected) {
                 upstream.channel.flush();
             }
-            ctx.flush();
+            flushClient();
         }
         updateClientRead();
     }
@@ -608,7 +615,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             metrics = null;
         }
         resetAfterFailure();
-        ctx.flush();
+        flushClient();
         ctx.close();
     }
 
@@ -651,6 +658,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             inbound.release();
             inbound = null;
         }
+    }
+
+    /** Every write to the client goes through here: it counts the bytes for the meters. */
+    private void writeToClient(ByteBuf bytes) {
+        bytesOut += bytes.readableBytes();
+        ctx.write(bytes, ctx.voidPromise());
+    }
+
+    private void flushClient() {
+        entrypoint.meters().written(bytesOut);
+        bytesOut = 0;
+        ctx.flush();
     }
 
     // ---------------------------------------------------------------- flow control and timers
@@ -751,6 +770,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        entrypoint.meters().closed();
+        entrypoint.meters().read(bytesIn);
+        entrypoint.meters().written(bytesOut);
+        bytesIn = 0;
+        bytesOut = 0;
         if (inExchange && metrics != null) {
             metrics.record(CLIENT_CLOSED, startNanos);
             metrics = null;

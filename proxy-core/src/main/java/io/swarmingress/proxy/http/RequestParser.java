@@ -140,7 +140,7 @@ final class RequestParser implements RequestHeaders {
         if (head.end[0] - head.start[0] > MAX_REQUEST_LINE) {
             return fail(sink, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
         }
-        if (head.headEnd - head.end[0] > MAX_HEADERS) {
+        if (head.length - head.end[0] > MAX_HEADERS) {
             return fail(sink, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
         }
         HttpResponseStatus refused = parseRequestLine();
@@ -155,20 +155,20 @@ final class RequestParser implements RequestHeaders {
     }
 
     private HttpResponseStatus parseRequestLine() {
-        ByteBuf b = head.buf;
+        byte[] b = head.bytes;
         int s = head.start[0];
         int e = head.end[0];
         int p = s;
-        while (p < e && HeadLines.isToken(b.getByte(p))) {
+        while (p < e && HeadLines.isToken(b[p])) {
             p++;
         }
-        if (p == s || p >= e || b.getByte(p) != ' ') {
+        if (p == s || p >= e || b[p] != ' ') {
             return HttpResponseStatus.BAD_REQUEST;
         }
         methodEnd = p;
         targetStart = ++p;
         while (p < e) {
-            byte c = b.getByte(p);
+            byte c = b[p];
             if (c == ' ') {
                 break;
             }
@@ -179,16 +179,16 @@ final class RequestParser implements RequestHeaders {
             p++;
         }
         targetEnd = p;
-        if (targetEnd == targetStart || e - p != 9 || b.getByte(p) != ' ' || b.getByte(p + 1) != 'H'
-                || b.getByte(p + 2) != 'T' || b.getByte(p + 3) != 'T' || b.getByte(p + 4) != 'P'
-                || b.getByte(p + 5) != '/' || !HeadLines.isDigit(b.getByte(p + 6)) || b.getByte(p + 7) != '.'
-                || !HeadLines.isDigit(b.getByte(p + 8))) {
+        if (targetEnd == targetStart || e - p != 9 || b[p] != ' ' || b[p + 1] != 'H'
+                || b[p + 2] != 'T' || b[p + 3] != 'T' || b[p + 4] != 'P'
+                || b[p + 5] != '/' || !HeadLines.isDigit(b[p + 6]) || b[p + 7] != '.'
+                || !HeadLines.isDigit(b[p + 8])) {
             return HttpResponseStatus.BAD_REQUEST;
         }
-        if (b.getByte(p + 6) != '1' || (b.getByte(p + 8) != '0' && b.getByte(p + 8) != '1')) {
+        if (b[p + 6] != '1' || (b[p + 8] != '0' && b[p + 8] != '1')) {
             return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
-        http10 = b.getByte(p + 8) == '0';
+        http10 = b[p + 8] == '0';
         return null;
     }
 
@@ -198,7 +198,6 @@ final class RequestParser implements RequestHeaders {
         long contentLength = -1;
         boolean transferEncoding = false;
         boolean chunked = false;
-        boolean connection = false;
         int options = 0;
         hostCount = 0;
         hostLine = -1;
@@ -231,7 +230,6 @@ final class RequestParser implements RequestHeaders {
                 case 10:
                     if (h.nameIs(i, "connection")) {
                         h.flags[i] = HeadLines.DROP;
-                        connection = true;
                         options |= h.connectionOptions(i);
                     } else {
                         dropIf(i, "keep-alive");
@@ -287,7 +285,7 @@ final class RequestParser implements RequestHeaders {
                 return "both Transfer-Encoding and Content-Length";
             }
         }
-        if (connection) {
+        if ((options & HeadLines.OTHER) != 0) {
             h.dropConnectionOptions();
         }
         keepAlive = (options & HeadLines.CLOSE) == 0 && (!http10 || (options & HeadLines.KEEP_ALIVE) != 0);
@@ -355,7 +353,7 @@ final class RequestParser implements RequestHeaders {
         int s = head.valueStart(hostLine);
         int e = head.valueEnd(hostLine);
         if (!head.equalsAscii(s, e, lastHost)) {
-            lastHost = head.buf.toString(s, e - s, StandardCharsets.ISO_8859_1);
+            lastHost = new String(head.bytes, s, e - s, StandardCharsets.ISO_8859_1);
         }
         return lastHost;
     }
@@ -363,7 +361,7 @@ final class RequestParser implements RequestHeaders {
     /** The request target as sent. */
     String target() {
         if (!head.equalsAscii(targetStart, targetEnd, lastTarget)) {
-            lastTarget = head.buf.toString(targetStart, targetEnd - targetStart, StandardCharsets.US_ASCII);
+            lastTarget = new String(head.bytes, targetStart, targetEnd - targetStart, StandardCharsets.US_ASCII);
         }
         return lastTarget;
     }
@@ -398,8 +396,8 @@ final class RequestParser implements RequestHeaders {
     ByteBuf encodeHead(ByteBufAllocator alloc, String target, String host, String forwardedFor, byte[] forwarded,
             String forwardedHost, String via) {
         HeadLines h = head;
-        ByteBuf out = alloc.directBuffer(h.headEnd - h.start[0] + target.length() + 160);
-        out.writeBytes(h.buf, h.start[0], methodEnd - h.start[0] + 1);
+        ByteBuf out = alloc.directBuffer(h.length + target.length() + 160);
+        out.writeBytes(h.bytes, h.start[0], methodEnd - h.start[0] + 1);
         out.writeCharSequence(target, StandardCharsets.US_ASCII);
         out.writeBytes(HTTP_1_1_LINE_END);
         boolean previousForwardedFor = false;
@@ -423,7 +421,7 @@ final class RequestParser implements RequestHeaders {
                     int s = h.valueStart(i);
                     int e = h.valueEnd(i);
                     if (e > s) {
-                        out.writeBytes(h.buf, s, e - s);
+                        out.writeBytes(h.bytes, s, e - s);
                         out.writeByte(',').writeByte(' ');
                     }
                 }

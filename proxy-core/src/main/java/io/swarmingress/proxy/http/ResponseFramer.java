@@ -27,6 +27,8 @@ final class ResponseFramer implements ChunkedBody.Data {
     /** Status line and header limits, as for requests (nginx and HAProxy allow about as much). */
     static final int MAX_HEAD = 24 * 1024;
     private static final int MAX_LINES = 256;
+    /** A body up to this size that arrived with its head is copied into the head's buffer: one write, no slice. */
+    private static final int INLINE_BODY = 2048;
 
     /** Where the framed responses go, in order: a head, its body in pieces, its end. */
     interface Sink {
@@ -62,6 +64,8 @@ final class ResponseFramer implements ChunkedBody.Data {
     private ByteBuf partial;
     private long remaining;
     private Sink dataSink;
+    /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
+    private ByteBuf current;
 
     // the head just read
     private int status;
@@ -186,7 +190,12 @@ final class ResponseFramer implements ChunkedBody.Data {
             remaining = contentLength;
         }
         state = next;
-        sink.onResponseHead(this);
+        current = in;
+        try {
+            sink.onResponseHead(this);
+        } finally {
+            current = null;
+        }
         if (state == ENDS_AFTER_HEAD) {
             complete(in, sink);
         }
@@ -196,25 +205,25 @@ final class ResponseFramer implements ChunkedBody.Data {
     /** @return null, or why the head is unacceptable */
     private String parseHead() {
         HeadLines h = head;
-        ByteBuf b = h.buf;
+        byte[] b = h.bytes;
         int s = h.start[0];
         int len = h.end[0] - s;
         // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-        if (len < 12 || b.getByte(s) != 'H' || b.getByte(s + 1) != 'T' || b.getByte(s + 2) != 'T'
-                || b.getByte(s + 3) != 'P' || b.getByte(s + 4) != '/' || b.getByte(s + 5) != '1'
-                || b.getByte(s + 6) != '.' || !HeadLines.isDigit(b.getByte(s + 7)) || b.getByte(s + 8) != ' '
-                || !HeadLines.isDigit(b.getByte(s + 9)) || !HeadLines.isDigit(b.getByte(s + 10))
-                || !HeadLines.isDigit(b.getByte(s + 11)) || (len > 12 && b.getByte(s + 12) != ' ')) {
+        if (len < 12 || b[s] != 'H' || b[s + 1] != 'T' || b[s + 2] != 'T'
+                || b[s + 3] != 'P' || b[s + 4] != '/' || b[s + 5] != '1'
+                || b[s + 6] != '.' || !HeadLines.isDigit(b[s + 7]) || b[s + 8] != ' '
+                || !HeadLines.isDigit(b[s + 9]) || !HeadLines.isDigit(b[s + 10])
+                || !HeadLines.isDigit(b[s + 11]) || (len > 12 && b[s + 12] != ' ')) {
             return "invalid status line";
         }
         for (int p = s + 12; p < h.end[0]; p++) {
-            byte c = b.getByte(p);
+            byte c = b[p];
             if ((c >= 0 && c < ' ' && c != '\t') || c == 0x7f) {
                 return "invalid character in the status line";
             }
         }
-        boolean http10 = b.getByte(s + 7) == '0';
-        status = (b.getByte(s + 9) - '0') * 100 + (b.getByte(s + 10) - '0') * 10 + (b.getByte(s + 11) - '0');
+        boolean http10 = b[s + 7] == '0';
+        status = (b[s + 9] - '0') * 100 + (b[s + 10] - '0') * 10 + (b[s + 11] - '0');
         if (status < 100) {
             return "invalid status code";
         }
@@ -222,7 +231,6 @@ final class ResponseFramer implements ChunkedBody.Data {
         chunked = false;
         transferEncoding = false;
         int options = 0;
-        boolean connection = false;
         for (int i = 1; i < h.count; i++) {
             String error = h.checkHeader(i);
             if (error != null) {
@@ -239,7 +247,6 @@ final class ResponseFramer implements ChunkedBody.Data {
                 case 10:
                     if (h.nameIs(i, "connection")) {
                         h.flags[i] = HeadLines.DROP;
-                        connection = true;
                         options |= h.connectionOptions(i);
                     } else {
                         dropIf(i, "keep-alive");
@@ -280,7 +287,7 @@ final class ResponseFramer implements ChunkedBody.Data {
             }
             contentLength = -1;
         }
-        if (connection) {
+        if ((options & HeadLines.OTHER) != 0) {
             h.dropConnectionOptions();
         }
         // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
@@ -327,10 +334,13 @@ final class ResponseFramer implements ChunkedBody.Data {
      */
     ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
         HeadLines h = head;
-        ByteBuf out = alloc.directBuffer(h.headEnd - h.start[0] + 64);
+        // A short body that is all here already goes in the same buffer (the message then ends after the head).
+        int inline = state == FIXED && remaining <= INLINE_BODY && current != null && current.readableBytes() >= remaining
+                ? (int) remaining : 0;
+        ByteBuf out = alloc.directBuffer(h.length + 64 + inline);
         int s = h.start[0];
         out.writeBytes(HTTP_1_1);
-        out.writeBytes(h.buf, s + 8, h.end[0] - s - 8);
+        out.writeBytes(h.bytes, s + 8, h.end[0] - s - 8);
         out.writeShort(HeadLines.CRLF);
         for (int i = 1; i < h.count; i++) {
             if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))) {
@@ -349,6 +359,11 @@ final class ResponseFramer implements ChunkedBody.Data {
             out.writeShort(HeadLines.CRLF);
         }
         out.writeShort(HeadLines.CRLF);
+        if (inline > 0) {
+            out.writeBytes(current, inline);
+            remaining = 0;
+            state = ENDS_AFTER_HEAD;
+        }
         return out;
     }
 

@@ -1,40 +1,32 @@
 package io.swarmingress.proxy.server;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
-import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
- * First handler of every client connection: counts it as open and counts its bytes. Byte counts
- * are summed in plain fields and added to the shared counters once per read batch and once per
- * flush, so the shared adders see a few updates per batch instead of one per buffer.
+ * First handler of a tcp entrypoint's connections: counts it as open and counts its bytes. HTTP
+ * connections count in their proxy handler instead, which saves a handler on every request.
  */
 final class ConnectionMetricsHandler extends ChannelDuplexHandler {
-    private final AtomicInteger open;
-    private final Counter bytesIn;
-    private final Counter bytesOut;
+    private final ConnectionMeters meters;
     private long pendingIn;
     private long pendingOut;
 
-    ConnectionMetricsHandler(AtomicInteger open, Counter[] bytes) {
-        this.open = open;
-        this.bytesIn = bytes[0];
-        this.bytesOut = bytes[1];
+    ConnectionMetricsHandler(ConnectionMeters meters) {
+        this.meters = meters;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        open.incrementAndGet();
+        meters.opened();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        open.decrementAndGet();
+        meters.closed();
         publish();
         ctx.fireChannelInactive();
     }
@@ -49,10 +41,8 @@ final class ConnectionMetricsHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (pendingIn > 0) {
-            bytesIn.increment(pendingIn);
-            pendingIn = 0;
-        }
+        meters.read(pendingIn);
+        pendingIn = 0;
         ctx.fireChannelReadComplete();
     }
 
@@ -66,21 +56,15 @@ final class ConnectionMetricsHandler extends ChannelDuplexHandler {
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
-        if (pendingOut > 0) {
-            bytesOut.increment(pendingOut);
-            pendingOut = 0;
-        }
+        meters.written(pendingOut);
+        pendingOut = 0;
         ctx.flush();
     }
 
     private void publish() {
-        if (pendingIn > 0) {
-            bytesIn.increment(pendingIn);
-            pendingIn = 0;
-        }
-        if (pendingOut > 0) {
-            bytesOut.increment(pendingOut);
-            pendingOut = 0;
-        }
+        meters.read(pendingIn);
+        meters.written(pendingOut);
+        pendingIn = 0;
+        pendingOut = 0;
     }
 }

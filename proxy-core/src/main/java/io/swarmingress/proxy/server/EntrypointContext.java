@@ -16,14 +16,16 @@ public final class EntrypointContext {
     private final AtomicReference<RoutingTable> table;
     private final Transport transport;
     private final ChannelGroup connections;
+    private final ConnectionMeters meters;
     private volatile boolean draining;
 
     EntrypointContext(EntrypointConfig config, AtomicReference<RoutingTable> table, Transport transport,
-                      ChannelGroup connections) {
+                      ChannelGroup connections, ConnectionMeters meters) {
         this.config = config;
         this.table = table;
         this.transport = transport;
         this.connections = connections;
+        this.meters = meters;
     }
 
     public String name() {
@@ -45,6 +47,11 @@ public final class EntrypointContext {
     /** Every client connection of the proxy, for graceful shutdown. */
     public ChannelGroup connections() {
         return connections;
+    }
+
+    /** Open connections and bytes of this entrypoint. */
+    public ConnectionMeters meters() {
+        return meters;
     }
 
     /** True once shutdown began: finish what is in flight, take nothing new, close keep-alive connections. */

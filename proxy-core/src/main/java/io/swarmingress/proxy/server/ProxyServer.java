@@ -226,9 +226,9 @@ public final class ProxyServer implements AutoCloseable {
     private Listener bind(EntrypointConfig ec) {
         boolean tcp = ec.protocol() == Protocol.TCP;
         Transport t = tcp ? tcpTransport : transport;
-        EntrypointContext context = new EntrypointContext(ec, table, t, connections);
-        var counter = metrics.openConnections(ec.name(), ec.protocol().configName());
         var bytes = metrics.bytes(ec.name());
+        ConnectionMeters meters = new ConnectionMeters(metrics.openConnections(ec.name(), ec.protocol().configName()), bytes[0], bytes[1]);
+        EntrypointContext context = new EntrypointContext(ec, table, t, connections, meters);
         ServerBootstrap b = new ServerBootstrap()
                 .group(tcp ? tcpGroup : group)
                 .channel(t.serverChannel())
@@ -239,10 +239,10 @@ public final class ProxyServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast("metrics", new ConnectionMetricsHandler(counter, bytes));
                         if (context.config().protocol() == Protocol.HTTP) {
                             HttpPipeline.configure(ch.pipeline(), context);
                         } else {
+                            ch.pipeline().addLast("metrics", new ConnectionMetricsHandler(meters));
                             TcpRelay.configure(ch.pipeline(), context);
                         }
                     }

@@ -40,7 +40,11 @@ class ResponseFramerTest {
                 head.dechunk();
             }
             ByteBuf out = head.encodeHead(ByteBufAllocator.DEFAULT, dechunk && head.chunked(), connection, null);
-            heads.add(out.toString(StandardCharsets.US_ASCII));
+            // A short body that arrived with the head is written with it; split it off again to compare.
+            String written = out.toString(StandardCharsets.ISO_8859_1);
+            int end = written.indexOf("\r\n\r\n") + 4;
+            heads.add(written.substring(0, end));
+            body.append(written.substring(end));
             out.release();
         }
 

@@ -1,6 +1,9 @@
 package io.swarmingress.proxy.server;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -13,7 +16,9 @@ public final class TestContexts {
     }
 
     public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ConnectionMeters meters = new ConnectionMeters(new AtomicInteger(), registry.counter("in"), registry.counter("out"));
         return new EntrypointContext(config.entrypoint(entrypoint), new AtomicReference<>(table), Transport.nio(),
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
     }
 }
