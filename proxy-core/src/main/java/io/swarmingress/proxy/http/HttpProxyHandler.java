@@ -368,7 +368,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     }
 
     private void connect() {
-        UpstreamHandler handler = new UpstreamHandler(endpoint.address());
+        UpstreamHandler handler = new UpstreamHandler(endpoint.address(), service.timeouts().idle());
         Bootstrap bootstrap = new Bootstrap()
                 .group(ctx.channel().eventLoop())
                 .channel(entrypoint.transport().socketChannel())
@@ -376,7 +376,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, service.timeouts().connect().toMillis()))
                 // Names are resolved when the table is built; a lookup here would block the loop.
                 .disableResolver()
-                .handler(new UpstreamInitializer(handler, service.timeouts().idle()));
+                .handler(handler);
         attach(handler);
         ChannelFuture connect = bootstrap.connect(endpoint.socketAddress());
         connect.addListener((ChannelFutureListener) f -> onConnected(handler, f));
@@ -386,6 +386,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         if (upstream != handler) {
             // The exchange ended while connecting: keep a good connection for the next one.
             if (f.isSuccess()) {
+                handler.pooled();
                 UpstreamPool.current().release(handler.address, f.channel());
             }
             return;
@@ -580,6 +581,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             u.owner = null;
             if (upstreamConnected && upstreamReusable && requestComplete && u.channel.isActive()) {
                 u.channel.config().setAutoRead(true);
+                u.pooled();
                 UpstreamPool.current().release(u.address, u.channel);
             } else {
                 u.channel.close();
