@@ -227,4 +227,47 @@ class ReviewFixesTest {
         assertThat(p.get("web", "/", "Host", "app.test").body()).isEqualTo("a");
         assertThat(a.connections()).as("the idle one was closed, a new one opened").isEqualTo(2);
     }
+
+    /**
+     * A client that pipelines requests and never reads the answers must not make the proxy buffer
+     * them without bound. Before the fix every request was answered into the connection's outbound
+     * buffer (10 MB of requests -> ~55 MB of 404s held in memory).
+     */
+    @Test
+    void aClientThatNeverReadsItsAnswersGetsNoMoreOfThem() throws Exception {
+        ProxyFixture p = proxy("", "'127.0.0.1:1'");
+        byte[] batch = "GET / HTTP/1.1\r\nHost: unrouted.test\r\n\r\n".repeat(10_000).getBytes(StandardCharsets.US_ASCII);
+        int batches = 25;
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", p.port("web")));
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (int i = 0; i < batches; i++) {
+                        out.write(batch);
+                    }
+                } catch (IOException e) {
+                    // closed by the test
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(5000);
+            Thread.sleep(500);
+            long answered = answered404(p);
+            assertThat(answered).as("404s answered to a client that reads none (it sent %d requests)", batches * 10_000L)
+                    .isLessThan(100_000);
+            assertThat(writer.isAlive()).as("the proxy stopped reading, so the client's writes block").isTrue();
+        }
+    }
+
+    private static long answered404(ProxyFixture p) {
+        for (String line : p.metrics().scrape().split("\n")) {
+            if (line.startsWith("ingress_requests_total{code=\"404\"")) {
+                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
 }

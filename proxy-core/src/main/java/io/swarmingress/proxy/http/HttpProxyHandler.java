@@ -160,7 +160,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         reading = true;
         try {
-            while (inbound != null && inbound.isReadable() && !closing && !(inExchange && requestComplete)) {
+            // A client that does not read its answers gets no more of them: between requests, parsing
+            // waits while its connection is not writable (channelWritabilityChanged resumes it).
+            while (inbound != null && inbound.isReadable() && !closing && !(inExchange && requestComplete)
+                    && (inExchange || ctx.channel().isWritable())) {
                 if (!parser.feed(inbound, this)) {
                     break;
                 }
@@ -525,8 +528,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean writable = ctx.channel().isWritable();
         if (upstream != null && upstreamConnected) {
-            upstream.channel.config().setAutoRead(ctx.channel().isWritable());
+            upstream.channel.config().setAutoRead(writable);
+        }
+        if (writable && !inExchange && inbound != null && !reading) {
+            readRequests();
+            if (upstream != null && upstreamConnected) {
+                upstream.channel.flush();
+            }
+            flushClient();
         }
         ctx.fireChannelWritabilityChanged();
     }
