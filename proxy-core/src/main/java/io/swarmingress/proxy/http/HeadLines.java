@@ -54,55 +54,85 @@ final class HeadLines {
     int count;
     /** Index in the scanned buffer just past the empty line that ends the head. */
     int headEnd;
+    // where an incomplete head's scan resumes, relative to its first byte
+    private boolean fresh = true;
+    private int lineFrom;
+    private int searchFrom;
+    private int skipped;
 
     /**
      * Finds the lines of a head that starts at the reader index. Empty lines before it are skipped
-     * (RFC 9112 section 2.2), and lines may end in LF alone.
+     * (RFC 9112 section 2.2), and lines may end in LF alone (the proxy writes every head out again
+     * with CRLF). When the head is incomplete, the next call carries on where this one stopped, as
+     * long as the head still starts at the reader index: a head trickled in byte by byte is
+     * scanned once, not once per read.
      *
+     * @param limit the largest head, in bytes from its first line
      * @return 1 when the head is complete, 0 when more bytes are needed, -1 when it has more than
-     *         {@code maxLines} lines
+     *         {@code maxLines} lines (empty lines before it count)
      */
     int scan(ByteBuf in, int limit, int maxLines) {
-        count = 0;
-        int pos = in.readerIndex();
-        int to = Math.min(in.writerIndex(), limit);
-        while (pos < to) {
-            int lf = in.indexOf(pos, to, (byte) '\n');
+        if (fresh) {
+            count = 0;
+            lineFrom = 0;
+            searchFrom = 0;
+            skipped = 0;
+            fresh = false;
+        }
+        int base = in.readerIndex();
+        int to = Math.min(in.writerIndex(), base + limit);
+        int pos = base + lineFrom;
+        int search = base + searchFrom;
+        while (search < to) {
+            int lf = in.indexOf(search, to, (byte) '\n');
             if (lf < 0) {
-                return 0;
+                search = to;
+                break;
             }
             int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
             if (lineEnd == pos) {
                 if (count == 0) {
-                    pos = lf + 1;
-                    in.readerIndex(pos);
+                    if (++skipped > maxLines) {
+                        fresh = true;
+                        return -1;
+                    }
+                    base = lf + 1;
+                    in.readerIndex(base);
+                    to = Math.min(in.writerIndex(), base + limit);
+                    pos = base;
+                    search = base;
                     continue;
                 }
                 headEnd = lf + 1;
-                copy(in);
+                copy(in, base);
+                fresh = true;
                 return 1;
             }
             if (count == maxLines) {
+                fresh = true;
                 return -1;
             }
-            add(pos, lineEnd);
+            add(pos - base, lineEnd - base);
             pos = lf + 1;
+            search = pos;
         }
+        lineFrom = pos - base;
+        searchFrom = search - base;
         return 0;
     }
 
-    private void copy(ByteBuf in) {
-        int base = start[0];
+    /** Forgets a partly scanned head: the next scan starts afresh. */
+    void reset() {
+        fresh = true;
+    }
+
+    private void copy(ByteBuf in, int base) {
         length = headEnd - base;
         if (bytes.length < length || (bytes.length > 8192 && length <= 1024)) {
             // Grown for a large head, then back to small: an idle keep-alive connection keeps little.
             bytes = new byte[Math.max(512, length)];
         }
         in.getBytes(base, bytes, 0, length);
-        for (int i = 0; i < count; i++) {
-            start[i] -= base;
-            end[i] -= base;
-        }
     }
 
     private int indexOf(int from, int to, byte value) {

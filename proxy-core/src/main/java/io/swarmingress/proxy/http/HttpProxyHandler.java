@@ -137,16 +137,31 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         ByteBuf in = (ByteBuf) msg;
         bytesIn += in.readableBytes();
-        if (inbound == null) {
-            inbound = in;
-        } else {
-            ByteBuf merged = ctx.alloc().buffer(inbound.readableBytes() + in.readableBytes());
-            merged.writeBytes(inbound).writeBytes(in);
-            inbound.release();
-            in.release();
-            inbound = merged;
-        }
+        inbound = inbound == null ? in : cumulate(inbound, in);
         readRequests();
+    }
+
+    /**
+     * Appends a read to the unparsed bytes, in place when they are ours alone and there is room,
+     * else into a buffer twice as large: a client trickling a head byte by byte costs linear
+     * copying, not quadratic. Slices of the old buffer (body bytes already sent on) stay valid.
+     */
+    private ByteBuf cumulate(ByteBuf unread, ByteBuf in) {
+        if (!unread.isReadable()) {
+            unread.release();
+            return in;
+        }
+        int needed = in.readableBytes();
+        if (unread.refCnt() == 1 && !unread.isReadOnly() && unread.writableBytes() >= needed) {
+            unread.writeBytes(in);
+            in.release();
+            return unread;
+        }
+        ByteBuf grown = ctx.alloc().buffer(Math.max(1024, 2 * (unread.readableBytes() + needed)));
+        grown.writeBytes(unread).writeBytes(in);
+        unread.release();
+        in.release();
+        return grown;
     }
 
     /**

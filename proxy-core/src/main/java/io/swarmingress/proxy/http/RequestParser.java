@@ -122,7 +122,7 @@ final class RequestParser implements RequestHeaders {
     }
 
     private boolean readHead(ByteBuf in, Sink sink) {
-        int found = head.scan(in, in.readerIndex() + MAX_REQUEST_LINE + MAX_HEADERS, MAX_LINES);
+        int found = head.scan(in, MAX_REQUEST_LINE + MAX_HEADERS, MAX_LINES);
         if (found < 0) {
             return fail(sink, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too many request header lines");
         }
@@ -227,6 +227,10 @@ final class RequestParser implements RequestHeaders {
                     dropIf(i, "trailer");
                     dropIf(i, "upgrade");
                     break;
+                case 9:
+                    // RFC 7239's Forwarded would let a client claim another address, like X-Forwarded-For.
+                    dropIf(i, "forwarded");
+                    break;
                 case 10:
                     if (h.nameIs(i, "connection")) {
                         h.flags[i] = HeadLines.DROP;
@@ -242,6 +246,9 @@ final class RequestParser implements RequestHeaders {
                             return "invalid Content-Length";
                         }
                         contentLength = value;
+                    } else if (h.nameIs(i, "content_length")) {
+                        // Backends that map names to CGI variables read '_' as '-': a second framing header.
+                        return "invalid header name Content_Length";
                     }
                     break;
                 case 15:
@@ -258,6 +265,8 @@ final class RequestParser implements RequestHeaders {
                     if (h.nameIs(i, "transfer-encoding")) {
                         transferEncoding = true;
                         chunked = h.lastCodingIsChunked(i);
+                    } else if (h.nameIs(i, "transfer_encoding")) {
+                        return "invalid header name Transfer_Encoding";
                     } else {
                         // Set by the proxy, never taken from the client: it could claim another scheme.
                         dropIf(i, "x-forwarded-proto");

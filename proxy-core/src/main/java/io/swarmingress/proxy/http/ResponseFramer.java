@@ -79,12 +79,14 @@ final class ResponseFramer implements ChunkedBody.Data {
         this.headRequest = headRequest;
         this.dechunk = false;
         this.state = HEAD;
+        head.reset();
         releasePartial();
     }
 
     /** Stops reading the current response: whatever else arrives for it is dropped. */
     void stop() {
         state = IDLE;
+        head.reset();
         releasePartial();
     }
 
@@ -154,7 +156,7 @@ final class ResponseFramer implements ChunkedBody.Data {
 
     /** @return false when the head is incomplete (its bytes are kept for the next read) or refused */
     private boolean readHead(ByteBuf in, Sink sink) {
-        int found = head.scan(in, in.readerIndex() + MAX_HEAD, MAX_LINES);
+        int found = head.scan(in, MAX_HEAD, MAX_LINES);
         if (found < 0) {
             return fail(in, sink, "response head has too many lines");
         }

@@ -176,6 +176,8 @@ class RequestParserTest {
             "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET / HTTX/1.1\r\nHost: h\r\n\r\n",
             "G(T / HTTP/1.1\r\nHost: h\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent_Length: 3\r\n\r\nabc",
         };
         for (String request : bad) {
             Recorder r = feed(request);
@@ -186,6 +188,51 @@ class RequestParserTest {
         assertThat(feed("GET / HTTP/2.0\r\nHost: h\r\n\r\n").error).isEqualTo(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED);
         assertThat(feed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc").body)
                 .as("the same length twice is one length").hasToString("abc");
+    }
+
+    /**
+     * Chunked bodies go upstream as sent, so the walker must not accept what a strict backend
+     * would read differently: a lone LF instead of CRLF anywhere in the framing, or whitespace
+     * after a size without an extension. A regression: "2;\nxx\r\n5a..." smuggled a request.
+     */
+    @Test
+    void chunkFramingThatAStrictPeerWouldReadDifferentlyIsRefused() {
+        String[] bad = {
+            "2;\nxx\r\n5a\r\n0\r\n\r\n",       // lone LF ends an extension
+            "5\nhello\r\n0\r\n\r\n",           // lone LF after the size
+            "5\r\nhello\n0\r\n\r\n",           // lone LF after the data
+            "0\r\n\n",                         // lone LF ends the body
+            "0\r\nX: 1\n\r\n",                  // lone LF ends a trailer
+            "5 \r\nhello\r\n0\r\n\r\n",         // whitespace after the size, no extension
+        };
+        for (String chunks : bad) {
+            Recorder r = feed("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
+            assertThat(r.error).as(chunks).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+            assertThat(r.ends).as(chunks).isZero();
+        }
+    }
+
+    @Test
+    void leadingEmptyLinesAreSkippedButNotWithoutLimit() {
+        assertThat(feed("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").heads).hasSize(1);
+        // A regression: 13,000 of them stalled the request until the idle timeout.
+        Recorder many = feed("\r\n".repeat(13_000) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(many.error).isNotNull();
+        assertThat(many.heads).isEmpty();
+    }
+
+    @Test
+    void aHeadTrickledByteByByteIsParsedOnce() {
+        String request = "GET /t HTTP/1.1\r\nHost: h\r\nX-A: " + "a".repeat(2000) + "\r\n\r\n";
+        String[] bytes = request.split("");
+        Recorder r = feed(bytes);
+        assertThat(r.heads).hasSize(1).first().asString().startsWith("GET /t HTTP/1.1\r\nHost: h\r\nX-A: aaa");
+    }
+
+    @Test
+    void theClientsForwardedHeaderIsNotPassedOn() {
+        Recorder r = feed("GET / HTTP/1.1\r\nHost: h\r\nForwarded: for=1.2.3.4;proto=https\r\n\r\n");
+        assertThat(r.heads).hasSize(1).first().asString().doesNotContainIgnoringCase("forwarded: for=1.2.3.4");
     }
 
     @Test
