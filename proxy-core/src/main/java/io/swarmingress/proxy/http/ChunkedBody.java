@@ -77,6 +77,9 @@ final class ChunkedBody {
         while (p < end) {
             switch (state) {
                 case SIZE: {
+                    if (++lineBytes > MAX_CHUNK_LINE) {
+                        return fail(p, "chunk size line too long");
+                    }
                     byte c = in.getByte(p);
                     int d = hex(c);
                     if (d >= 0) {
@@ -101,9 +104,11 @@ final class ChunkedBody {
                 case BWS: {
                     // RFC 9112 section 7.1.1: whitespace after the size only before an extension.
                     byte c = in.getByte(p);
+                    if (++lineBytes > MAX_CHUNK_LINE) {
+                        return fail(p, "chunk size line too long");
+                    }
                     if (c == ';') {
                         state = EXT;
-                        lineBytes = 0;
                     } else if (c != ' ' && c != '\t') {
                         return fail(p, "invalid chunk size line");
                     }
@@ -213,7 +218,6 @@ final class ChunkedBody {
     private boolean endOfSize(byte c) {
         if (c == ';') {
             state = EXT;
-            lineBytes = 0;
         } else if (c == '\r') {
             state = SIZE_LF;
         } else {
@@ -234,6 +238,7 @@ final class ChunkedBody {
 
     private void nextChunk() {
         state = SIZE;
+        lineBytes = 0;
         size = 0;
         digits = 0;
         anyDigit = false;

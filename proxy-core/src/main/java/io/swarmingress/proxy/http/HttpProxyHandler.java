@@ -131,12 +131,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf) {
+            bytesIn += ((ByteBuf) msg).readableBytes();
+        }
         if (closing || !(msg instanceof ByteBuf)) {
             ReferenceCountUtil.release(msg);
             return;
         }
         ByteBuf in = (ByteBuf) msg;
-        bytesIn += in.readableBytes();
         inbound = inbound == null ? in : cumulate(inbound, in);
         readRequests();
     }

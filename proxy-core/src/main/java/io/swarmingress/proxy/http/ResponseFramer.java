@@ -62,6 +62,8 @@ final class ResponseFramer implements ChunkedBody.Data {
     private boolean dechunk;
     /** Bytes of an incomplete head, carried to the next read. */
     private ByteBuf partial;
+    /** Whether the buffer being read is {@link #partial} with the new read appended. */
+    private boolean mergedIn;
     private long remaining;
     private Sink dataSink;
     /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
@@ -117,7 +119,8 @@ final class ResponseFramer implements ChunkedBody.Data {
 
     /** Reads what arrived; takes ownership of {@code in}. */
     void feed(ByteBuf in, Sink sink) {
-        if (partial != null) {
+        mergedIn = partial != null;
+        if (mergedIn) {
             ByteBuf merged = partial.writeBytes(in);
             partial = null;
             in.release();
@@ -165,8 +168,13 @@ final class ResponseFramer implements ChunkedBody.Data {
             if (readable >= MAX_HEAD) {
                 return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
             }
-            partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
-            partial.writeBytes(in);
+            if (mergedIn) {
+                // Already our own copy: keep it (feed's release is balanced here), do not copy it again.
+                partial = in.retain();
+            } else {
+                partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
+                partial.writeBytes(in);
+            }
             return false;
         }
         String error = parseHead();
