@@ -54,6 +54,8 @@ final class HeadLines {
     int count;
     /** Index in the scanned buffer just past the empty line that ends the head. */
     int headEnd;
+    /** What the head's Connection lines say ({@link #CLOSE}, {@link #KEEP_ALIVE}, {@link #OTHER}), from {@link #dropHopByHop}. */
+    private int connectionOptions;
     // where an incomplete head's scan resumes, relative to its first byte
     private boolean fresh = true;
     private int lineFrom;
@@ -127,6 +129,7 @@ final class HeadLines {
     }
 
     private void copy(ByteBuf in, int base) {
+        connectionOptions = 0;
         length = headEnd - base;
         if (bytes.length < length || (bytes.length > 8192 && length <= 1024)) {
             // Grown for a large head, then back to small: an idle keep-alive connection keeps little.
@@ -199,6 +202,76 @@ final class HeadLines {
 
     int nameLength(int i) {
         return nameEnd[i] - start[i];
+    }
+
+    /**
+     * Drops line i when it describes the connection, not the message (RFC 9110 section 7.6.1):
+     * Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade and the Proxy-Auth* pair. The
+     * options of a Connection line are kept for {@link #keepsConnection}. Both directions drop the
+     * same set, so it is defined once here.
+     *
+     * @return whether the line was one of them
+     */
+    boolean dropHopByHop(int i) {
+        boolean hop;
+        switch (nameLength(i)) {
+            case 2:
+                hop = nameIs(i, "te");
+                break;
+            case 7:
+                hop = nameIs(i, "trailer") || nameIs(i, "upgrade");
+                break;
+            case 10:
+                if (nameIs(i, "connection")) {
+                    connectionOptions |= connectionOptions(i);
+                    hop = true;
+                } else {
+                    hop = nameIs(i, "keep-alive");
+                }
+                break;
+            case 16:
+                hop = nameIs(i, "proxy-connection");
+                break;
+            case 18:
+                hop = nameIs(i, "proxy-authenticate");
+                break;
+            case 19:
+                hop = nameIs(i, "proxy-authorization");
+                break;
+            default:
+                hop = false;
+                break;
+        }
+        if (hop) {
+            flags[i] = DROP;
+        }
+        return hop;
+    }
+
+    /**
+     * After every line went through {@link #dropHopByHop}: drops the headers the Connection lines
+     * name, and says whether the peer keeps the connection open (HTTP/1.1 unless "close", HTTP/1.0
+     * only with "keep-alive").
+     */
+    boolean keepsConnection(boolean http10) {
+        if ((connectionOptions & OTHER) != 0) {
+            dropConnectionOptions();
+        }
+        return (connectionOptions & CLOSE) == 0 && (!http10 || (connectionOptions & KEEP_ALIVE) != 0);
+    }
+
+    void dropIf(int i, String lowerName) {
+        if (nameIs(i, lowerName)) {
+            flags[i] = DROP;
+        }
+    }
+
+    /** Writes a header line the proxy adds: {@code name: value} and CRLF. */
+    static void writeField(ByteBuf out, String lowerName, String value) {
+        out.writeCharSequence(lowerName, StandardCharsets.US_ASCII);
+        out.writeByte(':').writeByte(' ');
+        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        out.writeShort(CRLF);
     }
 
     /** Whether line i's name is {@code lowerName}, ignoring case; the length is compared first. */
@@ -275,7 +348,7 @@ final class HeadLines {
     }
 
     /** The options of a Connection line: close, keep-alive, and whether it names anything else. */
-    int connectionOptions(int i) {
+    private int connectionOptions(int i) {
         int result = 0;
         int e = valueEnd(i);
         for (int t = valueStart(i); t <= e; ) {
@@ -300,7 +373,7 @@ final class HeadLines {
      * headers and Host: a peer removing those would change how the message is read, which is a
      * smuggling vector, not a connection option.
      */
-    void dropConnectionOptions() {
+    private void dropConnectionOptions() {
         for (int c = 1; c < count; c++) {
             if (!nameIs(c, "connection")) {
                 continue;

@@ -198,7 +198,6 @@ final class RequestParser implements RequestHeaders {
         long contentLength = -1;
         boolean transferEncoding = false;
         boolean chunked = false;
-        int options = 0;
         hostCount = 0;
         hostLine = -1;
         expectContinue = false;
@@ -207,10 +206,10 @@ final class RequestParser implements RequestHeaders {
             if (error != null) {
                 return error;
             }
+            if (h.dropHopByHop(i)) {
+                continue;
+            }
             switch (h.nameLength(i)) {
-                case 2:
-                    dropIf(i, "te");
-                    break;
                 case 4:
                     if (h.nameIs(i, "host")) {
                         hostCount++;
@@ -223,21 +222,9 @@ final class RequestParser implements RequestHeaders {
                         expectContinue |= h.equalsIgnoreCase(vs, h.valueEnd(i), "100-continue");
                     }
                     break;
-                case 7:
-                    dropIf(i, "trailer");
-                    dropIf(i, "upgrade");
-                    break;
                 case 9:
                     // RFC 7239's Forwarded would let a client claim another address, like X-Forwarded-For.
-                    dropIf(i, "forwarded");
-                    break;
-                case 10:
-                    if (h.nameIs(i, "connection")) {
-                        h.flags[i] = HeadLines.DROP;
-                        options |= h.connectionOptions(i);
-                    } else {
-                        dropIf(i, "keep-alive");
-                    }
+                    h.dropIf(i, "forwarded");
                     break;
                 case 14:
                     if (h.nameIs(i, "content-length")) {
@@ -257,9 +244,8 @@ final class RequestParser implements RequestHeaders {
                     }
                     break;
                 case 16:
-                    dropIf(i, "proxy-connection");
-                    dropIf(i, "x-forwarded-host");
-                    dropIf(i, "x-forwarded-port");
+                    h.dropIf(i, "x-forwarded-host");
+                    h.dropIf(i, "x-forwarded-port");
                     break;
                 case 17:
                     if (h.nameIs(i, "transfer-encoding")) {
@@ -269,14 +255,8 @@ final class RequestParser implements RequestHeaders {
                         return "invalid header name Transfer_Encoding";
                     } else {
                         // Set by the proxy, never taken from the client: it could claim another scheme.
-                        dropIf(i, "x-forwarded-proto");
+                        h.dropIf(i, "x-forwarded-proto");
                     }
-                    break;
-                case 18:
-                    dropIf(i, "proxy-authenticate");
-                    break;
-                case 19:
-                    dropIf(i, "proxy-authorization");
                     break;
                 default:
                     break;
@@ -294,10 +274,7 @@ final class RequestParser implements RequestHeaders {
                 return "both Transfer-Encoding and Content-Length";
             }
         }
-        if ((options & HeadLines.OTHER) != 0) {
-            h.dropConnectionOptions();
-        }
-        keepAlive = (options & HeadLines.CLOSE) == 0 && (!http10 || (options & HeadLines.KEEP_ALIVE) != 0);
+        keepAlive = h.keepsConnection(http10);
         if (chunked) {
             state = CHUNKED;
             chunks.reset();
@@ -311,12 +288,6 @@ final class RequestParser implements RequestHeaders {
             hasBody = false;
         }
         return null;
-    }
-
-    private void dropIf(int i, String lowerName) {
-        if (head.nameIs(i, lowerName)) {
-            head.flags[i] = HeadLines.DROP;
-        }
     }
 
     private boolean fail(Sink sink, HttpResponseStatus status, String reason) {
@@ -419,9 +390,7 @@ final class RequestParser implements RequestHeaders {
             }
         }
         if (host != null) {
-            out.writeCharSequence("host: ", StandardCharsets.US_ASCII);
-            out.writeCharSequence(host, StandardCharsets.ISO_8859_1);
-            out.writeShort(HeadLines.CRLF);
+            HeadLines.writeField(out, "host", host);
         }
         out.writeCharSequence("x-forwarded-for: ", StandardCharsets.US_ASCII);
         if (previousForwardedFor) {
@@ -440,14 +409,10 @@ final class RequestParser implements RequestHeaders {
         out.writeShort(HeadLines.CRLF);
         out.writeBytes(forwarded);
         if (forwardedHost != null) {
-            out.writeCharSequence("x-forwarded-host: ", StandardCharsets.US_ASCII);
-            out.writeCharSequence(forwardedHost, StandardCharsets.ISO_8859_1);
-            out.writeShort(HeadLines.CRLF);
+            HeadLines.writeField(out, "x-forwarded-host", forwardedHost);
         }
         if (via != null) {
-            out.writeCharSequence("via: ", StandardCharsets.US_ASCII);
-            out.writeCharSequence(via, StandardCharsets.US_ASCII);
-            out.writeShort(HeadLines.CRLF);
+            HeadLines.writeField(out, "via", via);
         }
         out.writeShort(HeadLines.CRLF);
         return out;

@@ -240,76 +240,35 @@ final class ResponseFramer implements ChunkedBody.Data {
         contentLength = -1;
         chunked = false;
         transferEncoding = false;
-        int options = 0;
         for (int i = 1; i < h.count; i++) {
             String error = h.checkHeader(i);
             if (error != null) {
                 return error;
             }
-            switch (h.nameLength(i)) {
-                case 2:
-                    dropIf(i, "te");
-                    break;
-                case 7:
-                    dropIf(i, "trailer");
-                    dropIf(i, "upgrade");
-                    break;
-                case 10:
-                    if (h.nameIs(i, "connection")) {
-                        h.flags[i] = HeadLines.DROP;
-                        options |= h.connectionOptions(i);
-                    } else {
-                        dropIf(i, "keep-alive");
-                    }
-                    break;
-                case 14:
-                    if (h.nameIs(i, "content-length")) {
-                        long value = h.contentLength(i);
-                        if (value < 0 || (contentLength >= 0 && value != contentLength)) {
-                            return "invalid Content-Length";
-                        }
-                        contentLength = value;
-                    }
-                    break;
-                case 16:
-                    dropIf(i, "proxy-connection");
-                    break;
-                case 17:
-                    if (h.nameIs(i, "transfer-encoding")) {
-                        transferEncoding = true;
-                        chunked = h.lastCodingIsChunked(i);
-                    }
-                    break;
-                case 18:
-                    dropIf(i, "proxy-authenticate");
-                    break;
-                case 19:
-                    dropIf(i, "proxy-authorization");
-                    break;
-                default:
-                    break;
+            if (h.dropHopByHop(i)) {
+                continue;
+            }
+            if (h.nameIs(i, "content-length")) {
+                long value = h.contentLength(i);
+                if (value < 0 || (contentLength >= 0 && value != contentLength)) {
+                    return "invalid Content-Length";
+                }
+                contentLength = value;
+            } else if (h.nameIs(i, "transfer-encoding")) {
+                transferEncoding = true;
+                chunked = h.lastCodingIsChunked(i);
             }
         }
         if (transferEncoding && contentLength >= 0) {
             // RFC 9112 section 6.3: Transfer-Encoding wins, and the Content-Length must not go on.
             for (int i = 1; i < h.count; i++) {
-                dropIf(i, "content-length");
+                h.dropIf(i, "content-length");
             }
             contentLength = -1;
         }
-        if ((options & HeadLines.OTHER) != 0) {
-            h.dropConnectionOptions();
-        }
         // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
-        keepAlive = (options & HeadLines.CLOSE) == 0 && (!http10 || (options & HeadLines.KEEP_ALIVE) != 0)
-                && !(http10 && transferEncoding);
+        keepAlive = h.keepsConnection(http10) && !(http10 && transferEncoding);
         return null;
-    }
-
-    private void dropIf(int i, String lowerName) {
-        if (head.nameIs(i, lowerName)) {
-            head.flags[i] = HeadLines.DROP;
-        }
     }
 
     // ---------------------------------------------------------------- the head just read
@@ -359,14 +318,10 @@ final class ResponseFramer implements ChunkedBody.Data {
             h.copyLine(i, out);
         }
         if (connection != null) {
-            out.writeCharSequence("connection: ", StandardCharsets.US_ASCII);
-            out.writeCharSequence(connection, StandardCharsets.US_ASCII);
-            out.writeShort(HeadLines.CRLF);
+            HeadLines.writeField(out, "connection", connection);
         }
         if (via != null) {
-            out.writeCharSequence("via: ", StandardCharsets.US_ASCII);
-            out.writeCharSequence(via, StandardCharsets.US_ASCII);
-            out.writeShort(HeadLines.CRLF);
+            HeadLines.writeField(out, "via", via);
         }
         out.writeShort(HeadLines.CRLF);
         if (inline > 0) {
