@@ -154,11 +154,17 @@ public final class ConfigParser {
             String protocolName = f.string("protocol", "http");
             Protocol protocol = f.convert("protocol", protocolName, Protocol::fromConfig);
             String service = f.string("service", null);
-            Duration idle = f.duration("client_idle_timeout", EntrypointConfig.DEFAULT_CLIENT_IDLE_TIMEOUT);
+            ClientLimits d = ClientLimits.DEFAULT;
+            Duration idle = f.duration("client_idle_timeout", d.idle());
+            Duration header = f.duration("request_header_timeout", d.header());
+            Duration body = f.duration("request_body_timeout", d.body());
+            long minRate = f.integer("request_body_min_rate", (int) d.bodyMinRate());
+            int maxConnections = f.integer("max_connections", d.maxConnections());
             boolean via = f.bool("via", false);
             f.finish();
-            EntrypointConfig built = address == null || protocol == null ? null
-                    : build(f, () -> new EntrypointConfig(name, address, protocol, service, idle, via, f.location()));
+            ClientLimits limits = build(f, () -> new ClientLimits(idle, header, body, minRate, maxConnections));
+            EntrypointConfig built = address == null || protocol == null || limits == null ? null
+                    : build(f, () -> new EntrypointConfig(name, address, protocol, service, limits, via, f.location()));
             if (built == null && name != null) {
                 invalidEntrypoints.add(name);
             }

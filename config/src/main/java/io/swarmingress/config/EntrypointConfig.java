@@ -1,18 +1,14 @@
 package io.swarmingress.config;
 
-import java.time.Duration;
-
 /**
  * A listening address and what it speaks. An http entrypoint is reached by routes; a tcp
  * entrypoint names its one service directly, because bytes carry nothing to route on.
  *
- * @param clientIdleTimeout how long a keep-alive client connection may sit idle between requests
+ * @param limits timeouts and connection limits for the clients of this entrypoint
  * @param via whether responses and upstream requests get a {@code Via} header
  */
 public record EntrypointConfig(String name, HostPort address, Protocol protocol, String service,
-                               Duration clientIdleTimeout, boolean via, Location location) {
-
-    public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+                               ClientLimits limits, boolean via, Location location) {
 
     public EntrypointConfig {
         Names.require("name", name);
@@ -28,8 +24,8 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
         if (protocol == Protocol.HTTP && service != null) {
             throw new InvalidFieldException("service", "is only for tcp entrypoints (http entrypoints are reached by routes)");
         }
-        if (clientIdleTimeout == null || clientIdleTimeout.isNegative() || clientIdleTimeout.isZero()) {
-            throw new InvalidFieldException("client_idle_timeout", clientIdleTimeout + " (expected: > 0)");
+        if (limits == null) {
+            limits = ClientLimits.DEFAULT;
         }
         if (location == null) {
             location = Location.NONE;
@@ -37,10 +33,10 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
     }
 
     public static EntrypointConfig http(String name, HostPort address) {
-        return new EntrypointConfig(name, address, Protocol.HTTP, null, DEFAULT_CLIENT_IDLE_TIMEOUT, false, Location.NONE);
+        return new EntrypointConfig(name, address, Protocol.HTTP, null, ClientLimits.DEFAULT, false, Location.NONE);
     }
 
     public static EntrypointConfig tcp(String name, HostPort address, String service) {
-        return new EntrypointConfig(name, address, Protocol.TCP, service, DEFAULT_CLIENT_IDLE_TIMEOUT, false, Location.NONE);
+        return new EntrypointConfig(name, address, Protocol.TCP, service, ClientLimits.DEFAULT, false, Location.NONE);
     }
 }

@@ -38,6 +38,11 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
         if (!pathPrefix.startsWith("/")) {
             throw new InvalidFieldException("path_prefix", "'" + pathPrefix + "' (expected: starts with '/')");
         }
+        String notCanonical = notCanonical(pathPrefix);
+        if (notCanonical != null) {
+            // Requests are matched by their canonical path, so a prefix in any other form could never match.
+            throw new InvalidFieldException("path_prefix", "'" + pathPrefix + "' " + notCanonical);
+        }
         if (stripPrefix && pathPrefix.equals("/")) {
             throw new InvalidFieldException("strip_prefix", "has nothing to strip when path_prefix is '/'");
         }
@@ -53,6 +58,25 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
         if (location == null) {
             location = Location.NONE;
         }
+    }
+
+    /** @return null when the path is in the canonical form requests are matched in, else what is wrong */
+    private static String notCanonical(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '%' || c == '\\' || c == '?' || c == '#') {
+                return "has the character '" + c + "' (expected: a plain path, without escapes, query or fragment)";
+            }
+        }
+        if (path.contains("//")) {
+            return "has an empty segment";
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return "has a dot-segment";
+            }
+        }
+        return null;
     }
 
     public static RouteConfig of(String entrypoint, String host, String pathPrefix, String service) {

@@ -71,7 +71,7 @@ class ConfigParserTest {
         assertThat(c.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(c.admin()).isNull();
         assertThat(c.entrypoint("web").address()).isEqualTo(new HostPort("0.0.0.0", 80));
-        assertThat(c.entrypoint("web").clientIdleTimeout()).isEqualTo(EntrypointConfig.DEFAULT_CLIENT_IDLE_TIMEOUT);
+        assertThat(c.entrypoint("web").limits()).isEqualTo(ClientLimits.DEFAULT);
     }
 
     @Test

@@ -117,10 +117,10 @@ class ReviewFixesTest {
     @Test
     void aClientThatStopsSendingARejectedBodyIsDisconnected() throws Exception {
         Backend a = backend("a");
-        ProxyFixture p = proxy(", client_idle_timeout: 500ms", "", "'" + a.hostPort() + "'");
+        ProxyFixture p = proxy(", request_body_timeout: 500ms", "", "'" + a.hostPort() + "'");
         try (Socket s = new Socket("127.0.0.1", p.port("web"))) {
             s.setSoTimeout(10_000);
-            send(s, "POST / HTTP/1.1\r\nHost: nowhere.test\r\nContent-Length: 10000000\r\n\r\n0123456789");
+            send(s, "POST / HTTP/1.1\r\nHost: nowhere.test\r\nContent-Length: 100000\r\n\r\n0123456789");
             InputStream in = new BufferedInputStream(s.getInputStream());
             assertThat(read(in).statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
             long start = System.nanoTime();

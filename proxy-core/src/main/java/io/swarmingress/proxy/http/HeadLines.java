@@ -18,8 +18,12 @@ import io.netty.buffer.ByteBuf;
  * index into the buffer the head came from, where its body starts.
  */
 final class HeadLines {
-    /** A line that is not passed on. */
+    /** What becomes of a header line when the head is written out again: copied as it came... */
+    static final byte KEEP = 0;
+    /** ...left out (hop-by-hop, set by the proxy, or written again in canonical form)... */
     static final byte DROP = 1;
+    /** ...or folded into the X-Forwarded-For line the proxy writes. */
+    static final byte FORWARDED_FOR = 2;
     /** Options a Connection line carries, as flags. */
     static final int CLOSE = 1;
     static final int KEEP_ALIVE = 2;
@@ -158,7 +162,7 @@ final class HeadLines {
         start[count] = s;
         end[count] = e;
         nameEnd[count] = -1;
-        flags[count] = 0;
+        flags[count] = KEEP;
         count++;
     }
 
@@ -177,6 +181,7 @@ final class HeadLines {
             return "folded header line";
         }
         int colon = -1;
+        boolean underscore = false;
         for (int p = ls; p < le; p++) {
             byte c = bytes[p];
             if (c == ':') {
@@ -186,6 +191,7 @@ final class HeadLines {
             if (c < 0 || !TOKEN[c]) {
                 return "invalid header name";
             }
+            underscore |= c == '_';
         }
         if (colon <= ls) {
             return "invalid header line";
@@ -197,6 +203,9 @@ final class HeadLines {
             }
         }
         nameEnd[i] = colon;
+        if (underscore && FieldRules.isUnderscoreAlias(bytes, ls, colon)) {
+            return "invalid header name " + new String(bytes, ls, colon - ls, StandardCharsets.US_ASCII);
+        }
         return null;
     }
 
@@ -274,6 +283,16 @@ final class HeadLines {
         out.writeShort(CRLF);
     }
 
+    /** Writes a non-negative number in decimal ASCII, without the garbage of {@code Long.toString}. */
+    static void writeDecimal(ByteBuf out, long value) {
+        if (value < 10) {
+            out.writeByte('0' + (int) value);
+            return;
+        }
+        writeDecimal(out, value / 10);
+        out.writeByte('0' + (int) (value % 10));
+    }
+
     /** Whether line i's name is {@code lowerName}, ignoring case; the length is compared first. */
     boolean nameIs(int i, String lowerName) {
         return nameLength(i) == lowerName.length() && equalsIgnoreCase(start[i], nameEnd[i], lowerName);
@@ -312,39 +331,14 @@ final class HeadLines {
         return null;
     }
 
-    /** @return the Content-Length value, or -1 when it is not a plain decimal number */
+    /** The Content-Length value of line i, or -1 when it is not one (see {@link FieldRules#contentLength}). */
     long contentLength(int i) {
-        int s = valueStart(i);
-        int e = valueEnd(i);
-        if (s >= e || e - s > 18) {
-            return -1;
-        }
-        long v = 0;
-        for (int p = s; p < e; p++) {
-            byte c = bytes[p];
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+        return FieldRules.contentLength(bytes, valueStart(i), valueEnd(i));
     }
 
-    /** Whether the last transfer coding a Transfer-Encoding line names is chunked. */
-    boolean lastCodingIsChunked(int i) {
-        int s = valueStart(i);
-        int e = valueEnd(i);
-        int t = s;
-        for (int p = e - 1; p >= s; p--) {
-            if (bytes[p] == ',') {
-                t = p + 1;
-                break;
-            }
-        }
-        while (t < e && isSpace(bytes[t])) {
-            t++;
-        }
-        return equalsIgnoreCase(t, e, "chunked");
+    /** What the Transfer-Encoding line i says (see {@link FieldRules#transferCoding}). */
+    FieldRules.Coding transferCoding(int i) {
+        return FieldRules.transferCoding(bytes, valueStart(i), valueEnd(i));
     }
 
     /** The options of a Connection line: close, keep-alive, and whether it names anything else. */

@@ -21,8 +21,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.metrics.RequestMetrics;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Route;
@@ -57,12 +60,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private static final int MAX_PENDING_BYTES = 64 * 1024;
     /** Counted when the client went away before its response was complete (nginx's convention). */
     private static final int CLIENT_CLOSED = 499;
+    /** A rejected body is read and dropped up to this size to keep the connection; past it, the connection closes. */
+    private static final long MAX_DISCARD = 1024 * 1024;
+    /**
+     * How long, and for how many bytes, a connection closed after a response keeps reading what the
+     * client still sends: closing a socket with unread input resets it, and the reset can destroy
+     * the response in the client's buffers before it was read (RFC 9112 section 9.6).
+     */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long MAX_LINGER_BYTES = 1024 * 1024;
     static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final EntrypointContext entrypoint;
     private final Runnable timeoutTask = this::onTimer;
     private final RequestParser parser = new RequestParser();
     private ChannelHandlerContext ctx;
+    /** The event loop's clock: the one its timers run on, and the one tests move. */
+    private Ticker ticker;
+    private ClientDeadlines deadlines;
+    private long discarded;
+    private long lingered;
     /** Client bytes not parsed yet: a partial head, or requests pipelined behind the current one. */
     private ByteBuf inbound;
     private boolean reading;
@@ -91,7 +108,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private long startNanos;
     private long requestSentNanos;
     private long lastActivityNanos;
-    private long lastClientReadNanos;
     private RequestMetrics metrics;
     private Service service;
     private Endpoint endpoint;
@@ -109,22 +125,32 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.ticker = ctx.executor().ticker();
+        if (ctx.channel().isActive()) {
+            connectionStarted();
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (deadlines == null) {
+            connectionStarted();
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** The connection is up: from accept, or when the handler joins a connection already open (tests). */
+    private void connectionStarted() {
         SocketAddress remote = ctx.channel().remoteAddress();
         clientAddress = remote instanceof InetSocketAddress
                 ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
         SocketAddress local = ctx.channel().localAddress();
         String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
         forwardedLines = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        lastClientReadNanos = System.nanoTime();
-        long idle = entrypoint.config().clientIdleTimeout().toNanos();
-        timerDueNanos = lastClientReadNanos + idle;
-        timer = ctx.executor().schedule(timeoutTask, idle, TimeUnit.NANOSECONDS);
+        deadlines = new ClientDeadlines(entrypoint.config().limits());
+        deadlines.accepted(ticker.nanoTime());
+        ensureTimer(deadlines.next(true));
         entrypoint.meters().opened();
-        ctx.fireChannelActive();
     }
 
     // ---------------------------------------------------------------- client side
@@ -135,6 +161,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             bytesIn += ((ByteBuf) msg).readableBytes();
         }
         if (closing || !(msg instanceof ByteBuf)) {
+            if (msg instanceof ByteBuf && (lingered += ((ByteBuf) msg).readableBytes()) > MAX_LINGER_BYTES) {
+                ctx.close();
+            }
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -191,12 +220,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         if (inbound != null && (closing || !inbound.isReadable())) {
             releaseInbound();
         }
+        if (!closing) {
+            if (!inExchange && inbound != null) {
+                // Part of the next head is here: it is due a fixed time after its first byte.
+                deadlines.headPending(ticker.nanoTime());
+                ensureTimer(deadlines.next(true));
+            } else if (deadlines.readingBody()) {
+                ensureTimer(deadlines.next(false));
+            }
+        }
         updateClientRead();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        lastClientReadNanos = System.nanoTime();
+        deadlines.read(ticker.nanoTime());
         entrypoint.meters().read(bytesIn);
         bytesIn = 0;
         if (upstream != null && upstreamConnected) {
@@ -209,6 +247,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     public void onRequestHead(RequestParser request) {
         startExchange();
         requestComplete = !request.hasBody();
+        if (!requestComplete) {
+            deadlines.bodyStarted(startNanos);
+        }
         http10 = request.http10();
         clientKeepAlive = request.keepAlive() && !entrypoint.draining();
         expectContinue = request.expectContinue();
@@ -218,32 +259,38 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             reject(table, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
             return;
         }
-        String uri = request.target();
+        RequestTarget target = request.target();
         String hostHeader = request.host();
         // A Host line to write instead of the client's: from an absolute-form target, or for a client without one.
         String upstreamHost = null;
-        if (uri.charAt(0) != '/') {
-            // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host, and the upstream gets origin form.
-            int scheme = uri.indexOf("://");
-            if (scheme > 0) {
-                int slash = uri.indexOf('/', scheme + 3);
-                hostHeader = slash < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, slash);
-                uri = slash < 0 ? "/" : uri.substring(slash);
+        String path = target.path();
+        switch (target.form()) {
+            case ABSOLUTE:
+                // RFC 9112 section 3.2.2: the target's authority replaces Host, and the upstream gets origin form.
+                hostHeader = target.authority();
                 upstreamHost = hostHeader;
                 request.dropHost();
-            } else if (!uri.equals("*")) {
+                break;
+            case ASTERISK:
+                if (!request.methodIs("OPTIONS")) {
+                    reject(table, HttpResponseStatus.BAD_REQUEST, "the asterisk target is only for OPTIONS");
+                    return;
+                }
+                // A question to the server as a whole: routed as its root, forwarded as "*".
+                path = "/";
+                break;
+            case AUTHORITY:
                 reject(table, HttpResponseStatus.BAD_REQUEST, "invalid request target");
                 return;
-            }
+            default:
+                break;
         }
-        // RFC 9112 section 3.2: exactly one Host (HTTP/1.0 may have none).
-        if ((hostHeader == null && !http10) || (upstreamHost == null && request.hostCount() > 1)) {
-            reject(table, HttpResponseStatus.BAD_REQUEST, "exactly one Host header is required");
+        // RFC 9112 section 3.2: an HTTP/1.1 request has one Host, whatever the form of its target.
+        if (request.host() == null && !http10) {
+            reject(table, HttpResponseStatus.BAD_REQUEST, "a Host header is required");
             return;
         }
         String host = normalizeHost(hostHeader);
-        int query = uri.indexOf('?');
-        String path = query < 0 ? uri : uri.substring(0, query);
 
         Route route = table.router(entrypoint.name()) == null ? null : table.router(entrypoint.name()).match(host, path, request);
         if (route == null) {
@@ -264,7 +311,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             // An HTTP/1.0 request may lack Host; it goes upstream as HTTP/1.1, which requires one.
             upstreamHost = picked.address().toString();
         }
-        ByteBuf head = request.encodeHead(ctx.alloc(), route.rewriteUri(uri), upstreamHost, clientAddress, forwardedLines,
+        String upstreamTarget = target.form() == RequestTarget.Form.ASTERISK ? "*" : route.rewritePath(path) + target.query();
+        ByteBuf head = request.encodeHead(ctx.alloc(), upstreamTarget, upstreamHost, clientAddress, forwardedLines,
                 hostHeader, entrypoint.config().via() ? VIA_VALUE : null);
         if (requestComplete) {
             requestSentNanos = startNanos;
@@ -294,6 +342,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         startExchange();
         requestComplete = true;
+        deadlines.bodyDone();
         http10 = false;
         clientKeepAlive = false;
         expectContinue = false;
@@ -309,8 +358,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         closeAfterResponse = false;
         upstreamReusable = false;
         status = 0;
-        startNanos = System.nanoTime();
+        discarded = 0;
+        startNanos = ticker.nanoTime();
         lastActivityNanos = startNanos;
+        deadlines.headDone();
     }
 
     private String normalizeHost(String hostHeader) {
@@ -341,24 +392,31 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public void onRequestBody(ByteBuf bytes) {
+        int n = bytes.readableBytes();
+        deadlines.bodyReceived(n);
         if (!inExchange || discarding) {
             // The rest of a request that was answered already, e.g. a 404 with a body.
             bytes.release();
+            if ((discarded += n) > MAX_DISCARD) {
+                closing = true;
+                ctx.close();
+            }
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = ticker.nanoTime();
         sendUpstream(bytes);
     }
 
     @Override
     public void onRequestEnd() {
         requestComplete = true;
+        deadlines.bodyDone();
         if (discarding) {
             discarding = false;
             finish();
             return;
         }
-        requestSentNanos = System.nanoTime();
+        requestSentNanos = ticker.nanoTime();
     }
 
     // ---------------------------------------------------------------- upstream side
@@ -445,7 +503,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             msg.release();
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = ticker.nanoTime();
         from.framer.feed(msg, this);
     }
 
@@ -461,13 +519,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
             if (!http10) {
                 writeToClient(head.encodeHead(ctx.alloc(), false, null, null));
+                // Interim responses are answers too: a client that does not read them stops the upstream.
+                if (!ctx.channel().isWritable()) {
+                    upstream.channel.config().setAutoRead(false);
+                }
             }
             return;
         }
         responseStarted = true;
         status = code;
         upstreamReusable = head.keepAlive();
-        boolean close = !clientKeepAlive || entrypoint.draining() || closeAfterResponse;
+        // An answer before the whole request was read (a 401 or 413, perhaps to Expect: 100-continue):
+        // the rest of the request will not be read, so the client must be told the connection ends.
+        boolean close = !clientKeepAlive || entrypoint.draining() || closeAfterResponse || !requestComplete;
         if (head.endsAtClose()) {
             // The body ends when the upstream closes; the client can only learn that the same way.
             close = true;
@@ -565,7 +629,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private void respondLocally(HttpResponseStatus status, String detail, boolean close) {
         responseStarted = true;
         this.status = status.code();
-        if (close || expectContinue || !clientKeepAlive || entrypoint.draining()) {
+        if (close || expectContinue || !clientKeepAlive || entrypoint.draining()
+                || (!requestComplete && !parser.bodyFitsIn(MAX_DISCARD - discarded))) {
+            // A body too large to read and drop is not read: the connection ends with this answer.
             closeAfterResponse = true;
         }
         String connection = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
@@ -597,7 +663,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     /** Ends the exchange that completed normally, and starts on the next pipelined request. */
     private void finish() {
         if (metrics != null) {
-            metrics.record(status, startNanos);
+            metrics.record(status, ticker.nanoTime() - startNanos);
         }
         if (endpoint != null) {
             endpoint.release();
@@ -621,11 +687,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         service = null;
         metrics = null;
         if (closeAfterResponse || !clientKeepAlive || entrypoint.draining()) {
-            closing = true;
-            releaseInbound();
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeClient();
             return;
         }
+        // Between requests now: the idle timeout (or the next head's deadline) may come before the timer.
+        ensureTimer(deadlines.next(true));
         if (inbound != null && !reading) {
             readRequests();
             // finish() may run from the upstream's read, where no client read-complete follows to flush.
@@ -637,11 +703,38 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         updateClientRead();
     }
 
+    /**
+     * Closes the client connection once what was written has been sent. When the client may still
+     * be sending (a body the proxy did not read, bytes after a refused head), the close lingers:
+     * the proxy sends its FIN, then reads and drops what arrives until the client closes too, or
+     * {@link #LINGER_NANOS} or {@link #MAX_LINGER_BYTES} run out.
+     */
+    private void closeClient() {
+        boolean clientMaySend = !requestComplete || (inbound != null && inbound.isReadable());
+        closing = true;
+        releaseInbound();
+        Channel ch = ctx.channel();
+        if (!clientMaySend || !(ch instanceof DuplexChannel)) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ((DuplexChannel) ch).shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
+        deadlines.linger(ticker.nanoTime(), LINGER_NANOS);
+        ensureTimer(deadlines.next(false));
+        ch.config().setAutoRead(true);
+    }
+
     /** Ends the exchange by closing both connections: the response cannot be completed. */
     private void abort(String reason) {
         log.debug("aborting exchange on {}: {}", ctx.channel(), reason);
         if (inExchange && metrics != null) {
-            metrics.record(status == 0 ? HttpResponseStatus.BAD_GATEWAY.code() : status, startNanos);
+            metrics.record(status == 0 ? HttpResponseStatus.BAD_GATEWAY.code() : status, ticker.nanoTime() - startNanos);
             metrics = null;
         }
         resetAfterFailure();
@@ -709,29 +802,37 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
      * can take more, the connect buffer and the pipelining queue have room.
      */
     private void updateClientRead() {
+        if (closing) {
+            return;
+        }
         boolean read = (inbound == null || inbound.readableBytes() < MAX_BUFFERED) && pendingBytes < MAX_PENDING_BYTES
                 && (upstream == null || !upstreamConnected || upstream.channel.isWritable());
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
+            // A body the proxy is not reading is not late: its deadline stops while reading is paused.
+            deadlines.paused(!read, ticker.nanoTime());
         }
     }
 
     /**
-     * Makes sure the connection's timer is running. One timer serves every exchange of the
-     * connection: it is armed at most once per connection and, when it fires, checks the deadline
-     * of whatever exchange is in progress then. Scheduling and cancelling a timer per request would
-     * cost two priority-queue operations and an allocation on every request.
+     * Makes sure the connection's timer fires by this exchange's response deadline. One timer
+     * serves every exchange of the connection: it is re-armed only when it would fire too late,
+     * and when it fires it checks the deadlines of whatever is in progress then. Scheduling and
+     * cancelling a timer per request would cost two priority-queue operations and an allocation
+     * on every request.
      */
     private void armTimer() {
-        long delay = Math.min(service.timeouts().response().toNanos(), service.timeouts().idle().toNanos());
-        long due = startNanos + delay;
-        if (timer != null && timerDueNanos - due <= 0) {
+        ensureTimer(startNanos + Math.min(service.timeouts().response().toNanos(), service.timeouts().idle().toNanos()));
+    }
+
+    /** Makes sure the connection's timer fires at or before {@code deadline} (nothing for {@code Long.MAX_VALUE}). */
+    private void ensureTimer(long deadline) {
+        if (deadline == Long.MAX_VALUE || (timer != null && timerDueNanos - deadline <= 0)) {
             return;
         }
-        // None running, or it would fire too late for this service's shorter timeouts.
         cancelTimer();
-        timerDueNanos = due;
-        timer = ctx.executor().schedule(timeoutTask, delay, TimeUnit.NANOSECONDS);
+        timerDueNanos = deadline;
+        timer = ctx.executor().schedule(timeoutTask, Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void cancelTimer() {
@@ -742,48 +843,81 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     }
 
     /**
-     * The connection's only timer. Between exchanges (or while dropping a rejected body) it is the
-     * client's keep-alive idle timeout; during an exchange, the response deadline while waiting for
-     * the head and the idle deadline otherwise. Folding the client idle check in here saves a
-     * handler, and its work on every read, in every client pipeline.
+     * The connection's only timer. The client's deadlines ({@link ClientDeadlines}: idle between
+     * requests, the head, the body, a lingering close) and the exchange's (the response head
+     * within the service's response timeout, no silence longer than its idle timeout) are checked
+     * here. Folding them into one timer saves a handler, and its work on every read, in every
+     * client pipeline.
      */
     private void onTimer() {
         timer = null;
-        if (closing) {
+        if (!ctx.channel().isActive() || (closing && !deadlines.lingering())) {
             return;
         }
-        long now = System.nanoTime();
-        if (!inExchange || discarding || service == null) {
-            long due = lastClientReadNanos + entrypoint.config().clientIdleTimeout().toNanos();
-            if (now - due >= 0) {
-                // A keep-alive client that went quiet, or one that stopped sending a body nobody will read.
-                ctx.close();
+        long now = ticker.nanoTime();
+        long client = deadlines.next(!inExchange);
+        if (client != Long.MAX_VALUE && now - client >= 0) {
+            clientTooSlow(deadlines.kind());
+            return;
+        }
+        long exchange = Long.MAX_VALUE;
+        if (inExchange && !discarding && service != null && !closing) {
+            boolean waitingForHead = !responseStarted && requestComplete;
+            exchange = waitingForHead
+                    ? requestSentNanos + service.timeouts().response().toNanos()
+                    : lastActivityNanos + service.timeouts().idle().toNanos();
+            if (now - exchange >= 0) {
+                if (!responseStarted) {
+                    failUpstream(HttpResponseStatus.GATEWAY_TIMEOUT, "an endpoint of '" + service.name() + "' did not answer in time");
+                    if (ctx.channel().isActive() && (!closing || deadlines.lingering())) {
+                        // The connection lives on (keep-alive, a body to drop, a lingering close): it keeps its deadlines.
+                        ensureTimer(deadlines.next(!inExchange));
+                    }
+                } else {
+                    abort("exchange idle for longer than " + service.timeouts().idle());
+                }
                 return;
             }
-            timerDueNanos = due;
-            timer = ctx.executor().schedule(timeoutTask, due - now, TimeUnit.NANOSECONDS);
-            return;
         }
-        boolean waitingForHead = !responseStarted && requestComplete;
-        long deadline = waitingForHead
-                ? requestSentNanos + service.timeouts().response().toNanos()
-                : lastActivityNanos + service.timeouts().idle().toNanos();
-        if (now - deadline >= 0) {
-            if (!responseStarted) {
-                failUpstream(HttpResponseStatus.GATEWAY_TIMEOUT, "an endpoint of '" + service.name() + "' did not answer in time");
-                if (timer == null && !closing) {
-                    // The connection lives on (keep-alive, or a body to drop): it still needs its idle check.
-                    long due = lastClientReadNanos + entrypoint.config().clientIdleTimeout().toNanos();
-                    timerDueNanos = due;
-                    timer = ctx.executor().schedule(timeoutTask, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ensureTimer(Math.min(client, exchange));
+    }
+
+    /** A client deadline passed: the connection is closed, with a 408 when a request was under way and unanswered. */
+    private void clientTooSlow(ClientDeadlines.Kind kind) {
+        switch (kind) {
+            case LINGER:
+                ctx.close();
+                return;
+            case IDLE:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.IDLE);
+                closing = true;
+                ctx.close();
+                return;
+            case HEADER:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.HEADER);
+                if (!deadlines.headHasBytes()) {
+                    closing = true;
+                    ctx.close();
+                    return;
                 }
-            } else {
-                abort("exchange idle for longer than " + service.timeouts().idle());
-            }
-            return;
+                startExchange();
+                requestComplete = true;
+                clientKeepAlive = false;
+                reject(entrypoint.table(), HttpResponseStatus.REQUEST_TIMEOUT, "the request head took too long");
+                flushClient();
+                return;
+            default:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.BODY);
+                deadlines.bodyDone();
+                if (discarding || responseStarted) {
+                    abort("the request body came too slowly");
+                    return;
+                }
+                closeUpstream();
+                releasePending();
+                respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, "the request body came too slowly", true);
+                flushClient();
         }
-        timerDueNanos = deadline;
-        timer = ctx.executor().schedule(timeoutTask, deadline - now, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -806,7 +940,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         bytesIn = 0;
         bytesOut = 0;
         if (inExchange && metrics != null) {
-            metrics.record(CLIENT_CLOSED, startNanos);
+            metrics.record(CLIENT_CLOSED, ticker.nanoTime() - startNanos);
             metrics = null;
         }
         resetAfterFailure();

@@ -50,12 +50,13 @@ final class RequestParser implements RequestHeaders {
     private static final int CHUNKED = 2;
     private static final int FAILED = 3;
 
-    /** A line folded into the X-Forwarded-For the proxy writes. */
-    private static final byte FORWARDED_FOR = 2;
+    private static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HTTP_1_1_LINE_END = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final HeadLines head = new HeadLines();
     private final ChunkedBody chunks = new ChunkedBody();
+    private final RequestTarget target = new RequestTarget();
     private int state = HEAD;
     private long remaining;
 
@@ -67,11 +68,14 @@ final class RequestParser implements RequestHeaders {
     private boolean keepAlive;
     private boolean expectContinue;
     private boolean hasBody;
+    private boolean chunked;
+    private long contentLength;
     private int hostLine;
     private int hostCount;
-    // small caches: a keep-alive client sends the same Host and often the same target each time
+    /** The status a refused head gets: 400, or 501 for a transfer coding the proxy does not implement. */
+    private HttpResponseStatus refusal;
+    // a keep-alive client sends the same Host each time
     private String lastHost;
-    private String lastTarget;
 
     /**
      * Reads from {@code in}'s reader index: a head, or body bytes of the current request. Stops
@@ -144,10 +148,16 @@ final class RequestParser implements RequestHeaders {
             return fail(sink, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
         }
         HttpResponseStatus refused = parseRequestLine();
-        String error = refused == null ? parseHeaders() : null;
-        if (refused != null || error != null) {
-            return fail(sink, refused != null ? refused : HttpResponseStatus.BAD_REQUEST,
-                    refused != null ? "malformed request line" : error);
+        if (refused != null) {
+            return fail(sink, refused, "malformed request line");
+        }
+        if (!target.parse(head.bytes, targetStart, targetEnd)) {
+            return fail(sink, HttpResponseStatus.BAD_REQUEST, target.error());
+        }
+        refusal = HttpResponseStatus.BAD_REQUEST;
+        String error = parseHeaders();
+        if (error != null) {
+            return fail(sink, refusal, error);
         }
         in.readerIndex(head.headEnd);
         sink.onRequestHead(this);
@@ -192,12 +202,12 @@ final class RequestParser implements RequestHeaders {
         return null;
     }
 
-    /** @return null, or why the request is refused (a 400) */
+    /** @return null, or why the request is refused with {@link #refusal} */
     private String parseHeaders() {
         HeadLines h = head;
-        long contentLength = -1;
-        boolean transferEncoding = false;
-        boolean chunked = false;
+        contentLength = -1;
+        int transferEncodings = 0;
+        FieldRules.Coding coding = null;
         hostCount = 0;
         hostLine = -1;
         expectContinue = false;
@@ -233,14 +243,13 @@ final class RequestParser implements RequestHeaders {
                             return "invalid Content-Length";
                         }
                         contentLength = value;
-                    } else if (h.nameIs(i, "content_length")) {
-                        // Backends that map names to CGI variables read '_' as '-': a second framing header.
-                        return "invalid header name Content_Length";
+                        // Written again as one canonical line: "5, 5" or " 005" reach no backend as sent.
+                        h.flags[i] = HeadLines.DROP;
                     }
                     break;
                 case 15:
                     if (h.nameIs(i, "x-forwarded-for")) {
-                        h.flags[i] = FORWARDED_FOR;
+                        h.flags[i] = HeadLines.FORWARDED_FOR;
                     }
                     break;
                 case 16:
@@ -249,10 +258,9 @@ final class RequestParser implements RequestHeaders {
                     break;
                 case 17:
                     if (h.nameIs(i, "transfer-encoding")) {
-                        transferEncoding = true;
-                        chunked = h.lastCodingIsChunked(i);
-                    } else if (h.nameIs(i, "transfer_encoding")) {
-                        return "invalid header name Transfer_Encoding";
+                        transferEncodings++;
+                        coding = h.transferCoding(i);
+                        h.flags[i] = HeadLines.DROP;
                     } else {
                         // Set by the proxy, never taken from the client: it could claim another scheme.
                         h.dropIf(i, "x-forwarded-proto");
@@ -262,17 +270,39 @@ final class RequestParser implements RequestHeaders {
                     break;
             }
         }
-        if (transferEncoding) {
-            // RFC 9112 section 6.1 and 6.3: the classic smuggling shapes are refused outright.
+        if (hostCount > 1) {
+            return "more than one Host header";
+        }
+        if (hostLine >= 0) {
+            String invalid = Authority.check(h.bytes, h.valueStart(hostLine), h.valueEnd(hostLine));
+            if (invalid != null) {
+                return "invalid Host header: " + invalid;
+            }
+        }
+        chunked = false;
+        if (transferEncodings > 0) {
+            // RFC 9112 sections 6.1 and 6.3: the classic smuggling shapes are refused outright.
+            if (transferEncodings > 1) {
+                return "more than one Transfer-Encoding header";
+            }
             if (http10) {
                 return "Transfer-Encoding in an HTTP/1.0 request";
             }
-            if (!chunked) {
-                return "Transfer-Encoding without chunked as the last coding";
+            switch (coding) {
+                case MALFORMED:
+                    return "malformed Transfer-Encoding";
+                case NOT_CHUNKED:
+                    return "Transfer-Encoding without chunked as the last coding";
+                case CHUNKED_AFTER_OTHERS:
+                    refusal = HttpResponseStatus.NOT_IMPLEMENTED;
+                    return "transfer codings other than chunked are not supported";
+                default:
+                    break;
             }
             if (contentLength >= 0) {
                 return "both Transfer-Encoding and Content-Length";
             }
+            chunked = true;
         }
         keepAlive = h.keepsConnection(http10);
         if (chunked) {
@@ -297,6 +327,11 @@ final class RequestParser implements RequestHeaders {
     }
 
     // ---------------------------------------------------------------- the head just read
+
+    /** Whether the rest of the current body is known to be at most {@code bytes} (false for chunked). */
+    boolean bodyFitsIn(long bytes) {
+        return state == FIXED && remaining <= bytes;
+    }
 
     boolean http10() {
         return http10;
@@ -338,12 +373,9 @@ final class RequestParser implements RequestHeaders {
         return lastHost;
     }
 
-    /** The request target as sent. */
-    String target() {
-        if (!head.equalsAscii(targetStart, targetEnd, lastTarget)) {
-            lastTarget = new String(head.bytes, targetStart, targetEnd - targetStart, StandardCharsets.US_ASCII);
-        }
-        return lastTarget;
+    /** The request target, checked, with its path in canonical form. */
+    RequestTarget target() {
+        return target;
     }
 
     /** Leaves the client's Host out of the upstream head (the proxy writes its own). */
@@ -383,19 +415,26 @@ final class RequestParser implements RequestHeaders {
         boolean previousForwardedFor = false;
         for (int i = 1; i < h.count; i++) {
             byte f = h.flags[i];
-            if (f == 0) {
+            if (f == HeadLines.KEEP) {
                 h.copyLine(i, out);
-            } else if (f == FORWARDED_FOR) {
+            } else if (f == HeadLines.FORWARDED_FOR) {
                 previousForwardedFor = true;
             }
         }
         if (host != null) {
             HeadLines.writeField(out, "host", host);
         }
+        if (chunked) {
+            out.writeBytes(CHUNKED_LINE);
+        } else if (contentLength >= 0) {
+            out.writeBytes(CONTENT_LENGTH);
+            HeadLines.writeDecimal(out, contentLength);
+            out.writeShort(HeadLines.CRLF);
+        }
         out.writeCharSequence("x-forwarded-for: ", StandardCharsets.US_ASCII);
         if (previousForwardedFor) {
             for (int i = 1; i < h.count; i++) {
-                if (h.flags[i] == FORWARDED_FOR) {
+                if (h.flags[i] == HeadLines.FORWARDED_FOR) {
                     int s = h.valueStart(i);
                     int e = h.valueEnd(i);
                     if (e > s) {

@@ -29,6 +29,8 @@ final class ResponseFramer implements ChunkedBody.Data {
     private static final int MAX_LINES = 256;
     /** A body up to this size that arrived with its head is copied into the head's buffer: one write, no slice. */
     private static final int INLINE_BODY = 2048;
+    /** Interim responses allowed before the final one; a backend sending more is stalling or flooding. */
+    static final int MAX_INTERIM = 16;
 
     /** Where the framed responses go, in order: a head, its body in pieces, its end. */
     interface Sink {
@@ -54,6 +56,7 @@ final class ResponseFramer implements ChunkedBody.Data {
     private static final int ENDS_AFTER_HEAD = 5;
 
     private static final byte[] HTTP_1_1 = "HTTP/1.1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length: ".getBytes(StandardCharsets.US_ASCII);
 
     private final HeadLines head = new HeadLines();
     private final ChunkedBody chunks = new ChunkedBody();
@@ -75,11 +78,18 @@ final class ResponseFramer implements ChunkedBody.Data {
     private boolean chunked;
     private boolean transferEncoding;
     private long contentLength;
+    /** Both Content-Length and Transfer-Encoding: framed by the latter, and the connection is not reused. */
+    private boolean framingConflict;
+    /** Interim (1xx) responses so far in the current exchange. */
+    private int interim;
+    /** A response whose body is absent by definition (to HEAD, 204, 304): its connection is not reused. */
+    private boolean bodyOmitted;
 
     /** Expects the response to a new request on this connection. */
     void start(boolean headRequest) {
         this.headRequest = headRequest;
         this.dechunk = false;
+        this.interim = 0;
         this.state = HEAD;
         head.reset();
         releasePartial();
@@ -138,7 +148,10 @@ final class ResponseFramer implements ChunkedBody.Data {
                         readFixed(in, sink);
                         break;
                     case CHUNKED:
-                        readChunked(in, sink);
+                        if (!readChunked(in, sink)) {
+                            keepRest(in);
+                            return;
+                        }
                         break;
                     case UNTIL_CLOSE:
                         sink.onResponseBody(in.readRetainedSlice(in.readableBytes()));
@@ -168,13 +181,7 @@ final class ResponseFramer implements ChunkedBody.Data {
             if (readable >= MAX_HEAD) {
                 return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
             }
-            if (mergedIn) {
-                // Already our own copy: keep it (feed's release is balanced here), do not copy it again.
-                partial = in.retain();
-            } else {
-                partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
-                partial.writeBytes(in);
-            }
+            keepRest(in);
             return false;
         }
         String error = parseHead();
@@ -184,9 +191,16 @@ final class ResponseFramer implements ChunkedBody.Data {
         in.readerIndex(head.headEnd);
 
         int next;
+        bodyOmitted = false;
         if (status < 200) {
+            if (++interim > MAX_INTERIM) {
+                return fail(in, sink, "more than " + MAX_INTERIM + " interim responses");
+            }
             next = HEAD;
         } else if (headRequest || status == 204 || status == 304) {
+            // No body by definition. A lenient backend may send one anyway, later: the connection
+            // is closed after this response rather than hand those bytes to the next client.
+            bodyOmitted = true;
             next = ENDS_AFTER_HEAD;
         } else if (chunked) {
             next = CHUNKED;
@@ -240,6 +254,8 @@ final class ResponseFramer implements ChunkedBody.Data {
         contentLength = -1;
         chunked = false;
         transferEncoding = false;
+        int transferEncodings = 0;
+        FieldRules.Coding coding = null;
         for (int i = 1; i < h.count; i++) {
             String error = h.checkHeader(i);
             if (error != null) {
@@ -254,20 +270,29 @@ final class ResponseFramer implements ChunkedBody.Data {
                     return "invalid Content-Length";
                 }
                 contentLength = value;
+                // Written again as one canonical line (or not at all, next to Transfer-Encoding).
+                h.flags[i] = HeadLines.DROP;
             } else if (h.nameIs(i, "transfer-encoding")) {
-                transferEncoding = true;
-                chunked = h.lastCodingIsChunked(i);
+                transferEncodings++;
+                coding = h.transferCoding(i);
             }
         }
-        if (transferEncoding && contentLength >= 0) {
-            // RFC 9112 section 6.3: Transfer-Encoding wins, and the Content-Length must not go on.
-            for (int i = 1; i < h.count; i++) {
-                h.dropIf(i, "content-length");
+        framingConflict = false;
+        if (transferEncodings > 0) {
+            if (transferEncodings > 1 || coding == FieldRules.Coding.MALFORMED) {
+                return "invalid Transfer-Encoding";
             }
-            contentLength = -1;
+            transferEncoding = true;
+            chunked = coding != FieldRules.Coding.NOT_CHUNKED;
+            if (contentLength >= 0) {
+                // RFC 9112 section 6.3: Transfer-Encoding wins and the Content-Length does not go on; a
+                // peer that sent both may read its own messages otherwise, so its connection is not reused.
+                contentLength = -1;
+                framingConflict = true;
+            }
         }
         // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
-        keepAlive = h.keepsConnection(http10) && !(http10 && transferEncoding);
+        keepAlive = h.keepsConnection(http10) && !(http10 && transferEncoding) && !framingConflict;
         return null;
     }
 
@@ -317,6 +342,11 @@ final class ResponseFramer implements ChunkedBody.Data {
             }
             h.copyLine(i, out);
         }
+        if (contentLength >= 0) {
+            out.writeBytes(CONTENT_LENGTH);
+            HeadLines.writeDecimal(out, contentLength);
+            out.writeShort(HeadLines.CRLF);
+        }
         if (connection != null) {
             HeadLines.writeField(out, "connection", connection);
         }
@@ -343,15 +373,35 @@ final class ResponseFramer implements ChunkedBody.Data {
         }
     }
 
-    /** Passed on as read, one slice per buffer, unless de-chunking: then only the data goes on. */
-    private void readChunked(ByteBuf in, Sink sink) {
+    /**
+     * Keeps the unread bytes for the next read: an incomplete head, or a chunk size or trailer line
+     * not yet checked whole.
+     */
+    private void keepRest(ByteBuf in) {
+        if (mergedIn && in.readerIndex() == 0) {
+            // Already our own copy and nothing of it consumed: keep it (feed's release is balanced
+            // here) rather than copy a trickled head again on every read.
+            partial = in.retain();
+        } else {
+            int readable = in.readableBytes();
+            partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
+            partial.writeBytes(in);
+        }
+    }
+
+    /**
+     * Passed on as read, one slice per buffer, unless de-chunking: then only the data goes on.
+     *
+     * @return false when bytes of a line not yet checked whole are left (kept for the next read)
+     */
+    private boolean readChunked(ByteBuf in, Sink sink) {
         int from = in.readerIndex();
         dataSink = sink;
         int result = chunks.walk(in, from, dechunk ? this : null);
         dataSink = null;
         if (result == ChunkedBody.ERROR) {
             fail(in, sink, chunks.error());
-            return;
+            return true;
         }
         int to = chunks.position();
         if (!dechunk && to > from) {
@@ -360,7 +410,9 @@ final class ResponseFramer implements ChunkedBody.Data {
         in.readerIndex(to);
         if (result == ChunkedBody.DONE) {
             complete(in, sink);
+            return true;
         }
+        return !in.isReadable();
     }
 
     @Override
@@ -373,7 +425,7 @@ final class ResponseFramer implements ChunkedBody.Data {
     /** The response is complete; bytes after it mean the upstream is out of step and is not reused. */
     private void complete(ByteBuf in, Sink sink) {
         state = IDLE;
-        boolean clean = !in.isReadable();
+        boolean clean = !in.isReadable() && !bodyOmitted;
         in.skipBytes(in.readableBytes());
         sink.onResponseEnd(clean);
     }

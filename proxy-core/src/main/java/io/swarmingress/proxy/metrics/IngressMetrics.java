@@ -74,9 +74,8 @@ public final class IngressMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
     private final Map<String, RequestMetrics> requestMetrics = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
+    private final Map<String, ConnectionMeters> connectionMeters = new ConcurrentHashMap<>();
     private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
-    private final Map<String, Counter[]> bytes = new ConcurrentHashMap<>();
     private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
@@ -141,22 +140,30 @@ public final class IngressMetrics implements AutoCloseable {
         });
     }
 
-    /** The open-connection count of an entrypoint, which its connection handler moves. */
-    public AtomicInteger openConnections(String entrypoint, String protocol) {
-        return openConnections.computeIfAbsent(entrypoint, key -> {
+    /** The connection meters of an entrypoint: one set per entrypoint name, kept across reloads. */
+    public ConnectionMeters connections(String entrypoint, String protocol) {
+        return connectionMeters.computeIfAbsent(entrypoint, key -> {
             AtomicInteger count = new AtomicInteger();
             Gauge.builder("ingress.open.connections", count, AtomicInteger::get)
                     .description("Client connections open on an entrypoint")
                     .tag("entrypoint", entrypoint)
                     .tag("protocol", protocol)
                     .register(registry);
-            return count;
+            ConnectionMeters.Deadline[] deadlines = ConnectionMeters.Deadline.values();
+            Counter[] timeouts = new Counter[deadlines.length];
+            for (ConnectionMeters.Deadline d : deadlines) {
+                timeouts[d.ordinal()] = Counter.builder("ingress.client.timeouts")
+                        .description("Client connections closed by a deadline: idle between requests, a head or a body too slow")
+                        .tag("entrypoint", entrypoint)
+                        .tag("phase", d.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry);
+            }
+            Counter rejected = Counter.builder("ingress.connections.rejected")
+                    .description("Client connections closed at accept because the entrypoint had max_connections open")
+                    .tag("entrypoint", entrypoint)
+                    .register(registry);
+            return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected);
         });
-    }
-
-    /** Two counters, received from clients [0] and sent to them [1]. */
-    public Counter[] bytes(String entrypoint) {
-        return bytes.computeIfAbsent(entrypoint, key -> new Counter[] {bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out")});
     }
 
     private Counter bytesCounter(String entrypoint, String direction) {

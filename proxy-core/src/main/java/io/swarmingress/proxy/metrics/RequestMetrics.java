@@ -26,9 +26,10 @@ public final class RequestMetrics {
         this.duration = duration;
     }
 
-    public void record(int status, long startNanos) {
+    /** @param nanos from the request head to the end of the response, on the caller's clock */
+    public void record(int status, long nanos) {
         counter(status).increment();
-        duration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        duration.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     Counter counter(int status) {

@@ -12,6 +12,10 @@ import java.util.TreeSet;
  * The routes of one host, matched by longest path prefix. Prefixes are grouped by length so a
  * lookup costs one hash probe per distinct prefix length rather than a scan of every route:
  * a table with a thousand paths of a dozen lengths is a dozen probes.
+ *
+ * <p>A prefix matches whole segments only: {@code /static} matches {@code /static} and
+ * {@code /static/x}, never {@code /staticadmin}, which a backend would take for a different
+ * path from the one the route meant to send it.
  */
 final class PathTable {
     private final int[] lengthsDescending;
@@ -38,6 +42,10 @@ final class PathTable {
         int pathLength = path.length();
         for (int length : lengthsDescending) {
             if (length > pathLength) {
+                continue;
+            }
+            if (length < pathLength && path.charAt(length) != '/' && path.charAt(length - 1) != '/') {
+                // Not a segment boundary; a prefix of this length can only match in the middle of a segment.
                 continue;
             }
             Route[] candidates = byPrefix.get(length == pathLength ? path : path.substring(0, length));

@@ -58,12 +58,15 @@ public final class Route {
         return true;
     }
 
-    /** The request target to send upstream: the matched prefix removed when the route strips it. */
-    public String rewriteUri(String uri) {
+    /**
+     * The path to send upstream: the matched prefix removed when the route strips it. The path is
+     * already canonical (no dot-segments), so what is left cannot climb out of the prefix.
+     */
+    public String rewritePath(String path) {
         if (!config.stripPrefix()) {
-            return uri;
+            return path;
         }
-        String rest = uri.substring(config.pathPrefix().length());
+        String rest = path.substring(config.pathPrefix().length());
         return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
     }
 }

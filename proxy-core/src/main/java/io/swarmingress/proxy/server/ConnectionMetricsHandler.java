@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
 
 /**
  * First handler of a tcp entrypoint's connections: counts it as open and counts its bytes. HTTP

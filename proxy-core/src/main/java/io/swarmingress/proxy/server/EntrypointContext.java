@@ -1,9 +1,11 @@
 package io.swarmingress.proxy.server;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.channel.group.ChannelGroup;
 import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.routing.RoutingTable;
 
 /**
@@ -17,6 +19,7 @@ public final class EntrypointContext {
     private final Transport transport;
     private final ChannelGroup connections;
     private final ConnectionMeters meters;
+    private final AtomicInteger admitted = new AtomicInteger();
     private volatile boolean draining;
 
     EntrypointContext(EntrypointConfig config, AtomicReference<RoutingTable> table, Transport transport,
@@ -52,6 +55,25 @@ public final class EntrypointContext {
     /** Open connections and bytes of this entrypoint. */
     public ConnectionMeters meters() {
         return meters;
+    }
+
+    /** Takes a new connection in, unless the entrypoint has {@code max_connections} open already. */
+    boolean admit() {
+        int max = config.limits().maxConnections();
+        while (true) {
+            int n = admitted.get();
+            if (n >= max) {
+                return false;
+            }
+            if (admitted.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** An admitted connection closed. */
+    void leave() {
+        admitted.decrementAndGet();
     }
 
     /** True once shutdown began: finish what is in flight, take nothing new, close keep-alive connections. */

@@ -30,6 +30,7 @@ import io.swarmingress.config.Protocol;
 import io.swarmingress.discovery.DiscoverySnapshot;
 import io.swarmingress.proxy.http.DrainEvent;
 import io.swarmingress.proxy.http.HttpPipeline;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.RoutingTable;
 import io.swarmingress.proxy.routing.Service;
@@ -226,8 +227,7 @@ public final class ProxyServer implements AutoCloseable {
     private Listener bind(EntrypointConfig ec) {
         boolean tcp = ec.protocol() == Protocol.TCP;
         Transport t = tcp ? tcpTransport : transport;
-        var bytes = metrics.bytes(ec.name());
-        ConnectionMeters meters = new ConnectionMeters(metrics.openConnections(ec.name(), ec.protocol().configName()), bytes[0], bytes[1]);
+        ConnectionMeters meters = metrics.connections(ec.name(), ec.protocol().configName());
         EntrypointContext context = new EntrypointContext(ec, table, t, connections, meters);
         ServerBootstrap b = new ServerBootstrap()
                 .group(tcp ? tcpGroup : group)
@@ -238,6 +238,13 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!context.admit()) {
+                            // At max_connections: this one is closed before it costs a handler.
+                            meters.rejected();
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> context.leave());
                         connections.add(ch);
                         if (context.config().protocol() == Protocol.HTTP) {
                             HttpPipeline.configure(ch.pipeline(), context);

@@ -95,7 +95,7 @@ class ResponseFramerTest {
                 + "Keep-Alive: timeout=5\r\nX-Private: secret\r\nProxy-Connection: x\r\nTE: trailers\r\nUpgrade: h2c\r\n"
                 + "Trailer: x\r\nX-Kept: yes\r\n\r\nhello";
         Recorder r = feedWhole(response, false);
-        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 5\r\nX-Kept: yes\r\n\r\n");
+        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\nServer: nginx\r\nX-Kept: yes\r\ncontent-length: 5\r\n\r\n");
         assertThat(r.body).hasToString("hello");
         assertThat(r.ends).containsExactly(true);
         assertThat(r.errors).isEmpty();
@@ -107,7 +107,7 @@ class ResponseFramerTest {
         String response = "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nX-A: b\r\n\r\nhello world";
         for (int at = 1; at < response.length(); at++) {
             Recorder r = feedSplit(response, at, false);
-            assertThat(r.heads).as("split at %d", at).containsExactly("HTTP/1.1 201 Created\r\nContent-Length: 11\r\nX-A: b\r\n\r\n");
+            assertThat(r.heads).as("split at %d", at).containsExactly("HTTP/1.1 201 Created\r\nX-A: b\r\ncontent-length: 11\r\n\r\n");
             assertThat(r.body).as("split at %d", at).hasToString("hello world");
             assertThat(r.ends).as("split at %d", at).containsExactly(true);
         }
@@ -170,12 +170,16 @@ class ResponseFramerTest {
 
     @Test
     void responsesWithoutABodyEndAfterTheirHead() {
-        assertThat(feedWhole("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", true).ends).containsExactly(true);
-        assertThat(feedWhole("HTTP/1.1 204 No Content\r\n\r\n", false).ends).containsExactly(true);
-        assertThat(feedWhole("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", false).ends).containsExactly(true);
+        // Ended, but not reusable: a body these responses lack by definition may still arrive from a
+        // lenient backend, and must not reach the next client on the connection (response poisoning).
+        assertThat(feedWhole("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", true).ends).containsExactly(false);
+        assertThat(feedWhole("HTTP/1.1 204 No Content\r\n\r\n", false).ends).containsExactly(false);
+        assertThat(feedWhole("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", false).ends).containsExactly(false);
         assertThat(feedWhole("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false).ends).containsExactly(true);
         assertThat(feedWhole("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", false).heads)
-                .containsExactly("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n");
+                .containsExactly("HTTP/1.1 200\r\ncontent-length: 0\r\n\r\n");
+        assertThat(feedWhole("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", true).heads)
+                .as("a HEAD response keeps the length of the body it does not have").containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n");
     }
 
     @Test
@@ -183,7 +187,7 @@ class ResponseFramerTest {
         Recorder r = feedWhole("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
                 + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
         assertThat(r.heads).containsExactly("HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n",
-                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
         assertThat(r.body).hasToString("ok");
         assertThat(r.ends).containsExactly(true);
     }
@@ -191,7 +195,7 @@ class ResponseFramerTest {
     @Test
     void anHttp10ResponseIsSentAsHttp11AndKeepsTheConnectionOnlyWhenItSaysSo() {
         Recorder closing = feedWhole("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
-        assertThat(closing.heads).containsExactly("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+        assertThat(closing.heads).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
         assertThat(closing.keepAlive).isFalse();
         Recorder kept = feedWhole("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", false);
         assertThat(kept.keepAlive).isTrue();
@@ -202,7 +206,7 @@ class ResponseFramerTest {
     void connectionMayNotRemoveTheFramingHeaders() {
         Recorder r = feedWhole("HTTP/1.1 200 OK\r\nConnection: content-length, transfer-encoding, host, x-a\r\n"
                 + "Content-Length: 2\r\nX-A: 1\r\n\r\nok", false);
-        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
         assertThat(r.ends).containsExactly(true);
     }
 
@@ -212,6 +216,7 @@ class ResponseFramerTest {
         assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
         assertThat(r.body).hasToString("2\r\nok\r\n0\r\n\r\n");
         assertThat(r.ends).containsExactly(true);
+        assertThat(r.keepAlive).as("a backend that sent both may frame its next response otherwise: not reused").isFalse();
     }
 
     @Test
@@ -221,7 +226,7 @@ class ResponseFramerTest {
         ResponseFramer f = new ResponseFramer();
         f.start(false);
         f.feed(bytes("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"), r);
-        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n");
+        assertThat(r.heads).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
     }
 
     @Test

@@ -1,13 +1,12 @@
 package io.swarmingress.proxy.server;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.swarmingress.config.IngressConfig;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.RoutingTable;
 
 /** Entrypoint contexts for handler tests that run without a server (EmbeddedChannel). */
@@ -16,8 +15,12 @@ public final class TestContexts {
     }
 
     public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ConnectionMeters meters = new ConnectionMeters(new AtomicInteger(), registry.counter("in"), registry.counter("out"));
+        return of(config, entrypoint, table, new IngressMetrics());
+    }
+
+    /** With the connection meters of {@code metrics}, so a test can read them from its scrape. */
+    public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table, IngressMetrics metrics) {
+        ConnectionMeters meters = metrics.connections(entrypoint, "http");
         return new EntrypointContext(config.entrypoint(entrypoint), new AtomicReference<>(table), Transport.nio(),
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
     }
