@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,6 +26,7 @@ import io.swarmingress.discovery.SwarmDiscovery;
 import io.swarmingress.proxy.admin.AdminServer;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.server.ProxyServer;
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.proxy.server.Transport;
 
 /**
@@ -38,6 +40,8 @@ public final class Ingress implements AutoCloseable {
     private static final Duration FIRST_SYNC_WAIT = Duration.ofSeconds(5);
 
     private final Path file;
+    /** The wall clock of tables and ages shown in /routes; the one place the system clock is chosen. */
+    private final Clock clock = Clock.systemUTC();
     private final ConfigParser parser;
     private final IngressMetrics metrics;
     private final ProxyServer server;
@@ -57,9 +61,9 @@ public final class Ingress implements AutoCloseable {
         ProxyServer s = null;
         AdminServer a = null;
         try {
-            s = ProxyServer.start(config, metrics, transport);
+            s = ProxyServer.start(config, metrics, Fronts.all(), transport, clock, Ticker.systemTicker());
             if (config.admin() != null) {
-                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra);
+                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
                 log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
             }
         } catch (RuntimeException e) {
@@ -181,7 +185,7 @@ public final class Ingress implements AutoCloseable {
             swarm.put("manager", d.activeEndpoint());
             swarm.put("last_success", last == null ? null : last.toString());
             // Stale data keeps serving when managers are unreachable; this says how stale.
-            swarm.put("age_seconds", last == null ? null : Duration.between(last, Instant.now()).toMillis() / 1000.0);
+            swarm.put("age_seconds", last == null ? null : Duration.between(last, clock.instant()).toMillis() / 1000.0);
             swarm.put("warnings", d.current().warnings());
             m.put("discovery", swarm);
         }

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,7 +73,7 @@ class MetricsLintTest {
                       - 127.0.0.1:3
                 """);
         admin = AdminServer.start(HostPort.parse("127.0.0.1:0", true), proxy.server().transport(), proxy.metrics(),
-                proxy.server()::table, Map::of);
+                proxy.server()::table, Map::of, Clock.systemUTC());
         HttpResponse<String> r = proxy.client().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + admin.address().getPort() + "/metrics"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

@@ -1,5 +1,6 @@
 package io.swarmingress.bench.jmh;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +49,7 @@ public class LoadBalancerBenchmark {
         String yaml = "entrypoints: [{name: web, address: '127.0.0.1:0'}]\nroutes: [{entrypoint: web, service: app}]\n"
                 + "services: [{name: app, lb: " + lb + ", endpoints: [" + eps + "]}]\n";
         metrics = new IngressMetrics();
-        service = RoutingTable.build(new ConfigParser().parse(yaml, "bench.yaml"), Map.of(), null, metrics).service("app");
+        service = RoutingTable.build(new ConfigParser().parse(yaml, "bench.yaml"), Map.of(), null, metrics, Clock.systemUTC()).service("app");
     }
 
     @TearDown

@@ -1,5 +1,6 @@
 package io.swarmingress.bench.jmh;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +66,7 @@ public class RouteMatchBenchmark {
             path = "/p999/items/42";
         }
         metrics = new IngressMetrics();
-        router = RoutingTable.build(new ConfigParser().parse(yaml.toString(), "bench.yaml"), Map.of(), null, metrics)
+        router = RoutingTable.build(new ConfigParser().parse(yaml.toString(), "bench.yaml"), Map.of(), null, metrics, Clock.systemUTC())
                 .router("web");
     }
 

@@ -3,7 +3,7 @@ package io.swarmingress.proxy.admin;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,9 +61,10 @@ public final class AdminServer implements AutoCloseable {
     /**
      * @param table the live routing table
      * @param extra more fields for /routes (e.g. discovery state and age), read at request time
+     * @param clock the wall clock the table's age is told by
      */
     public static AdminServer start(HostPort address, Transport transport, IngressMetrics metrics, Supplier<RoutingTable> table,
-                                    Supplier<Map<String, Object>> extra) {
+                                    Supplier<Map<String, Object>> extra, Clock clock) {
         EventLoopGroup group = transport.newGroup(1, "ingress-admin");
         try {
             Channel ch = new ServerBootstrap()
@@ -73,7 +74,7 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new Handler(metrics, table, extra));
+                                    new Handler(metrics, table, extra, clock));
                         }
                     })
                     .bind(new InetSocketAddress(address.host(), address.port()))
@@ -97,11 +98,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** The live table as plain maps, in config vocabulary, for people and scripts. */
-    static Map<String, Object> describe(RoutingTable table, Map<String, Object> extra) {
+    static Map<String, Object> describe(RoutingTable table, Map<String, Object> extra, Clock clock) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("generation", table.generation());
         out.put("built_at", table.builtAt().toString());
-        out.put("age_seconds", Duration.between(table.builtAt(), Instant.now()).toMillis() / 1000.0);
+        out.put("age_seconds", Duration.between(table.builtAt(), clock.instant()).toMillis() / 1000.0);
         out.putAll(extra);
         List<Object> entrypoints = new ArrayList<>();
         for (EntrypointConfig e : table.config().entrypoints()) {
@@ -152,11 +153,13 @@ public final class AdminServer implements AutoCloseable {
         private final IngressMetrics metrics;
         private final Supplier<RoutingTable> table;
         private final Supplier<Map<String, Object>> extra;
+        private final Clock clock;
 
-        Handler(IngressMetrics metrics, Supplier<RoutingTable> table, Supplier<Map<String, Object>> extra) {
+        Handler(IngressMetrics metrics, Supplier<RoutingTable> table, Supplier<Map<String, Object>> extra, Clock clock) {
             this.metrics = metrics;
             this.table = table;
             this.extra = extra;
+            this.clock = clock;
         }
 
         @Override
@@ -180,7 +183,7 @@ public final class AdminServer implements AutoCloseable {
                 RoutingTable t = table.get();
                 response = t == null
                         ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "{}\n", "application/json")
-                        : text(HttpResponseStatus.OK, JSON.writeValueAsString(describe(t, extra.get())) + "\n", "application/json");
+                        : text(HttpResponseStatus.OK, JSON.writeValueAsString(describe(t, extra.get(), clock)) + "\n", "application/json");
             } else {
                 response = text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /healthz or /routes\n",
                         "text/plain; charset=utf-8");

@@ -1,5 +1,6 @@
 package io.swarmingress.proxy.routing;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,19 +34,25 @@ public final class RoutingTable {
     private final Map<String, Router> routers;
     private final Map<String, Service> tcpServices;
     private final Map<String, RequestMetrics> unrouted;
+    private final Map<String, EntrypointConfig> entrypoints;
     private final Map<HostPort, Endpoint> endpointsByAddress;
 
-    private RoutingTable(IngressConfig config, long generation, Map<String, Service> services, Map<String, Router> routers,
-                         Map<String, Service> tcpServices, Map<String, RequestMetrics> unrouted,
+    private RoutingTable(IngressConfig config, long generation, Instant builtAt, Map<String, Service> services,
+                         Map<String, Router> routers, Map<String, Service> tcpServices, Map<String, RequestMetrics> unrouted,
                          Map<HostPort, Endpoint> endpointsByAddress) {
         this.config = config;
         this.generation = generation;
-        this.builtAt = Instant.now();
+        this.builtAt = builtAt;
         this.services = services;
         this.routers = routers;
         this.tcpServices = tcpServices;
         this.unrouted = unrouted;
         this.endpointsByAddress = endpointsByAddress;
+        Map<String, EntrypointConfig> byName = new HashMap<>();
+        for (EntrypointConfig ec : config.entrypoints()) {
+            byName.put(ec.name(), ec);
+        }
+        this.entrypoints = Map.copyOf(byName);
     }
 
     /**
@@ -53,8 +60,9 @@ public final class RoutingTable {
      * @param previous the table being replaced, whose endpoint objects (and their in-flight counts)
      *                 are carried over; null for the first table
      */
+    /** @param clock tells when the table was built, for /routes */
     public static RoutingTable build(IngressConfig config, Map<String, List<HostPort>> discovered, RoutingTable previous,
-                                     IngressMetrics metrics) {
+                                     IngressMetrics metrics, Clock clock) {
         Map<String, Service> services = new LinkedHashMap<>();
         Map<HostPort, Endpoint> endpointsByAddress = new HashMap<>();
         for (ServiceConfig sc : config.services()) {
@@ -88,7 +96,7 @@ public final class RoutingTable {
             }
         }
         long generation = previous == null ? 1 : previous.generation + 1;
-        return new RoutingTable(config, generation, Map.copyOf(services), Map.copyOf(routers), Map.copyOf(tcpServices),
+        return new RoutingTable(config, generation, Instant.now(clock), Map.copyOf(services), Map.copyOf(routers), Map.copyOf(tcpServices),
                 Map.copyOf(unrouted), endpointsByAddress);
     }
 
@@ -124,6 +132,11 @@ public final class RoutingTable {
 
     public Service service(String name) {
         return services.get(name);
+    }
+
+    /** The entrypoint's options in this table (limits, via), or null when it has no such entrypoint. */
+    public EntrypointConfig entrypoint(String name) {
+        return entrypoints.get(name);
     }
 
     /** @return null when the entrypoint is not an http entrypoint of this table */

@@ -9,12 +9,13 @@ import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.routing.RoutingTable;
 
 /**
- * What the handlers of one entrypoint share: its config, the live routing table, the transport
- * for upstream connections and the drain flag. Handlers read the table once per request or
- * connection and keep that snapshot for its duration.
+ * What the connections of one entrypoint share at run time: the live routing table (whose
+ * snapshot holds the entrypoint's options too: one table, one swap), the transport for upstream
+ * connections, the open-connection count, meters and the drain flag. Handlers read the table
+ * once per request or connection and keep that snapshot for its duration.
  */
 public final class EntrypointContext {
-    private volatile EntrypointConfig config;
+    private final String name;
     private final AtomicReference<RoutingTable> table;
     private final Transport transport;
     private final ChannelGroup connections;
@@ -22,9 +23,9 @@ public final class EntrypointContext {
     private final AtomicInteger admitted = new AtomicInteger();
     private volatile boolean draining;
 
-    EntrypointContext(EntrypointConfig config, AtomicReference<RoutingTable> table, Transport transport,
+    EntrypointContext(String name, AtomicReference<RoutingTable> table, Transport transport,
                       ChannelGroup connections, ConnectionMeters meters) {
-        this.config = config;
+        this.name = name;
         this.table = table;
         this.transport = transport;
         this.connections = connections;
@@ -32,11 +33,7 @@ public final class EntrypointContext {
     }
 
     public String name() {
-        return config.name();
-    }
-
-    public EntrypointConfig config() {
-        return config;
+        return name;
     }
 
     public RoutingTable table() {
@@ -59,7 +56,8 @@ public final class EntrypointContext {
 
     /** Takes a new connection in, unless the entrypoint has {@code max_connections} open already. */
     boolean admit() {
-        int max = config.limits().maxConnections();
+        EntrypointConfig options = table.get().entrypoint(name);
+        int max = options == null ? Integer.MAX_VALUE : options.limits().maxConnections();
         while (true) {
             int n = admitted.get();
             if (n >= max) {
@@ -79,11 +77,6 @@ public final class EntrypointContext {
     /** True once shutdown began: finish what is in flight, take nothing new, close keep-alive connections. */
     public boolean draining() {
         return draining;
-    }
-
-    /** Takes options that changed on reload without a rebind (the address and protocol stayed). */
-    void update(EntrypointConfig config) {
-        this.config = config;
     }
 
     void startDraining() {

@@ -1,6 +1,7 @@
 package io.swarmingress.proxy.server;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,21 +21,18 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.Protocol;
 import io.swarmingress.discovery.DiscoverySnapshot;
-import io.swarmingress.proxy.http.DrainEvent;
-import io.swarmingress.proxy.http.HttpPipeline;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.RoutingTable;
 import io.swarmingress.proxy.routing.Service;
-import io.swarmingress.proxy.tcp.TcpRelay;
 
 /**
  * The running data plane: one event loop group, a listener per entrypoint, and the live routing
@@ -42,23 +40,30 @@ import io.swarmingress.proxy.tcp.TcpRelay;
  * {@link #applyDiscovery}; both build a new table on the caller's thread (never an event loop)
  * and publish it with one atomic swap. Connections keep the table they read for the request or
  * relay in progress.
+ *
+ * <p>Listeners know no protocol: each entrypoint's connections get the handlers of the
+ * {@link Front} wired for its protocol.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final IngressMetrics metrics;
+    private final Map<Protocol, Front> fronts;
+    private final Clock clock;
+    private final Ticker ticker;
     private final Transport transport;
     private final EventLoopGroup group;
     /**
-     * Where tcp entrypoints run. Not epoll, as of Netty 4.2.18 (and 4.2.20): once a half-closed
-     * socket has no interest left (input shut down, nothing waiting to be written), EpollIoHandler
-     * removes it from the epoll set but keeps treating it as added, so the next write that has to
-     * wait for EPOLLOUT, or the next read(), fails with "epoll_ctl(..) failed ... No such file or
-     * directory" and the relay cuts the stream short. The http path never half-closes, so it keeps
-     * epoll. Netty starts a group's threads on first use: an unused tcp group holds only its selectors.
+     * Where fronts that are not {@link Front#epollSafe} run (the tcp relay). As of Netty 4.2.18
+     * (and 4.2.20), once a half-closed socket has no interest left (input shut down, nothing
+     * waiting to be written), EpollIoHandler removes it from the epoll set but keeps treating it as
+     * added, so the next write that has to wait for EPOLLOUT, or the next read(), fails with
+     * "epoll_ctl(..) failed ... No such file or directory" and the relay cuts the stream short. The
+     * http path never half-closes, so it keeps epoll. Netty starts a group's threads on first use:
+     * an unused group holds only its selectors.
      */
-    private final Transport tcpTransport;
-    private final EventLoopGroup tcpGroup;
+    private final Transport nioTransport;
+    private final EventLoopGroup nioGroup;
     private final int ioThreads;
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -71,23 +76,33 @@ public final class ProxyServer implements AutoCloseable {
     private record Listener(EntrypointConfig config, Channel channel, EntrypointContext context) {
     }
 
-    private ProxyServer(IngressMetrics metrics, Transport transport, int ioThreads) {
+    private ProxyServer(IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport, int ioThreads, Clock clock,
+                        Ticker ticker) {
         this.metrics = metrics;
+        this.fronts = Map.copyOf(fronts);
+        this.clock = clock;
+        this.ticker = ticker;
         this.transport = transport;
         this.ioThreads = ioThreads;
         this.group = transport.newGroup(ioThreads, "ingress-io");
         if (transport.name().equals("epoll")) {
-            this.tcpTransport = Transport.nio();
-            this.tcpGroup = tcpTransport.newGroup(ioThreads, "ingress-tcp");
+            this.nioTransport = Transport.nio();
+            this.nioGroup = nioTransport.newGroup(ioThreads, "ingress-nio");
         } else {
-            this.tcpTransport = transport;
-            this.tcpGroup = group;
+            this.nioTransport = transport;
+            this.nioGroup = group;
         }
     }
 
-    /** Binds every entrypoint of the config; fails (and releases everything) when one cannot bind. */
-    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Transport transport) {
-        ProxyServer server = new ProxyServer(metrics, transport, config.ioThreads());
+    /**
+     * Binds every entrypoint of the config; fails (and releases everything) when one cannot bind.
+     *
+     * @param fronts the front of each protocol entrypoints may speak
+     * @param clock the wall clock tables are stamped with; {@code ticker} times the shutdown grace
+     */
+    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport,
+                                    Clock clock, Ticker ticker) {
+        ProxyServer server = new ProxyServer(metrics, fronts, transport, config.ioThreads(), clock, ticker);
         try {
             server.apply(config);
         } catch (RuntimeException e) {
@@ -118,7 +133,7 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, file.ioThreads());
         }
         IngressConfig config = merge(file, discovered);
-        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics);
+        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics, clock);
         Map<String, Listener> bound = new HashMap<>();
         try {
             for (EntrypointConfig ec : config.entrypoints()) {
@@ -146,7 +161,6 @@ public final class ProxyServer implements AutoCloseable {
                 current.put(ec.name(), fresh);
             } else {
                 Listener kept = listeners.get(ec.name());
-                kept.context().update(ec);
                 current.put(ec.name(), new Listener(ec, kept.channel(), kept.context()));
             }
         }
@@ -179,7 +193,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         RoutingTable current = table.get();
         if (current != null && fileConfig != null) {
-            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics));
+            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics, clock));
         }
     }
 
@@ -204,9 +218,8 @@ public final class ProxyServer implements AutoCloseable {
             Service s = table.get().service(name);
             return s == null ? 0 : s.endpoints().size();
         });
-        // Pooled connections to endpoints that left every service are closed by their own loop.
-        for (EventExecutor loop : group) {
-            loop.execute(() -> UpstreamPool.current().retain(next::hasEndpoint));
+        for (Front front : fronts.values()) {
+            front.tablePublished(next, group);
         }
     }
 
@@ -225,12 +238,16 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private Listener bind(EntrypointConfig ec) {
-        boolean tcp = ec.protocol() == Protocol.TCP;
-        Transport t = tcp ? tcpTransport : transport;
+        Front front = fronts.get(ec.protocol());
+        if (front == null) {
+            throw new IllegalStateException("entrypoint " + ec.name() + ": no front for protocol " + ec.protocol().configName());
+        }
+        boolean epoll = front.epollSafe();
+        Transport t = epoll ? transport : nioTransport;
         ConnectionMeters meters = metrics.connections(ec.name(), ec.protocol().configName());
-        EntrypointContext context = new EntrypointContext(ec, table, t, connections, meters);
+        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters);
         ServerBootstrap b = new ServerBootstrap()
-                .group(tcp ? tcpGroup : group)
+                .group(epoll ? group : nioGroup)
                 .channel(t.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -246,17 +263,10 @@ public final class ProxyServer implements AutoCloseable {
                         }
                         ch.closeFuture().addListener(f -> context.leave());
                         connections.add(ch);
-                        if (context.config().protocol() == Protocol.HTTP) {
-                            HttpPipeline.configure(ch.pipeline(), context);
-                        } else {
-                            ch.pipeline().addLast("metrics", new ConnectionMetricsHandler(meters));
-                            TcpRelay.configure(ch.pipeline(), context);
-                        }
+                        front.initChannel(ch, context);
                     }
                 });
-        if (ec.protocol() == Protocol.TCP) {
-            b.childOption(ChannelOption.AUTO_READ, false).childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        }
+        front.childOptions(b);
         InetSocketAddress address = new InetSocketAddress(ec.address().host(), ec.address().port());
         Channel channel;
         try {
@@ -300,10 +310,10 @@ public final class ProxyServer implements AutoCloseable {
         for (Channel ch : connections) {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE));
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (!connections.isEmpty() && System.nanoTime() - deadline < 0) {
+        long deadline = ticker.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && ticker.nanoTime() - deadline < 0) {
             try {
-                Thread.sleep(20);
+                ticker.sleepMillis(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -313,11 +323,11 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("{} connections still open after the {} ms grace period; closing them", connections.size(), grace.toMillis());
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        if (tcpGroup != group) {
-            tcpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (nioGroup != group) {
+            nioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        tcpGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        nioGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     @Override

@@ -20,9 +20,9 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.swarmingress.proxy.http.DrainEvent;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /**
@@ -33,13 +33,13 @@ import io.swarmingress.proxy.server.EntrypointContext;
  * the proxy buffer. Half-close is carried over: when one side ends its output, the proxy ends its
  * output to the other side and keeps relaying the opposite direction until it ends too.
  */
-public final class TcpRelay {
+final class TcpRelay {
     private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
     private TcpRelay() {
     }
 
-    public static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
+    static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
         pipeline.addLast("relay", new ClientSide(entrypoint));
     }
 

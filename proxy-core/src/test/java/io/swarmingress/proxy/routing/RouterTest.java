@@ -2,6 +2,7 @@ package io.swarmingress.proxy.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +33,7 @@ class RouterTest {
             yaml.append("  - {name: ").append(s).append(", endpoints: ['127.0.0.1:1']}\n");
         }
         IngressConfig config = new ConfigParser().parse(yaml.toString(), "router.yaml");
-        return RoutingTable.build(config, Map.of(), null, metrics).router("web");
+        return RoutingTable.build(config, Map.of(), null, metrics, Clock.systemUTC()).router("web");
     }
 
     private static String service(Route r) {

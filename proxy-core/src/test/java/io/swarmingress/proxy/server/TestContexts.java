@@ -21,7 +21,7 @@ public final class TestContexts {
     /** With the connection meters of {@code metrics}, so a test can read them from its scrape. */
     public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table, IngressMetrics metrics) {
         ConnectionMeters meters = metrics.connections(entrypoint, "http");
-        return new EntrypointContext(config.entrypoint(entrypoint), new AtomicReference<>(table), Transport.nio(),
+        return new EntrypointContext(entrypoint, new AtomicReference<>(table), Transport.nio(),
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
     }
 }

@@ -10,10 +10,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 
 import io.swarmingress.config.ConfigParser;
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.IngressConfig;
+import io.swarmingress.proxy.Fronts;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.server.ProxyServer;
 import io.swarmingress.proxy.server.Transport;
@@ -32,7 +35,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     private ProxyFixture(String yaml) {
         IngressConfig config = new ConfigParser().parse(yaml, "test.yaml");
-        this.server = ProxyServer.start(config, metrics, Transport.best());
+        this.server = ProxyServer.start(config, metrics, Fronts.all(), Transport.best(), Clock.systemUTC(), Ticker.systemTicker());
     }
 
     public static ProxyFixture start(String yaml) {

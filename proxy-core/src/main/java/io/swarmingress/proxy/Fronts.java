@@ -1,0 +1,18 @@
+package io.swarmingress.proxy;
+
+import java.util.Map;
+
+import io.swarmingress.config.Protocol;
+import io.swarmingress.proxy.http1.Http1Front;
+import io.swarmingress.proxy.server.Front;
+import io.swarmingress.proxy.tcp.TcpFront;
+
+/** The protocol fronts of this build, one per entrypoint protocol: where protocols are wired to listeners. */
+public final class Fronts {
+    private Fronts() {
+    }
+
+    public static Map<Protocol, Front> all() {
+        return Map.of(Protocol.HTTP, new Http1Front(), Protocol.TCP, new TcpFront());
+    }
+}

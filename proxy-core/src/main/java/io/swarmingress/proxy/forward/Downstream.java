@@ -1,0 +1,40 @@
+package io.swarmingress.proxy.forward;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.swarmingress.proxy.wire.ResponseFramer;
+
+/**
+ * The client's side of an exchange, as the forwarder sees it: where the response goes, and how
+ * the exchange ends. The protocol front implements it (an HTTP/1 connection today, an HTTP/2
+ * stream tomorrow) and decides how each event is written in its protocol. Every call comes on the
+ * client connection's event loop.
+ */
+public interface Downstream {
+    /** An interim (1xx) response head; the front passes it on or not. */
+    void onInterim(ResponseFramer head);
+
+    /** The final response head. Read its accessors now. */
+    void onResponseHead(ResponseFramer head);
+
+    /** Body bytes, owned by the callee. */
+    void onResponseBody(ByteBuf bytes);
+
+    /** The upstream's read batch ended: what was written may be flushed. */
+    void flush();
+
+    /** The response is complete and the exchange over. */
+    void onResponseEnd();
+
+    /** The exchange ended before a response started: the front answers with this status itself. */
+    void onLocalAnswer(HttpResponseStatus status, String detail);
+
+    /** The response started and cannot be completed: the front cuts the client off. */
+    void onAbort(String reason);
+
+    /** Whether the client takes more now; while not, the exchange stops reading the upstream. */
+    boolean isWritable();
+
+    /** The upstream can take more of the request body, or no more for now: the front adjusts its reading. */
+    void onUpstreamWritabilityChanged();
+}

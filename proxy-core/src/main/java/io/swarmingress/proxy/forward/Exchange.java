@@ -1,0 +1,319 @@
+package io.swarmingress.proxy.forward;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.swarmingress.proxy.metrics.RequestMetrics;
+import io.swarmingress.proxy.routing.Endpoint;
+import io.swarmingress.proxy.routing.Route;
+import io.swarmingress.proxy.routing.Router;
+import io.swarmingress.proxy.routing.RoutingTable;
+import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.wire.ResponseFramer;
+
+/**
+ * One request's trip through the proxy: route, service, endpoint, an upstream connection from the
+ * loop's pool (or a new one), the request sent on and the response read back, and the end of it
+ * all, counted once. It knows no client protocol: the front feeds it the request's body and hears
+ * about the response through its {@link Downstream}.
+ *
+ * <p>Its deadlines (the response head within the service's response timeout, no silence longer
+ * than its idle timeout) are checked by the front's timer through {@link #deadline} and
+ * {@link #checkDeadline}, so a connection keeps one timer however many exchanges it carries.
+ *
+ * <p>Not thread-safe: everything happens on the client connection's event loop. Once it has ended
+ * ({@link Downstream#onResponseEnd}, {@link Downstream#onLocalAnswer}, {@link Downstream#onAbort}
+ * or {@link #cancel}), it ignores everything and releases what it is given.
+ */
+public final class Exchange implements ResponseFramer.Sink {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+    private final Forwarder forwarder;
+    private final Downstream down;
+    private final long startNanos;
+    private RequestMetrics metrics;
+    private Service service;
+    private Endpoint endpoint;
+    private UpstreamConnection upstream;
+    private boolean headRequest;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean reusable;
+    private boolean done;
+    private int status;
+    private long requestSentNanos;
+    private long lastActivityNanos;
+
+    Exchange(Forwarder forwarder, Downstream down, long startNanos) {
+        this.forwarder = forwarder;
+        this.down = down;
+        this.startNanos = startNanos;
+        this.lastActivityNanos = startNanos;
+    }
+
+    void start(RoutingTable table, String entrypoint, RequestHead head) {
+        headRequest = head.methodIs("HEAD");
+        requestComplete = !head.hasBody();
+        requestSentNanos = startNanos;
+        Router router = table.router(entrypoint);
+        Route route = router == null ? null : router.match(head.host(), head.path(), head);
+        if (route == null) {
+            metrics = table.unrouted(entrypoint);
+            answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
+            return;
+        }
+        metrics = route.metrics();
+        service = route.service();
+        Endpoint picked = service.pick();
+        if (picked == null) {
+            answerLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "service '" + service.name() + "' has no endpoints");
+            return;
+        }
+        endpoint = picked;
+        picked.acquire();
+        ByteBuf encoded = head.encode(forwarder.alloc, route.rewritePath(head.path()), head.host() == null ? picked.address().toString() : null);
+        UpstreamConnection pooled = UpstreamPool.current().acquire(picked.address());
+        if (pooled != null) {
+            upstream = pooled;
+            pooled.lease(this);
+            pooled.framer.start(headRequest);
+            pooled.write(encoded);
+            return;
+        }
+        UpstreamConnection fresh = new UpstreamConnection(this, picked, service.timeouts());
+        upstream = fresh;
+        fresh.framer.start(headRequest);
+        fresh.write(encoded);
+        fresh.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType);
+    }
+
+    // ---------------------------------------------------------------- from the front
+
+    /** Request body bytes, sent on (not flushed: the front's read batch ends with {@link #flushUpstream}). */
+    public void body(ByteBuf bytes) {
+        if (done) {
+            bytes.release();
+            return;
+        }
+        lastActivityNanos = forwarder.ticker.nanoTime();
+        upstream.write(bytes);
+    }
+
+    /** The request body ended: from now on the response head is awaited against the response timeout. */
+    public void requestEnded() {
+        requestComplete = true;
+        requestSentNanos = forwarder.ticker.nanoTime();
+    }
+
+    public void flushUpstream() {
+        if (!done) {
+            upstream.flush();
+        }
+    }
+
+    /** Whether the upstream takes more of the request body now (else the front stops reading its client). */
+    public boolean takesBody() {
+        return done || upstream.writable();
+    }
+
+    /** The client can take more of the response, or no more for now. */
+    public void clientWritable(boolean writable) {
+        if (!done) {
+            upstream.autoRead(writable);
+        }
+    }
+
+    /**
+     * The front ends the exchange itself: the client went away (counted as 499, nginx's
+     * convention), its body was malformed or too slow, or the front cut it off. The upstream
+     * connection is closed; the downstream hears nothing more.
+     *
+     * @param counted the status the request is counted under
+     */
+    public void cancel(int counted) {
+        if (done) {
+            return;
+        }
+        status = counted;
+        closeUpstream();
+        end();
+    }
+
+    public boolean done() {
+        return done;
+    }
+
+    /** When this exchange's current deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */
+    public long deadline() {
+        if (done) {
+            return Long.MAX_VALUE;
+        }
+        return !responseStarted && requestComplete
+                ? requestSentNanos + service.timeouts().response().toNanos()
+                : lastActivityNanos + service.timeouts().idle().toNanos();
+    }
+
+    /** Acts on a passed deadline: 504 before the response started, an abort after. @return whether it had passed */
+    public boolean checkDeadline(long now) {
+        if (done || now - deadline() < 0) {
+            return false;
+        }
+        if (!responseStarted) {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, "an endpoint of '" + service.name() + "' did not answer in time");
+        } else {
+            abort("exchange idle for longer than " + service.timeouts().idle());
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- from the upstream
+
+    void onConnected(UpstreamConnection c, Throwable cause) {
+        if (c != upstream || done) {
+            return;
+        }
+        if (cause != null) {
+            service.connectFailed();
+            log.debug("connect to {} of service {} failed: {}", endpoint, service.name(), cause.toString());
+            fail(HttpResponseStatus.BAD_GATEWAY, "cannot connect to an endpoint of '" + service.name() + "'");
+            return;
+        }
+        down.onUpstreamWritabilityChanged();
+    }
+
+    void onUpstreamRead(UpstreamConnection c, ByteBuf msg) {
+        if (c != upstream || done) {
+            msg.release();
+            return;
+        }
+        lastActivityNanos = forwarder.ticker.nanoTime();
+        c.framer.feed(msg, this);
+    }
+
+    void onUpstreamReadComplete(UpstreamConnection c) {
+        if (c == upstream && !done) {
+            down.flush();
+        }
+    }
+
+    void onUpstreamWritabilityChanged(UpstreamConnection c) {
+        if (c == upstream && !done) {
+            down.onUpstreamWritabilityChanged();
+        }
+    }
+
+    void onUpstreamClosed(UpstreamConnection c) {
+        if (c != upstream || done || c.framer.onClose(this)) {
+            // Not ours any more, or a body delimited by the close that is now complete.
+            return;
+        }
+        upstream = null;
+        if (responseStarted) {
+            abort("endpoint closed the connection mid-response");
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "an endpoint of '" + service.name() + "' closed the connection");
+        }
+    }
+
+    @Override
+    public void onResponseHead(ResponseFramer head) {
+        int code = head.status();
+        if (code < 200) {
+            if (code == 101) {
+                // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
+                fail(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
+                return;
+            }
+            down.onInterim(head);
+            // Interim responses are answers too: a client that does not read them stops the upstream.
+            if (!down.isWritable()) {
+                upstream.autoRead(false);
+            }
+            return;
+        }
+        responseStarted = true;
+        status = code;
+        reusable = head.keepAlive() && !head.endsAtClose();
+        down.onResponseHead(head);
+    }
+
+    @Override
+    public void onResponseBody(ByteBuf bytes) {
+        down.onResponseBody(bytes);
+        if (!down.isWritable() && !done) {
+            upstream.autoRead(false);
+        }
+    }
+
+    @Override
+    public void onResponseEnd(boolean clean) {
+        // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not reused.
+        upstream.release(reusable && clean && requestComplete);
+        upstream = null;
+        end();
+        down.onResponseEnd();
+    }
+
+    @Override
+    public void onResponseError(String reason) {
+        String detail = "invalid response from an endpoint of '" + service.name() + "': " + reason;
+        if (responseStarted) {
+            abort(detail);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, detail);
+        }
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** The exchange ends with an answer of the proxy's own, before any response started. */
+    private void answerLocally(HttpResponseStatus answer, String detail) {
+        status = answer.code();
+        end();
+        down.onLocalAnswer(answer, detail);
+    }
+
+    private void fail(HttpResponseStatus answer, String detail) {
+        if (done) {
+            return;
+        }
+        closeUpstream();
+        if (responseStarted) {
+            abort(detail);
+            return;
+        }
+        answerLocally(answer, detail);
+    }
+
+    private void abort(String reason) {
+        if (done) {
+            return;
+        }
+        log.debug("aborting exchange with service {}: {}", service == null ? null : service.name(), reason);
+        if (status == 0) {
+            status = HttpResponseStatus.BAD_GATEWAY.code();
+        }
+        closeUpstream();
+        end();
+        down.onAbort(reason);
+    }
+
+    private void closeUpstream() {
+        if (upstream != null) {
+            UpstreamConnection u = upstream;
+            upstream = null;
+            u.close();
+        }
+    }
+
+    /** Counted once, the endpoint released. */
+    private void end() {
+        done = true;
+        metrics.record(status, forwarder.ticker.nanoTime() - startNanos);
+        if (endpoint != null) {
+            endpoint.release();
+            endpoint = null;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package io.swarmingress.proxy.forward;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import io.swarmingress.config.HostPort;
+import io.swarmingress.config.Timeouts;
+import io.swarmingress.proxy.routing.Endpoint;
+import io.swarmingress.proxy.wire.ResponseFramer;
+
+/**
+ * One connection to an endpoint, and the only handler of its pipeline. It belongs to at most one
+ * exchange at a time (its {@link #owner}); between exchanges it sits in its loop's
+ * {@link UpstreamPool}, and anything it receives there is a protocol error that ends it.
+ *
+ * <p>While it is still connecting, what the exchange writes waits here, up to a bound the
+ * exchange respects by pausing the client; the connect outcome goes to the owner.
+ *
+ * <p>A connection unused in the pool for the service's idle timeout is closed: the peer may be
+ * gone without a word (a vanished node sends no FIN), and a request sent into it would only time
+ * out. One timer per connection checks that when it fires; an IdleStateHandler would put a handler
+ * hop on every read and write of every request.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    /** Request bytes held while connecting before the client is paused. */
+    static final int MAX_PENDING_BYTES = 64 * 1024;
+
+    final HostPort address;
+    /** Reads this connection's responses; one per connection because it carries state between reads. */
+    final ResponseFramer framer = new ResponseFramer();
+    private final long idleNanos;
+    private final Runnable idleCheck = this::checkIdle;
+    Exchange owner;
+    Channel channel;
+    private ChannelHandlerContext ctx;
+    private Ticker ticker;
+    private boolean connected;
+    private List<ByteBuf> pending;
+    private int pendingBytes;
+    private long pooledSince;
+    private ScheduledFuture<?> timer;
+
+    private UpstreamConnection(HostPort address, long idleNanos) {
+        this.address = address;
+        this.idleNanos = idleNanos;
+    }
+
+    /** A connection for {@code owner} to the endpoint; {@link #connect} opens it. */
+    UpstreamConnection(Exchange owner, Endpoint endpoint, Timeouts timeouts) {
+        this(endpoint.address(), timeouts.idle().toNanos());
+        this.owner = owner;
+    }
+
+    /**
+     * Connects on the client's own loop, with the client's channel type. The owner hears the
+     * outcome through {@link Exchange#onConnected}, possibly before this returns.
+     */
+    void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connect().toMillis()))
+                // Names are resolved when the table is built; a lookup here would block the loop.
+                .disableResolver()
+                .handler(this);
+        bootstrap.connect(endpoint.socketAddress()).addListener((ChannelFutureListener) f -> connected(f.isSuccess(), f.cause()));
+    }
+
+    private void connected(boolean success, Throwable cause) {
+        Exchange o = owner;
+        if (!success) {
+            releasePending();
+            if (o != null) {
+                o.onConnected(this, cause);
+            }
+            return;
+        }
+        connected = true;
+        if (o == null) {
+            // The exchange ended while connecting: keep a good connection for the next one.
+            releasePending();
+            releaseToPool();
+            return;
+        }
+        if (pending != null) {
+            for (ByteBuf msg : pending) {
+                channel.write(msg, channel.voidPromise());
+            }
+            pending = null;
+            pendingBytes = 0;
+            channel.flush();
+        }
+        o.onConnected(this, null);
+    }
+
+    /** Writes without flushing; queued while connecting. */
+    void write(ByteBuf msg) {
+        if (connected) {
+            channel.write(msg, channel.voidPromise());
+            return;
+        }
+        if (pending == null) {
+            pending = new ArrayList<>(4);
+        }
+        pending.add(msg);
+        pendingBytes += msg.readableBytes();
+    }
+
+    void flush() {
+        if (connected) {
+            channel.flush();
+        }
+    }
+
+    /** Whether it takes more request bytes now: below the pending bound while connecting, writable once connected. */
+    boolean writable() {
+        return connected ? channel.isWritable() : pendingBytes < MAX_PENDING_BYTES;
+    }
+
+    void autoRead(boolean read) {
+        if (connected) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    /** Whether this came from the pool or has connected: writes reach the endpoint. */
+    boolean connected() {
+        return connected;
+    }
+
+    /** Back to the loop's pool, or closed when it cannot carry another exchange. */
+    void release(boolean reusable) {
+        owner = null;
+        if (reusable && connected && channel.isActive()) {
+            releaseToPool();
+        } else {
+            close();
+        }
+    }
+
+    private void releaseToPool() {
+        channel.config().setAutoRead(true);
+        pooledSince = ticker.nanoTime();
+        UpstreamPool.current().release(this);
+    }
+
+    void close() {
+        owner = null;
+        framer.stop();
+        releasePending();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    /** Taken from the pool by a new exchange. */
+    void lease(Exchange exchange) {
+        owner = exchange;
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            for (ByteBuf msg : pending) {
+                msg.release();
+            }
+            pending = null;
+            pendingBytes = 0;
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.ticker = ctx.executor().ticker();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        pooledSince = ticker.nanoTime();
+        timer = ctx.executor().schedule(idleCheck, idleNanos, TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    private void checkIdle() {
+        timer = null;
+        if (!channel.isActive()) {
+            return;
+        }
+        long next = idleNanos;
+        if (owner == null) {
+            long idleFor = ticker.nanoTime() - pooledSince;
+            if (idleFor >= idleNanos) {
+                ctx.close();
+                return;
+            }
+            next = idleNanos - idleFor;
+        }
+        timer = ctx.executor().schedule(idleCheck, next, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Exchange o = owner;
+        if (o != null && msg instanceof ByteBuf) {
+            o.onUpstreamRead(this, (ByteBuf) msg);
+        } else {
+            // Bytes while idle in the pool: a late body or a response nobody asked for. Never handed on.
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange o = owner;
+        if (o != null) {
+            o.onUpstreamReadComplete(this);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange o = owner;
+        if (o != null) {
+            o.onUpstreamWritabilityChanged(this);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        UpstreamPool.current().forget(this);
+        Exchange o = owner;
+        if (o != null) {
+            o.onUpstreamClosed(this);
+        }
+        framer.stop();
+        releasePending();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // The owner learns of it through channelInactive; a reset from a backend is routine.
+        ctx.close();
+    }
+}

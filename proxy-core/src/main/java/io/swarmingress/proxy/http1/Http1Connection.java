@@ -1,0 +1,350 @@
+package io.swarmingress.proxy.http1;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.server.DrainEvent;
+import io.swarmingress.proxy.server.EntrypointContext;
+import io.swarmingress.proxy.wire.RequestParser;
+
+/**
+ * One client connection of an http entrypoint: its bytes in and out, flow control, deadlines and
+ * the way it ends. What the requests on it mean is {@link Http1Request}'s job; this class only
+ * moves bytes, and it is the first and only handler of the client pipeline (no codec: requests
+ * are read and responses written as bytes).
+ *
+ * <p>Reading follows the other side: the client is read only while its bytes have somewhere to
+ * go (the upstream takes more, the unread buffer has room), and between requests only while it
+ * reads its answers. So memory per connection is bounded by the write-buffer marks whatever a
+ * client sends or fails to read. Requests a client pipelines wait in {@link Unparsed}.
+ */
+final class Http1Connection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(Http1Connection.class);
+    /** Unread bytes held for a pipelining client before reading pauses. */
+    private static final int MAX_BUFFERED = 64 * 1024;
+    /**
+     * How long, and for how many bytes, a connection closed after a response keeps reading what the
+     * client still sends: closing a socket with unread input resets it, and the reset can destroy
+     * the response in the client's buffers before it was read (RFC 9112 section 9.6).
+     */
+    private static final long LINGER_NANOS = 2_000_000_000L;
+    private static final long MAX_LINGER_BYTES = 1024 * 1024;
+
+    private final EntrypointContext entrypoint;
+    private final RequestParser parser = new RequestParser();
+    ChannelHandlerContext ctx;
+    /** The entrypoint's options as the table had them when the connection was accepted. */
+    EntrypointConfig config;
+    ConnectionTimer timer;
+    ClientDeadlines deadlines;
+    private Http1Request request;
+    private final Unparsed inbound = new Unparsed();
+    private boolean reading;
+    boolean closing;
+    /** Bytes read and written since the meters were last told (once per read batch or flush). */
+    private long bytesIn;
+    private long bytesOut;
+    private long lingered;
+
+    Http1Connection(EntrypointContext entrypoint) {
+        this.entrypoint = entrypoint;
+    }
+
+    EntrypointContext entrypoint() {
+        return entrypoint;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            started();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (request == null) {
+            started();
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** The connection is up: from accept, or when the handler joins a connection already open (tests). */
+    private void started() {
+        Channel ch = ctx.channel();
+        config = entrypoint.table().entrypoint(entrypoint.name());
+        SocketAddress remote = ch.remoteAddress();
+        String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
+        SocketAddress local = ch.localAddress();
+        String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
+        byte[] forwarded = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        timer = new ConnectionTimer(ctx.executor(), this::onTimer);
+        deadlines = new ClientDeadlines(config.limits());
+        deadlines.accepted(timer.now());
+        timer.fireBy(deadlines.next(true));
+        Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
+                entrypoint.transport().socketChannel());
+        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser, client, forwarded, config.via()));
+        entrypoint.meters().opened();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf) {
+            bytesIn += ((ByteBuf) msg).readableBytes();
+        }
+        if (closing || !(msg instanceof ByteBuf)) {
+            if (msg instanceof ByteBuf && (lingered += ((ByteBuf) msg).readableBytes()) > MAX_LINGER_BYTES) {
+                ctx.close();
+            }
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inbound.add((ByteBuf) msg, ctx.alloc());
+        readRequests();
+    }
+
+    /**
+     * Parses what the client sent until the current request is complete (a pipelined one waits
+     * for its turn), the bytes run out, or the connection is closing. Not re-entered: an exchange
+     * that ends inside a callback lets the loop already running go on.
+     */
+    void readRequests() {
+        if (reading) {
+            return;
+        }
+        reading = true;
+        try {
+            // A client that does not read its answers gets no more of them: between requests, parsing
+            // waits while its connection is not writable (channelWritabilityChanged resumes it).
+            while (inbound.isReadable() && !closing && !request.awaitingResponse()
+                    && (request.inExchange() || ctx.channel().isWritable())) {
+                if (!parser.feed(inbound.bytes(), request)) {
+                    break;
+                }
+            }
+        } finally {
+            reading = false;
+        }
+        if (closing || !inbound.isReadable()) {
+            inbound.release();
+        }
+        if (!closing) {
+            if (!request.inExchange() && inbound.any()) {
+                // Part of the next head is here: it is due a fixed time after its first byte.
+                deadlines.headPending(timer.now());
+                timer.fireBy(deadlines.next(true));
+            } else if (deadlines.readingBody()) {
+                timer.fireBy(deadlines.next(false));
+            }
+        }
+        updateClientRead();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        deadlines.read(timer.now());
+        entrypoint.meters().read(bytesIn);
+        bytesIn = 0;
+        request.flushUpstream();
+        flush();
+    }
+
+    /**
+     * Reads from the client only while what it sends has somewhere to go: the upstream takes more,
+     * the pipelining buffer has room. A body the proxy is not reading is not late: its deadline
+     * stops meanwhile.
+     */
+    void updateClientRead() {
+        if (closing) {
+            return;
+        }
+        boolean read = inbound.readable() < MAX_BUFFERED && request.takesBody();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+            deadlines.paused(!read, timer.now());
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean writable = ctx.channel().isWritable();
+        request.clientWritable(writable);
+        if (writable && !request.inExchange() && inbound.any() && !reading) {
+            readRequests();
+            request.flushUpstream();
+            flush();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Every write to the client goes through here: it counts the bytes for the meters. */
+    void write(ByteBuf bytes) {
+        bytesOut += bytes.readableBytes();
+        ctx.write(bytes, ctx.voidPromise());
+    }
+
+    void flush() {
+        entrypoint.meters().written(bytesOut);
+        bytesOut = 0;
+        ctx.flush();
+    }
+
+    boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** The exchange ended and the connection stays: the idle deadline applies, and a pipelined request may start. */
+    void nextRequest() {
+        timer.fireBy(deadlines.next(true));
+        if (inbound.any() && !reading) {
+            readRequests();
+            // This may run from an upstream read, where no client read-complete follows to flush.
+            request.flushUpstream();
+            flush();
+        }
+        updateClientRead();
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /**
+     * Closes the connection once what was written has been sent. When the client may still be
+     * sending (a body the proxy did not read, bytes after a refused head), the close lingers: the
+     * proxy sends its FIN, then reads and drops what arrives until the client closes too, or
+     * {@link #LINGER_NANOS} or {@link #MAX_LINGER_BYTES} run out.
+     */
+    void close(boolean clientMaySend) {
+        clientMaySend |= inbound.isReadable();
+        closing = true;
+        inbound.release();
+        Channel ch = ctx.channel();
+        if (!clientMaySend || !(ch instanceof DuplexChannel)) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ((DuplexChannel) ch).shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
+        deadlines.linger(timer.now(), LINGER_NANOS);
+        timer.fireBy(deadlines.next(false));
+        ch.config().setAutoRead(true);
+    }
+
+    /** Ends the connection at once: a response cannot be completed, or a client cannot be trusted. */
+    void abort(String reason) {
+        log.debug("closing {}: {}", ctx.channel(), reason);
+        closing = true;
+        timer.cancel();
+        inbound.release();
+        flush();
+        ctx.close();
+    }
+
+    /**
+     * The connection's one timer fired: the client's deadlines ({@link ClientDeadlines}) and the
+     * exchange's are checked, whichever passed is acted on, and the timer is set for the next.
+     */
+    private void onTimer() {
+        if (!ctx.channel().isActive() || (closing && !deadlines.lingering())) {
+            return;
+        }
+        long now = timer.now();
+        long client = deadlines.next(!request.inExchange());
+        if (client != Long.MAX_VALUE && now - client >= 0) {
+            clientTooSlow(deadlines.kind());
+            return;
+        }
+        if (!closing && request.checkExchangeDeadline(now)) {
+            if (ctx.channel().isActive() && !closing) {
+                // The connection lives on (keep-alive, a body to drop): it keeps its deadlines.
+                timer.fireBy(Math.min(deadlines.next(!request.inExchange()), request.exchangeDeadline()));
+            }
+            return;
+        }
+        timer.fireBy(Math.min(client, closing ? Long.MAX_VALUE : request.exchangeDeadline()));
+    }
+
+    /** A client deadline passed: the connection is closed, with a 408 when a request was under way and unanswered. */
+    private void clientTooSlow(ClientDeadlines.Kind kind) {
+        switch (kind) {
+            case LINGER:
+                ctx.close();
+                break;
+            case IDLE:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.IDLE);
+                closing = true;
+                ctx.close();
+                break;
+            case HEADER:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.HEADER);
+                if (deadlines.headHasBytes()) {
+                    request.headTooSlow();
+                } else {
+                    closing = true;
+                    ctx.close();
+                }
+                break;
+            default:
+                entrypoint.meters().timedOut(ConnectionMeters.Deadline.BODY);
+                deadlines.bodyDone();
+                request.bodyTooSlow();
+                break;
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            if (!request.drain()) {
+                ctx.close();
+            }
+        } else {
+            ReferenceCountUtil.release(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        entrypoint.meters().closed();
+        entrypoint.meters().read(bytesIn);
+        entrypoint.meters().written(bytesOut);
+        bytesIn = 0;
+        bytesOut = 0;
+        request.connectionClosed();
+        closing = true;
+        timer.cancel();
+        inbound.release();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+}

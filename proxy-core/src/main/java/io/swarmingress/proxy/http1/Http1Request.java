@@ -1,0 +1,336 @@
+package io.swarmingress.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.swarmingress.proxy.forward.Downstream;
+import io.swarmingress.proxy.forward.Exchange;
+import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.wire.RequestParser;
+import io.swarmingress.proxy.wire.ResponseFramer;
+
+/**
+ * The client's side of the exchange in progress on one HTTP/1 connection: what its request asks
+ * for, what its response may be, and how the two end. Heads that cannot be forwarded are answered
+ * here (400, 405, 408, 414, 431, 501, 505, closing the connection: what follows such a head cannot
+ * be trusted); the rest go to the {@link Forwarder}, whose {@link Exchange} reports back through
+ * the {@link Downstream} methods. One per connection, reset for each request.
+ */
+final class Http1Request implements RequestParser.Sink, Downstream {
+    /** A rejected body is read and dropped up to this size to keep the connection; past it, the connection closes. */
+    private static final long MAX_DISCARD = 1024 * 1024;
+
+    private final Http1Connection connection;
+    private final RequestParser parser;
+    private final Forwarder forwarder;
+    private final ParsedRequest head;
+    private Exchange exchange;
+    private long startNanos;
+    private int status;
+    private long discarded;
+    private boolean inExchange;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean discarding;
+    private boolean expectContinue;
+    private boolean headRequest;
+    private boolean http10;
+    private boolean clientKeepAlive;
+    private boolean closeAfterResponse;
+    /** Inside {@link #onRequestHead}: an answer given there is flushed with the read batch. */
+    private boolean startingExchange;
+
+    Http1Request(Http1Connection connection, RequestParser parser, Forwarder forwarder, ParsedRequest head) {
+        this.connection = connection;
+        this.parser = parser;
+        this.forwarder = forwarder;
+        this.head = head;
+    }
+
+    boolean inExchange() {
+        return inExchange;
+    }
+
+    /** The request has been read whole and its answer is awaited: a pipelined request waits. */
+    boolean awaitingResponse() {
+        return inExchange && requestComplete;
+    }
+
+    boolean takesBody() {
+        return exchange == null || exchange.takesBody();
+    }
+
+    void flushUpstream() {
+        if (exchange != null) {
+            exchange.flushUpstream();
+        }
+    }
+
+    void clientWritable(boolean writable) {
+        if (exchange != null) {
+            exchange.clientWritable(writable);
+        }
+    }
+
+    // ---------------------------------------------------------------- the request
+
+    private void begin() {
+        inExchange = true;
+        requestComplete = false;
+        headRequest = false;
+        responseStarted = false;
+        discarding = false;
+        closeAfterResponse = false;
+        status = 0;
+        discarded = 0;
+        exchange = null;
+        startNanos = connection.timer.now();
+        connection.deadlines.headDone();
+    }
+
+    @Override
+    public void onRequestHead(RequestParser request) {
+        begin();
+        requestComplete = !request.hasBody();
+        if (!requestComplete) {
+            connection.deadlines.bodyStarted(startNanos);
+        }
+        http10 = request.http10();
+        clientKeepAlive = request.keepAlive() && !connection.entrypoint().draining();
+        expectContinue = request.expectContinue();
+        headRequest = request.methodIs("HEAD");
+        ParsedRequest.Refusal refusal = head.read();
+        if (refusal != null) {
+            reject(refusal.status(), refusal.detail());
+            return;
+        }
+        startingExchange = true;
+        try {
+            exchange = forwarder.start(head, this);
+        } finally {
+            startingExchange = false;
+        }
+        if (!exchange.done()) {
+            connection.timer.fireBy(exchange.deadline());
+        }
+    }
+
+    @Override
+    public void onRequestBody(ByteBuf bytes) {
+        int n = bytes.readableBytes();
+        connection.deadlines.bodyReceived(n);
+        if (!inExchange || discarding) {
+            // The rest of a request that was answered already, e.g. a 404 with a body.
+            bytes.release();
+            if ((discarded += n) > MAX_DISCARD) {
+                connection.abort("dropped more than " + MAX_DISCARD + " bytes of a body nobody reads");
+            }
+            return;
+        }
+        exchange.body(bytes);
+    }
+
+    @Override
+    public void onRequestEnd() {
+        requestComplete = true;
+        connection.deadlines.bodyDone();
+        if (discarding) {
+            discarding = false;
+            finish();
+        } else if (exchange != null) {
+            exchange.requestEnded();
+        }
+    }
+
+    @Override
+    public void onRequestError(HttpResponseStatus refusal, String reason) {
+        if (inExchange) {
+            // The body of the request in progress is malformed.
+            requestComplete = true;
+            connection.deadlines.bodyDone();
+            if (responseStarted) {
+                cut("malformed request body");
+            } else {
+                if (exchange != null) {
+                    exchange.cancel(HttpResponseStatus.BAD_REQUEST.code());
+                }
+                respondLocally(HttpResponseStatus.BAD_REQUEST, reason, true);
+            }
+            return;
+        }
+        begin();
+        requestComplete = true;
+        connection.deadlines.bodyDone();
+        http10 = false;
+        clientKeepAlive = false;
+        expectContinue = false;
+        reject(refusal, reason);
+    }
+
+    /** Answers a head that will not be forwarded, and closes: what follows it cannot be trusted. */
+    private void reject(HttpResponseStatus refusal, String detail) {
+        connection.entrypoint().table().unrouted(connection.entrypoint().name()).record(refusal.code(), connection.timer.now() - startNanos);
+        respondLocally(refusal, detail, true);
+    }
+
+    // ---------------------------------------------------------------- deadlines and endings from the connection
+
+    /** The client's head took too long: a 408, and the connection ends. */
+    void headTooSlow() {
+        begin();
+        requestComplete = true;
+        clientKeepAlive = false;
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "the request head took too long");
+        connection.flush();
+    }
+
+    /** The client's body came too slowly: a 408 when no response started, else the connection is cut. */
+    void bodyTooSlow() {
+        if (discarding || responseStarted) {
+            cut("the request body came too slowly");
+            return;
+        }
+        exchange.cancel(HttpResponseStatus.REQUEST_TIMEOUT.code());
+        respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, "the request body came too slowly", true);
+        connection.flush();
+    }
+
+    long exchangeDeadline() {
+        return exchange == null || discarding ? Long.MAX_VALUE : exchange.deadline();
+    }
+
+    boolean checkExchangeDeadline(long now) {
+        return exchange != null && !discarding && exchange.checkDeadline(now);
+    }
+
+    /** Shutdown began: keep-alive ends after the current exchange. @return whether an exchange is in progress */
+    boolean drain() {
+        clientKeepAlive = false;
+        return inExchange;
+    }
+
+    void connectionClosed() {
+        if (exchange != null) {
+            // Counted as 499 (nginx's convention) when the client went away before its response was complete.
+            exchange.cancel(499);
+        }
+        inExchange = false;
+    }
+
+    // ---------------------------------------------------------------- the response (Downstream)
+
+    @Override
+    public void onInterim(ResponseFramer response) {
+        // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
+        if (!http10) {
+            connection.write(response.encodeHead(connection.ctx.alloc(), false, null, null));
+        }
+    }
+
+    @Override
+    public void onResponseHead(ResponseFramer response) {
+        responseStarted = true;
+        status = response.status();
+        // An answer before the whole request was read (a 401 or 413, perhaps to Expect: 100-continue):
+        // the rest of the request will not be read, so the client must be told the connection ends.
+        boolean close = !clientKeepAlive || connection.entrypoint().draining() || closeAfterResponse || !requestComplete
+                // A body that ends when the upstream closes can end for the client only the same way.
+                || response.endsAtClose();
+        boolean dechunk = http10 && response.chunked();
+        if (dechunk) {
+            response.dechunk();
+            close = true;
+        }
+        closeAfterResponse = close;
+        String connectionValue = close ? "close" : http10 ? "keep-alive" : null;
+        String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
+        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
+    }
+
+    @Override
+    public void onResponseBody(ByteBuf bytes) {
+        connection.write(bytes);
+    }
+
+    @Override
+    public void flush() {
+        connection.flush();
+    }
+
+    @Override
+    public void onResponseEnd() {
+        // Flushed here: once finished, the upstream's read-complete no longer reaches this request.
+        connection.flush();
+        if (!requestComplete) {
+            closeAfterResponse = true;
+        }
+        finish();
+    }
+
+    @Override
+    public void onLocalAnswer(HttpResponseStatus answer, String detail) {
+        respondLocally(answer, detail, false);
+        if (!startingExchange) {
+            // From an upstream event (a failed connect, a timeout): no client read-complete follows.
+            connection.flush();
+            // Reading may have been paused for the upstream that is gone; the rest of the body must drain.
+            connection.updateClientRead();
+        }
+    }
+
+    @Override
+    public void onAbort(String reason) {
+        exchange = null;
+        cut(reason);
+    }
+
+    @Override
+    public boolean isWritable() {
+        return connection.writable();
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged() {
+        connection.updateClientRead();
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
+    private void respondLocally(HttpResponseStatus answer, String detail, boolean close) {
+        responseStarted = true;
+        status = answer.code();
+        if (close || expectContinue || !clientKeepAlive || connection.entrypoint().draining()
+                || (!requestComplete && !parser.bodyFitsIn(MAX_DISCARD - discarded))) {
+            // A body too large to read and drop is not read: the connection ends with this answer.
+            closeAfterResponse = true;
+        }
+        String connectionValue = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
+        connection.write(LocalResponses.create(connection.ctx.alloc(), answer, detail, connectionValue, headRequest));
+        if (requestComplete || closeAfterResponse) {
+            finish();
+        } else {
+            discarding = true;
+        }
+    }
+
+    /** Ends the exchange that completed, and starts on the next pipelined request or closes. */
+    private void finish() {
+        inExchange = false;
+        exchange = null;
+        if (closeAfterResponse || !clientKeepAlive || connection.entrypoint().draining()) {
+            connection.close(!requestComplete);
+            return;
+        }
+        connection.nextRequest();
+    }
+
+    /** Cuts the client off: its response cannot be completed. */
+    private void cut(String reason) {
+        if (exchange != null) {
+            exchange.cancel(status == 0 ? HttpResponseStatus.BAD_GATEWAY.code() : status);
+            exchange = null;
+        }
+        inExchange = false;
+        connection.abort(reason);
+    }
+}

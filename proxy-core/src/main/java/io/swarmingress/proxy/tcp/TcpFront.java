@@ -1,0 +1,31 @@
+package io.swarmingress.proxy.tcp;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.swarmingress.proxy.server.EntrypointContext;
+import io.swarmingress.proxy.server.Front;
+
+/**
+ * The front of tcp entrypoints: a byte relay to one endpoint of the entrypoint's service. Reads
+ * are driven by hand (auto-read off) for flow control, and a half-close is carried to the other
+ * side, so accepted connections allow half-closure.
+ */
+public final class TcpFront implements Front {
+    @Override
+    public void initChannel(Channel ch, EntrypointContext entrypoint) {
+        ch.pipeline().addLast("metrics", new ConnectionMetricsHandler(entrypoint.meters()));
+        TcpRelay.configure(ch.pipeline(), entrypoint);
+    }
+
+    @Override
+    public void childOptions(ServerBootstrap bootstrap) {
+        bootstrap.childOption(ChannelOption.AUTO_READ, false).childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+
+    /** Netty 4.2.18's epoll cuts a half-closed relay short (see ProxyServer); the relay runs on NIO. */
+    @Override
+    public boolean epollSafe() {
+        return false;
+    }
+}

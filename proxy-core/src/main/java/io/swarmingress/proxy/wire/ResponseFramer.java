@@ -1,0 +1,354 @@
+package io.swarmingress.proxy.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Reads the responses of one upstream connection as bytes and hands them on with the least work
+ * HTTP/1.1 allows a proxy.
+ *
+ * <p>Why not Netty's codec: decoding a response into header objects and encoding it again was the
+ * largest cost of the whole proxy (a JFR profile of the keep-alive benchmark put the HTTP codec at
+ * a third of the samples). A proxy only has to know where a response ends and which of its header
+ * lines describe the connection. So the head is scanned in place, the client gets a copy of it
+ * without the hop-by-hop lines, and the body goes on as slices of the buffers read: untouched,
+ * chunk framing included, unless an HTTP/1.0 client needs it removed.
+ *
+ * <p>Strict where leniency would let the two sides disagree about where a message ends: folded
+ * lines, control bytes, a malformed or conflicting {@code Content-Length}, a bad chunk or trailer
+ * line, or bytes after the end of a response are errors, and the connection is not reused. Nor is
+ * it after a response with both framing fields, or one without a body by definition (to HEAD, a
+ * 204 or 304): a lenient backend may still send that body, later, into the next client's exchange.
+ *
+ * <p>Not thread-safe: it belongs to one upstream connection and runs on its event loop. The
+ * accessors describe the head just read and are valid only inside {@link Sink#onResponseHead}.
+ */
+public final class ResponseFramer implements ChunkedBody.Data {
+    /** Status line and header limits, as for requests (nginx and HAProxy allow about as much). */
+    static final int MAX_HEAD = 24 * 1024;
+    private static final int MAX_LINES = 256;
+    /** A body up to this size that arrived with its head is copied into the head's buffer: one write, no slice. */
+    private static final int INLINE_BODY = 2048;
+    /** Interim responses allowed before the final one; a backend sending more is stalling or flooding. */
+    static final int MAX_INTERIM = 16;
+
+    /** Where the framed responses go, in order: a head, its body in pieces, its end. */
+    public interface Sink {
+        /** A head was read: interim (1xx) or final. Read the framer's accessors now; they change later. */
+        void onResponseHead(ResponseFramer head);
+
+        /** Bytes of the body to send on, owned by the callee. */
+        void onResponseBody(ByteBuf bytes);
+
+        /** @param reusable whether the connection may carry another exchange */
+        void onResponseEnd(boolean reusable);
+
+        /** The response cannot be read; nothing more will come from this framer until {@link #start}. */
+        void onResponseError(String reason);
+    }
+
+    private static final int IDLE = 0;
+    private static final int HEAD = 1;
+    private static final int BODY = 2;
+    /** A head without a body was handed on; the message ends when the callback returns. */
+    private static final int ENDS_AFTER_HEAD = 3;
+
+    private final HeadLines head = new HeadLines();
+    private final MessageFields fields = new MessageFields();
+    private final MessageFields.Visitor noOwnFields = (h, i) -> null;
+    private final BodyFraming body = new BodyFraming();
+    private int state = IDLE;
+    private boolean headRequest;
+    private boolean dechunk;
+    private boolean untilClose;
+    /** Bytes of an incomplete head, or of a chunk line not yet checked whole, carried to the next read. */
+    private ByteBuf partial;
+    /** Whether the buffer being read is {@link #partial} with the new read appended. */
+    private boolean mergedIn;
+    private Sink bodySink;
+    private final BodyFraming.Sink toSink = slice -> bodySink.onResponseBody(slice);
+    /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
+    private ByteBuf current;
+    private int interim;
+
+    // the head just read
+    private int status;
+    private boolean keepAlive;
+    private boolean chunked;
+    private long contentLength;
+    /** A response whose body is absent by definition (to HEAD, 204, 304): its connection is not reused. */
+    private boolean bodyOmitted;
+
+    /** Expects the response to a new request on this connection. */
+    public void start(boolean headRequest) {
+        this.headRequest = headRequest;
+        this.dechunk = false;
+        this.interim = 0;
+        this.state = HEAD;
+        head.reset();
+        releasePartial();
+    }
+
+    /** Stops reading the current response: whatever else arrives for it is dropped. */
+    public void stop() {
+        state = IDLE;
+        head.reset();
+        releasePartial();
+    }
+
+    /** Called from {@link Sink#onResponseHead}: the client gets the body's data without chunk framing or trailers. */
+    public void dechunk() {
+        dechunk = true;
+    }
+
+    /** Whether a message is being read, i.e. the connection closing now would cut it short. */
+    boolean inMessage() {
+        return state != IDLE;
+    }
+
+    /**
+     * The upstream closed. A body delimited by the close is complete now; anything else in
+     * progress is cut short and the caller treats it so.
+     *
+     * @return true when this ended the message (the sink heard {@code onResponseEnd})
+     */
+    public boolean onClose(Sink sink) {
+        if (state == BODY && untilClose) {
+            state = IDLE;
+            sink.onResponseEnd(false);
+            return true;
+        }
+        return false;
+    }
+
+    /** Reads what arrived; takes ownership of {@code in}. */
+    public void feed(ByteBuf in, Sink sink) {
+        mergedIn = partial != null;
+        if (mergedIn) {
+            ByteBuf merged = partial.writeBytes(in);
+            partial = null;
+            in.release();
+            in = merged;
+        }
+        try {
+            while (in.isReadable()) {
+                if (state == HEAD) {
+                    if (!readHead(in, sink)) {
+                        return;
+                    }
+                } else if (state == BODY) {
+                    if (!readBody(in, sink)) {
+                        return;
+                    }
+                } else {
+                    // Nobody asked: an upstream talking out of turn, or the rest of a response
+                    // already given up on. Either way the connection is not to be trusted.
+                    in.skipBytes(in.readableBytes());
+                }
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    // ---------------------------------------------------------------- head
+
+    /** @return false when the head is incomplete (its bytes are kept for the next read) or refused */
+    private boolean readHead(ByteBuf in, Sink sink) {
+        int found = head.scan(in, MAX_HEAD, MAX_LINES);
+        if (found < 0) {
+            return fail(in, sink, "response head has too many lines");
+        }
+        if (found == 0) {
+            if (in.readableBytes() >= MAX_HEAD) {
+                return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
+            }
+            keepRest(in);
+            return false;
+        }
+        String error = parseHead();
+        if (error != null) {
+            return fail(in, sink, error);
+        }
+        in.readerIndex(head.headEnd);
+        bodyOmitted = false;
+        untilClose = false;
+        if (status < 200) {
+            if (++interim > MAX_INTERIM) {
+                return fail(in, sink, "more than " + MAX_INTERIM + " interim responses");
+            }
+            state = HEAD;
+        } else if (headRequest || status == 204 || status == 304) {
+            bodyOmitted = true;
+            state = ENDS_AFTER_HEAD;
+        } else if (chunked) {
+            state = BODY;
+            body.chunked();
+        } else if (contentLength < 0) {
+            state = BODY;
+            untilClose = true;
+            body.untilClose();
+        } else if (contentLength == 0) {
+            state = ENDS_AFTER_HEAD;
+        } else {
+            state = BODY;
+            body.fixed(contentLength);
+        }
+        current = in;
+        try {
+            sink.onResponseHead(this);
+        } finally {
+            current = null;
+        }
+        if (state == ENDS_AFTER_HEAD) {
+            complete(in, sink);
+        }
+        return true;
+    }
+
+    /** @return null, or why the head is unacceptable */
+    private String parseHead() {
+        HeadLines h = head;
+        status = StatusLine.status(h);
+        if (status < 0) {
+            return "invalid status line";
+        }
+        boolean http10 = StatusLine.http10(h);
+        String error = fields.read(h, noOwnFields);
+        if (error != null) {
+            return error;
+        }
+        contentLength = fields.contentLength;
+        chunked = false;
+        boolean framingConflict = false;
+        if (fields.transferEncodings > 0) {
+            if (fields.transferEncodings > 1 || fields.coding == FieldRules.Coding.MALFORMED) {
+                return "invalid Transfer-Encoding";
+            }
+            // RFC 9112 section 6.3: a coding other than chunked last is read until the close.
+            chunked = fields.coding != FieldRules.Coding.NOT_CHUNKED;
+            if (contentLength >= 0) {
+                // Transfer-Encoding wins and the Content-Length does not go on; a peer that sent
+                // both may read its own messages otherwise, so its connection is not reused.
+                contentLength = -1;
+                framingConflict = true;
+            }
+            if (!chunked) {
+                contentLength = -1;
+            }
+        }
+        // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
+        keepAlive = fields.keepsConnection(h, http10) && !(http10 && fields.transferEncodings > 0) && !framingConflict;
+        return null;
+    }
+
+    // ---------------------------------------------------------------- the head just read
+
+    public int status() {
+        return status;
+    }
+
+    /** Whether the upstream will keep the connection open after this response. */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** Whether the body is chunked (and will be passed on chunked unless {@link #dechunk()} is called). */
+    public boolean chunked() {
+        return chunked;
+    }
+
+    /** Whether the body ends only when the upstream closes the connection. */
+    public boolean endsAtClose() {
+        return state == BODY && untilClose;
+    }
+
+    /**
+     * The head for the client, written by {@link ResponseHeadWriter}.
+     *
+     * @param dropTransferEncoding leave out Transfer-Encoding (the body is passed on de-chunked)
+     * @param connection the value of the Connection line to add, or null for none
+     * @param via a Via value to add, or null
+     */
+    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
+        // A short body that is all here already goes in the same buffer (the message then ends after the head).
+        long remaining = body.remaining();
+        int inline = state == BODY && !chunked && !untilClose && remaining <= INLINE_BODY && current != null
+                && current.readableBytes() >= remaining ? (int) remaining : 0;
+        ByteBuf out = ResponseHeadWriter.write(head, alloc, contentLength, dropTransferEncoding, connection, via, inline);
+        if (inline > 0) {
+            out.writeBytes(current, inline);
+            body.consumed(inline);
+            state = ENDS_AFTER_HEAD;
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- body
+
+    /** @return false when bytes of a chunk line not yet checked whole are left (kept for the next read) */
+    private boolean readBody(ByteBuf in, Sink sink) {
+        bodySink = sink;
+        int result = body.read(in, toSink, dechunk ? this : null);
+        bodySink = null;
+        if (result == BodyFraming.ERROR) {
+            fail(in, sink, body.error());
+            return false;
+        }
+        if (result == BodyFraming.DONE) {
+            complete(in, sink);
+            return true;
+        }
+        if (in.isReadable()) {
+            keepRest(in);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void data(ByteBuf in, int index, int length) {
+        bodySink.onResponseBody(in.retainedSlice(index, length));
+    }
+
+    /**
+     * Keeps the unread bytes for the next read: an incomplete head, or a chunk size or trailer line
+     * not yet checked whole.
+     */
+    private void keepRest(ByteBuf in) {
+        if (mergedIn && in.readerIndex() == 0) {
+            // Already our own copy and nothing of it consumed: keep it (feed's release is balanced
+            // here) rather than copy a trickled head again on every read.
+            partial = in.retain();
+        } else {
+            int readable = in.readableBytes();
+            partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
+            partial.writeBytes(in);
+        }
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** The response is complete; bytes after it mean the upstream is out of step and is not reused. */
+    private void complete(ByteBuf in, Sink sink) {
+        state = IDLE;
+        boolean clean = !in.isReadable() && !bodyOmitted;
+        in.skipBytes(in.readableBytes());
+        sink.onResponseEnd(clean);
+    }
+
+    private boolean fail(ByteBuf in, Sink sink, String reason) {
+        state = IDLE;
+        in.skipBytes(in.readableBytes());
+        releasePartial();
+        sink.onResponseError(reason);
+        return false;
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
+    }
+}
