@@ -12,9 +12,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
+import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.LbPolicy;
 import io.swarmingress.config.Location;
+import io.swarmingress.config.Protocol;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
@@ -74,6 +77,24 @@ final class SnapshotBuilder {
         }
         this.swarmFileServices = List.copyOf(swarm);
         this.enableLabel = provider.label("enable");
+    }
+
+    /**
+     * For a whole config: its {@code swarm:} section, its services, and its routes and http
+     * entrypoints, so that the label routes of every snapshot can be added to this config without
+     * making it invalid.
+     */
+    static SnapshotBuilder forConfig(IngressConfig config) {
+        if (config.swarm() == null) {
+            throw new IllegalArgumentException("the config has no swarm: section");
+        }
+        Set<String> http = new HashSet<>();
+        for (EntrypointConfig e : config.entrypoints()) {
+            if (e.protocol() == Protocol.HTTP) {
+                http.add(e.name());
+            }
+        }
+        return new SnapshotBuilder(config.swarm(), config.services(), config.routes(), http);
     }
 
     /** Whether routing needs this service's tasks: named by the file, or labelled for routing. */
