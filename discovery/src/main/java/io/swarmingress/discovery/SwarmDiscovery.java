@@ -3,19 +3,13 @@ package io.swarmingress.discovery;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +30,8 @@ import io.swarmingress.config.SwarmProviderConfig;
  * draws them): {@link EventStream} follows Docker events, {@link EventTriage} decides which
  * services they concern, {@link ReadScheduler} decides when to read what (debounce, resync, the
  * short re-reads of converging services), {@link SwarmReader} reads through {@link DockerApi},
- * {@link ServiceCatalogue} keeps what was last read successfully, and {@link SnapshotPublisher}
- * publishes a snapshot when it changed.
+ * {@link CatalogueSync} applies what was read to the {@link ServiceCatalogue} (what was last read
+ * successfully), and {@link SnapshotPublisher} publishes a snapshot when it changed.
  *
  * <p>Threads: reads run on two reader threads, never on the caller's; everything else happens on
  * one discovery thread (the {@link DiscoveryLoop}), in order, so no room needs a lock.
@@ -51,7 +45,6 @@ public final class SwarmDiscovery implements AutoCloseable {
     private final DiscoveryLoop loop;
     private final ExecutorService readers;
     private final DockerApi api;
-    private final SwarmReader reader;
     private final ServiceCatalogue catalogue = new ServiceCatalogue();
     private final SnapshotPublisher publisher;
     private final SyncStatus status;
@@ -95,20 +88,10 @@ public final class SwarmDiscovery implements AutoCloseable {
         this.loop = DiscoveryLoop.on(discoveryThread);
         this.readers = Executors.newFixedThreadPool(2, daemon("swarm-discovery-read"));
         this.api = new DockerApi(provider, Objects.requireNonNull(ticker, "ticker"), this::failedOver);
-        this.reader = new SwarmReader(api, publisher::routed);
+        SwarmReader reader = new SwarmReader(api, publisher::routed);
         this.status = new SyncStatus(Objects.requireNonNull(clock, "clock"), this.observer, api::preferredEndpoint);
-        this.scheduler = new ReadScheduler(loop, ticker, provider.debounce(), provider.resyncInterval(),
-                new ReadScheduler.Reads() {
-                    @Override
-                    public CompletionStage<Set<String>> readAll() {
-                        return SwarmDiscovery.this.readAll();
-                    }
-
-                    @Override
-                    public CompletionStage<Set<String>> readSome(Set<String> ids) {
-                        return SwarmDiscovery.this.readSome(ids);
-                    }
-                });
+        CatalogueSync sync = new CatalogueSync(reader, readers, loop, catalogue, publisher, status, () -> closed);
+        this.scheduler = new ReadScheduler(loop, ticker, provider.debounce(), provider.resyncInterval(), sync);
         this.triage = new EventTriage(this.observer, catalogue::get, publisher::routed, scheduler);
         this.events = new EventStream(api, loop, new EventStream.Handler() {
             @Override
@@ -218,54 +201,6 @@ public final class SwarmDiscovery implements AutoCloseable {
         discoveryThread.shutdownNow();
         readers.shutdownNow();
         api.close();
-    }
-
-    // ---- the reads the scheduler starts: read on a reader thread, apply and publish on the loop ----
-
-    private CompletionStage<Set<String>> readAll() {
-        long seq = catalogue.nextReadSeq();
-        return read("full resync", () -> reader.readAll(seq), all -> catalogue.applyAll(all, seq));
-    }
-
-    private CompletionStage<Set<String>> readSome(Set<String> ids) {
-        long seq = catalogue.nextReadSeq();
-        return read("refresh of " + ids.size() + " service(s)", () -> reader.readSome(ids, seq),
-                found -> catalogue.applySome(ids, found, seq));
-    }
-
-    /**
-     * One read: {@code read} on a reader thread, then on the loop either {@code apply} and a
-     * publish, or nothing at all when it failed (the catalogue keeps what it had).
-     */
-    private <T> CompletionStage<Set<String>> read(String what, Supplier<T> read, Consumer<T> apply) {
-        return CompletableFuture.supplyAsync(read, readers).handleAsync((result, error) -> {
-            if (error != null) {
-                if (!closed) {
-                    status.failed(what, error);
-                }
-                throw error instanceof CompletionException ? (CompletionException) error : new CompletionException(error);
-            }
-            try {
-                apply.accept(result);
-                status.succeeded();
-                publisher.publish(catalogue, status.lastSuccess());
-                return converging();
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    log.error("Swarm discovery: unexpected failure; discovery goes on", e);
-                }
-                throw e;
-            }
-        }, loop);
-    }
-
-    /** The routed services Swarm is still moving, for the short re-reads. */
-    private Set<String> converging() {
-        Set<String> ids = new HashSet<>();
-        for (SwarmService s : catalogue.matching(s -> publisher.routed(s) && s.converging())) {
-            ids.add(s.id());
-        }
-        return ids;
     }
 
     private void failedOver(String from, String to) {
