@@ -124,6 +124,20 @@ public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelP
                 timeout, location);
     }
 
+    /**
+     * Whether the two ask the same managers the same way and turn services into endpoints and
+     * label routes the same way: equal in everything but where they were written, so that a
+     * reload which only moved the section (or edited the rest of the file) is not a change.
+     */
+    public boolean sameSettings(SwarmProviderConfig other) {
+        return other != null && withLocation(Location.NONE).equals(other.withLocation(Location.NONE));
+    }
+
+    private SwarmProviderConfig withLocation(Location l) {
+        return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce,
+                apiTimeout, l);
+    }
+
     /** The full label name for a key such as {@code http.host}. */
     public String label(String key) {
         return labelPrefix + key;

@@ -72,6 +72,26 @@ class SwarmProviderConfigTest {
         assertField(() -> new SwarmProviderConfig.Tls("", "cert.pem", "key.pem"), "ca", "is required");
     }
 
+    @Test
+    void sameSettingsIgnoresOnlyWhereTheSectionWasWritten() {
+        SwarmProviderConfig base = SwarmProviderConfig.of(List.of("unix:///run/docker.sock"));
+        SwarmProviderConfig moved = new SwarmProviderConfig(base.endpoints(), null, "ingress.", true, null, null,
+                base.resyncInterval(), base.debounce(), base.apiTimeout(), new Location("ingress.yaml", 30, java.util.Map.of()));
+        assertThat(base.sameSettings(moved)).isTrue();
+        assertThat(base).isNotEqualTo(moved);
+
+        assertThat(base.sameSettings(null)).isFalse();
+        assertThat(base.sameSettings(SwarmProviderConfig.of(List.of("unix:///other.sock")))).isFalse();
+        assertThat(base.sameSettings(base.withNetwork("appnet"))).isFalse();
+        assertThat(base.sameSettings(base.withEntrypoint("web"))).isFalse();
+        assertThat(base.sameSettings(base.withTimings(base.resyncInterval(), Duration.ofMillis(50), base.apiTimeout())))
+                .isFalse();
+        assertThat(base.sameSettings(new SwarmProviderConfig(base.endpoints(), new SwarmProviderConfig.Tls("ca", "c", "k"),
+                "ingress.", true, null, null, null, null, null, null))).isFalse();
+        assertThat(base.sameSettings(new SwarmProviderConfig(base.endpoints(), null, "edge.", true, null, null, null, null,
+                null, null))).isFalse();
+    }
+
     private static void assertField(Runnable r, String field, String message) {
         assertThatThrownBy(r::run)
                 .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo(field))

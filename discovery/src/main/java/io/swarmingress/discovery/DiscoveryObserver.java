@@ -1,9 +1,11 @@
 package io.swarmingress.discovery;
 
 /**
- * What discovery reports for metrics, without depending on a metrics library: the proxy binds
- * these to {@code ingress_discovery_syncs_total{result}}, {@code ingress_discovery_events_total{type}}
- * and, with {@link SwarmDiscovery#lastSuccess()}, {@code ingress_discovery_last_success_timestamp_seconds}.
+ * What discovery reports for metrics, without depending on a metrics library. The proxy counts
+ * {@link #onSync} as {@code ingress_discovery_syncs_total{result="success"|"failure"}} and
+ * {@link #onEvent} as {@code ingress_discovery_events_total{type}}, and exports
+ * {@link SwarmDiscovery#lastSuccess()} as {@code ingress_discovery_last_success_timestamp_seconds};
+ * it does not export {@link #onFailover} (yet), which {@link DiscoveryCounters} counts.
  * Called from discovery threads; implementations must be thread-safe and quick.
  */
 public interface DiscoveryObserver {

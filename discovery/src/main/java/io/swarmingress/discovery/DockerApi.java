@@ -22,6 +22,7 @@ import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.transport.SSLConfig;
@@ -36,11 +37,10 @@ import io.swarmingress.config.SwarmProviderConfig;
  * election accepts a call and never answers. A call that misses its deadline is abandoned (its
  * thread interrupted, its connections closed) and the next manager is asked. The manager that
  * answered last is asked first next time; one that failed is tried last for a while, so an outage
- * costs one timeout, not one per call.
+ * costs one timeout, not one per call ({@link ManagerOrder}).
  */
 final class DockerApi implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(DockerApi.class);
-    private static final long COOL_DOWN_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** Reads a successful response body. */
     interface BodyReader<T> {
@@ -77,18 +77,22 @@ final class DockerApi implements Closeable {
     private final List<Manager> managers = new ArrayList<>();
     private final Duration timeout;
     private final ExecutorService io;
-    private final AtomicInteger preferred = new AtomicInteger();
+    private final ManagerOrder order;
     private final BiConsumer<String, String> onFailover;
     private volatile boolean closed;
 
-    /** @param onFailover told (from, to) when calls move to another manager */
-    DockerApi(SwarmProviderConfig provider, BiConsumer<String, String> onFailover) {
+    /**
+     * @param ticker measures how long ago a manager failed
+     * @param onFailover told (from, to) when calls move to another manager
+     */
+    DockerApi(SwarmProviderConfig provider, Ticker ticker, BiConsumer<String, String> onFailover) {
         this.timeout = provider.apiTimeout();
         this.onFailover = onFailover;
         SSLConfig ssl = provider.tls() == null ? null : DockerTls.sslConfig(provider.tls());
         for (String endpoint : provider.endpoints()) {
             managers.add(new Manager(endpoint, ssl));
         }
+        this.order = new ManagerOrder(managers.size(), ticker);
         AtomicInteger n = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "swarm-api-io-" + n.incrementAndGet());
@@ -99,7 +103,7 @@ final class DockerApi implements Closeable {
 
     /** The endpoint asked first, the one that answered last. */
     String preferredEndpoint() {
-        return managers.get(preferred.get()).endpoint;
+        return managers.get(order.preferred()).endpoint;
     }
 
     Duration timeout() {
@@ -112,20 +116,19 @@ final class DockerApi implements Closeable {
             throw new UnavailableException("discovery is closed");
         }
         StringBuilder failures = new StringBuilder();
-        int start = preferred.get();
-        for (int index : order(start)) {
+        int start = order.preferred();
+        for (int index : order.order(start)) {
             Manager m = managers.get(index);
             try {
                 T result = call(m, path, reader);
-                m.downSinceNanos = 0;
-                if (index != start && preferred.compareAndSet(start, index)) {
+                if (order.answered(start, index)) {
                     String from = managers.get(start).endpoint;
                     log.warn("Docker API: switched from {} to {}", from, m.endpoint);
                     onFailover.accept(from, m.endpoint);
                 }
                 return result;
             } catch (ManagerFailure e) {
-                m.downSinceNanos = System.nanoTime() | 1;
+                order.failed(index);
                 if (failures.length() > 0) {
                     failures.append("; ");
                 }
@@ -134,23 +137,6 @@ final class DockerApi implements Closeable {
             }
         }
         throw new UnavailableException("no Docker manager answered GET " + path + " (" + failures + ")");
-    }
-
-    /** The preferred manager first, then the others in list order, those that failed lately last. */
-    private List<Integer> order(int start) {
-        List<Integer> out = new ArrayList<>(managers.size());
-        List<Integer> cooling = new ArrayList<>();
-        out.add(start);
-        long now = System.nanoTime();
-        for (int i = 0; i < managers.size(); i++) {
-            if (i == start) {
-                continue;
-            }
-            long down = managers.get(i).downSinceNanos;
-            (down != 0 && now - down < COOL_DOWN_NANOS ? cooling : out).add(i);
-        }
-        out.addAll(cooling);
-        return out;
     }
 
     private <T> T call(Manager m, String path, BodyReader<T> reader) throws ManagerFailure, NotFoundException {
@@ -239,7 +225,6 @@ final class DockerApi implements Closeable {
         final String endpoint;
         final URI uri;
         final SSLConfig ssl;
-        volatile long downSinceNanos;
         private DockerHttpClient client;
 
         Manager(String endpoint, SSLConfig ssl) {

@@ -1,9 +1,9 @@
 package io.swarmingress.discovery;
 
 import java.io.InputStream;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +22,8 @@ import com.github.dockerjava.transport.DockerHttpClient;
  * manager the API currently prefers; each (re)connection is reported, since events were missed
  * while disconnected. Opening a stream has the API deadline (a hanging manager accepts the
  * connection and sends nothing); an open stream may then be silent for as long as nothing happens.
+ * The deadline and the backoff are timed by the {@link DiscoveryLoop}, so that no thread sleeps
+ * and tests can move the time.
  */
 final class EventStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventStream.class);
@@ -39,13 +41,14 @@ final class EventStream implements AutoCloseable {
     }
 
     private final DockerApi api;
-    private final ScheduledExecutorService timers;
+    private final DiscoveryLoop timers;
     private final Handler handler;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile DockerHttpClient current;
 
-    EventStream(DockerApi api, ScheduledExecutorService timers, Handler handler) {
+    /** @param timers times the open deadline and the backoff; its tasks only close and wake */
+    EventStream(DockerApi api, DiscoveryLoop timers, Handler handler) {
         this.api = api;
         this.timers = timers;
         this.handler = handler;
@@ -83,26 +86,20 @@ final class EventStream implements AutoCloseable {
             }
             current = client;
             boolean[] opened = new boolean[1];
-            ScheduledFuture<?> watchdog;
-            try {
-                watchdog = timers.schedule(() -> {
-                    synchronized (opened) {
-                        if (!opened[0]) {
-                            log.debug("events: {} did not answer within {} ms", endpoint, api.timeout().toMillis());
-                            DockerApi.closeQuietly(client);
-                            thread.interrupt();
-                        }
+            DiscoveryLoop.Cancellable watchdog = timers.schedule(() -> {
+                synchronized (opened) {
+                    if (!opened[0]) {
+                        log.debug("events: {} did not answer within {} ms", endpoint, api.timeout().toMillis());
+                        DockerApi.closeQuietly(client);
+                        thread.interrupt();
                     }
-                }, api.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                DockerApi.closeQuietly(client);
-                break;
-            }
+                }
+            }, api.timeout());
             try (DockerHttpClient.Response r = client.execute(DockerHttpClient.Request.builder()
                     .method(DockerHttpClient.Request.Method.GET).path(PATH).build())) {
                 synchronized (opened) {
                     opened[0] = true;
-                    watchdog.cancel(false);
+                    watchdog.cancel();
                 }
                 Thread.interrupted(); // a watchdog that fired just as the answer came
                 if (r.getStatusCode() != 200) {
@@ -121,7 +118,7 @@ final class EventStream implements AutoCloseable {
                     log.info("events: {}: {}; reconnecting in {} ms", endpoint, DockerApi.describe(e), backoff);
                 }
             } finally {
-                watchdog.cancel(false);
+                watchdog.cancel();
                 current = null;
                 DockerApi.closeQuietly(client);
             }
@@ -132,12 +129,21 @@ final class EventStream implements AutoCloseable {
         }
     }
 
-    /** Sleeps; an interrupt (reconnect) cuts it short. False when the stream is closing. */
+    /**
+     * Waits until the loop has counted {@code ms} off; an interrupt (reconnect, close) cuts it
+     * short. False when the stream is closing.
+     */
     private boolean pause(long ms) {
+        CompletableFuture<Void> over = new CompletableFuture<>();
+        DiscoveryLoop.Cancellable timer = timers.schedule(() -> over.complete(null), Duration.ofMillis(ms));
         try {
-            Thread.sleep(ms);
+            over.get();
         } catch (InterruptedException e) {
             // reconnect() or close()
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never: nothing completes it exceptionally
+        } finally {
+            timer.cancel();
         }
         return running;
     }

@@ -49,7 +49,10 @@ public final class Ingress implements AutoCloseable {
     private final ConfigWatcher watcher;
     private final DiscoveryObserver discoveryObserver;
     private volatile IngressConfig config;
-    /** Null when the config has no swarm: section. Replaced on reload, since what it filters depends on the file. */
+    /**
+     * Null when the config has no swarm: section. A reload hands it the new file; it is replaced
+     * only when the swarm: section itself changed.
+     */
     private volatile SwarmDiscovery discovery;
 
     private Ingress(Path file, ConfigParser parser, IngressConfig config, byte[] content, Transport transport,
@@ -168,8 +171,13 @@ public final class Ingress implements AutoCloseable {
         if (!java.util.Objects.equals(next.admin(), config.admin())) {
             log.warn("admin address changed: this takes effect on restart");
         }
+        SwarmDiscovery running = discovery;
+        if (running != null && next.swarm() != null && next.swarm().sameSettings(config.swarm())) {
+            running.applyFileConfig(next); // label routes are filtered against the new file, without a new read
+        } else {
+            startDiscovery(next, false);
+        }
         config = next;
-        startDiscovery(next, false);
         metrics.reloadSucceeded();
         log.info("config {} reloaded: {} entrypoints, {} routes, {} services (table generation {})", file,
                 next.entrypoints().size(), next.routes().size(), next.services().size(), server.table().generation());
@@ -215,6 +223,11 @@ public final class Ingress implements AutoCloseable {
 
     public IngressConfig config() {
         return config;
+    }
+
+    /** The running discovery; null without a swarm: section. */
+    SwarmDiscovery discovery() {
+        return discovery;
     }
 
     /** Graceful: stop accepting, let in-flight requests finish within the config's grace period. */
