@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.swarmingress.config.ClientLimits;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
@@ -63,7 +64,7 @@ class FileConfigChangeTest {
         List<ServiceConfig> services = new ArrayList<>(List.of(swarmServices));
         services.add(ServiceConfig.of("static", LbPolicy.ROUND_ROBIN, List.of(new HostPort("127.0.0.1", 9000))));
         return new IngressConfig(List.of(new EntrypointConfig("web", new HostPort("127.0.0.1", 0), Protocol.HTTP, null,
-                EntrypointConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, false, Location.NONE)), routes, services, null, 1,
+                ClientLimits.DEFAULT, false, Location.NONE)), routes, services, null, 1,
                 IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider);
     }
 

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.swarmingress.config.ClientLimits;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
@@ -47,7 +48,7 @@ class SnapshotPublisherTest {
         List<ServiceConfig> services = new java.util.ArrayList<>(swarmServices);
         services.add(ServiceConfig.of("static", LbPolicy.ROUND_ROBIN, List.of(new HostPort("127.0.0.1", 9000))));
         return new IngressConfig(List.of(new EntrypointConfig("web", new HostPort("127.0.0.1", 0), Protocol.HTTP, null,
-                EntrypointConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, false, Location.NONE)), routes, services, null, 1,
+                ClientLimits.DEFAULT, false, Location.NONE)), routes, services, null, 1,
                 IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, PROVIDER);
     }
 
