@@ -87,9 +87,12 @@ stop_pid() {
 
 # The host network namespace can have only one dockerd (docker0, iptables, gwbridge).
 refuse_foreign_dockerd() {
-    local p foreign=()
+    local p foreign=() ours
+    ours=$(readlink /proc/self/ns/net)
     for p in $(pgrep -x dockerd || true); do
         pid_alive "$p" || continue
+        # A dockerd in a network namespace of its own (a node of the multi-node lab) is no rival.
+        [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ours" ] || continue
         case "$(cmdline_of "$p")" in
             *"$LAB_DIR/"*) ;;
             *) foreign+=("$p") ;;

@@ -1,0 +1,9 @@
+/**
+ * The protocol-neutral forwarder: one {@link io.swarmingress.proxy.forward.Exchange} per request
+ * goes from route to service to endpoint pick to an upstream connection leased from the event
+ * loop's pool, sends the request head ({@link io.swarmingress.proxy.forward.RequestHead}, kept for
+ * the exchange's life so it can be written again) and body, and reports the response through a
+ * {@link io.swarmingress.proxy.forward.Downstream}. An HTTP/1 connection is one downstream; an
+ * HTTP/2 stream would be another. Upstreams speak HTTP/1.1 ({@code wire}).
+ */
+package io.swarmingress.proxy.forward;

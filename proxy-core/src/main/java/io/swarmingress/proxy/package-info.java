@@ -1,0 +1,27 @@
+/**
+ * The process: the command line ({@link io.swarmingress.proxy.Main}), one running proxy for a
+ * config file ({@link io.swarmingress.proxy.Ingress}: data plane, admin listener, config watcher,
+ * Swarm discovery) and the wiring of protocols to listeners ({@link io.swarmingress.proxy.Fronts}).
+ *
+ * <h2>The packages, from the bottom up</h2>
+ * Each depends only on those below it; {@code PackageDependenciesTest} fails the build otherwise.
+ * <pre>
+ *   proxy         Main, Ingress, Fronts: wires everything
+ *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
+ *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
+ *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol)
+ *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
+ *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices
+ *   routing       the immutable routing table (entrypoint options included), routers, balancers
+ *   metrics       every meter, named in one place
+ * </pre>
+ *
+ * <h2>A request's path</h2>
+ * {@code server} accepts and hands the connection to the front of its entrypoint's protocol;
+ * {@code http1} reads the request with {@code wire}'s parser and starts a {@code forward}
+ * exchange, which matches a route in the {@code routing} table, picks an endpoint, leases a pooled
+ * upstream connection (on the same event loop) and reports the response back through its
+ * {@code Downstream}, which {@code http1} writes as bytes. Time on the data plane comes from the
+ * event loop's ticker, so tests move it by hand.
+ */
+package io.swarmingress.proxy;

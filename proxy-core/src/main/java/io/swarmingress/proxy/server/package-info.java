@@ -1,0 +1,8 @@
+/**
+ * Listeners and the live routing table: {@link io.swarmingress.proxy.server.ProxyServer} binds an
+ * entrypoint per config entry, swaps the table atomically on reload or discovery, admits
+ * connections up to {@code max_connections}, and drains on shutdown. It knows no protocol: each
+ * entrypoint's connections get the handlers of the {@link io.swarmingress.proxy.server.Front} of
+ * its protocol.
+ */
+package io.swarmingress.proxy.server;
