@@ -1,5 +1,6 @@
 package io.swarmingress.proxy.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -8,7 +9,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
@@ -18,7 +18,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
  * share its event loop.
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
-                        Class<? extends SocketChannel> socketChannel) {
+                        Class<? extends Channel> socketChannel) {
 
     /** Epoll when the native library loads, unless {@code -Dswarm.ingress.transport=nio}. */
     public static Transport best() {
