@@ -56,12 +56,14 @@ public final class ConfigParser {
     /** One parse: the document being read and the names of entries it rejected. */
     private static final class Reader {
         private final YamlDocument document;
+        private final ServicePolicies policies;
         /** Names declared by entries that had errors of their own: references to them are not errors too. */
         private final Set<String> invalidEntrypoints = new HashSet<>();
         private final Set<String> invalidServices = new HashSet<>();
 
         Reader(YamlDocument document) {
             this.document = document;
+            this.policies = new ServicePolicies(document);
         }
 
         IngressConfig root(MappingNode root) {
@@ -160,6 +162,11 @@ public final class ConfigParser {
             Duration connect = f.duration("connect_timeout", Timeouts.DEFAULT.connect());
             Duration response = f.duration("response_timeout", Timeouts.DEFAULT.response());
             Duration idle = f.duration("idle_timeout", Timeouts.DEFAULT.idle());
+            Duration request = f.duration("request_timeout", null);
+            Duration drain = f.duration("drain_timeout", Timeouts.DEFAULT_DRAIN);
+            RetryPolicy retry = policies.retry(f);
+            OutlierPolicy outlier = policies.outlier(f);
+            HealthCheck healthCheck = policies.healthCheck(f);
             List<HostPort> endpoints = f.scalarList("endpoints", (value, field) -> HostPort.parse(value, false));
             SwarmServiceRef swarm = f.mapping("swarm", (m, p) -> {
                 YamlFields s = document.fields(m, p);
@@ -170,9 +177,9 @@ public final class ConfigParser {
                 return s.build(() -> new SwarmServiceRef(service, port, network));
             });
             f.finish();
-            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle));
-            ServiceConfig built = timeouts == null || lb == null ? null
-                    : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location()));
+            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain));
+            ServiceConfig built = timeouts == null || lb == null || retry == null ? null
+                    : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck));
             if (built == null && name != null) {
                 invalidServices.add(name);
             }

@@ -9,9 +9,13 @@ import java.util.Set;
  * list or from a Swarm service; the rest of the proxy sees only the resulting endpoint set.
  *
  * @param swarm null for a static service
+ * @param retry when a failed request is tried on another endpoint
+ * @param outlier when a failing endpoint is taken out of rotation (passive health)
+ * @param healthCheck active checks of the endpoints, or null for none
  */
 public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints,
-                            SwarmServiceRef swarm, Location location) {
+                            SwarmServiceRef swarm, Location location, RetryPolicy retry, OutlierPolicy outlier,
+                            HealthCheck healthCheck) {
 
     public ServiceConfig {
         Names.require("name", name);
@@ -37,6 +41,18 @@ public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<Ho
         if (location == null) {
             location = Location.NONE;
         }
+        if (retry == null) {
+            retry = RetryPolicy.DEFAULT;
+        }
+        if (outlier == null) {
+            outlier = OutlierPolicy.DEFAULT;
+        }
+    }
+
+    /** With the default retry and outlier policies and no active checks. */
+    public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
+                         Location location) {
+        this(name, lb, timeouts, endpoints, swarm, location, null, null, null);
     }
 
     public static ServiceConfig of(String name, LbPolicy lb, List<HostPort> endpoints) {

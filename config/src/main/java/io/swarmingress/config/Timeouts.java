@@ -5,18 +5,34 @@ import java.time.Duration;
 /**
  * Per-service upstream timeouts.
  *
- * @param connect how long a TCP connect to an endpoint may take (502 after)
+ * @param connect how long a TCP connect to an endpoint may take (502 after, or a retry)
  * @param response how long after the request is sent the response head may take (504 after)
  * @param idle how long an exchange or a relayed connection may see no bytes in either direction
+ * @param request how long a whole request may take, retries included, from its head to the end of
+ *                its response (504 before the response started, cut after); null for no limit
+ * @param drain how long requests in flight to an endpoint that left the service may still run
  */
-public record Timeouts(Duration connect, Duration response, Duration idle) {
+public record Timeouts(Duration connect, Duration response, Duration idle, Duration request, Duration drain) {
 
+    public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
     public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60));
 
     public Timeouts {
         check("connect_timeout", connect);
         check("response_timeout", response);
         check("idle_timeout", idle);
+        if (request != null) {
+            check("request_timeout", request);
+        }
+        if (drain == null) {
+            drain = DEFAULT_DRAIN;
+        }
+        check("drain_timeout", drain);
+    }
+
+    /** Without a limit on the whole request, and the default drain time. */
+    public Timeouts(Duration connect, Duration response, Duration idle) {
+        this(connect, response, idle, null, DEFAULT_DRAIN);
     }
 
     private static void check(String field, Duration d) {

@@ -63,6 +63,11 @@ final class YamlFields {
         return lines.getOrDefault(top, line(node));
     }
 
+    /** Whether the mapping has this key at all. */
+    boolean has(String key) {
+        return lines.containsKey(key);
+    }
+
     /** Where this mapping and each of its keys were written, for checks made after parsing. */
     Location location() {
         return new Location(document.file(), line(node), lines);

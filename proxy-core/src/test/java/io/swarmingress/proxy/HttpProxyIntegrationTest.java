@@ -212,9 +212,10 @@ class HttpProxyIntegrationTest {
                 }
             });
             t.start();
+            // No retry: this is about the answer when the one attempt fails (RetryTest covers retries).
             ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
                     + "routes: [{entrypoint: web, service: app}]\n"
-                    + "services: [{name: app, endpoints: ['127.0.0.1:" + rude.getLocalPort() + "']}]\n");
+                    + "services: [{name: app, retries: 0, endpoints: ['127.0.0.1:" + rude.getLocalPort() + "']}]\n");
             assertThat(p.get("web", "/").statusCode()).isEqualTo(502);
             t.join(5000);
         }

@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ConfigParser;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.Endpoint;
@@ -59,7 +60,7 @@ public class LoadBalancerBenchmark {
 
     @Benchmark
     public Endpoint pickAndRelease() {
-        Endpoint e = service.pick();
+        Endpoint e = service.pick(Ticker.systemTicker().nanoTime());
         e.acquire();
         e.release();
         return e;

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.metrics.RequestMetrics;
+import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Route;
 import io.swarmingress.proxy.routing.Router;
@@ -19,9 +20,16 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * all, counted once. It knows no client protocol: the front feeds it the request's body and hears
  * about the response through its {@link Downstream}.
  *
+ * <p>A failure before the response started may send the request to another endpoint
+ * ({@link Retries}: a failed connect for every method; a reset, 502 or 503 for idempotent ones),
+ * and tells the service's passive health about the endpoint that failed. The request head is
+ * kept (as the {@link RequestHead}) for exactly that.
+ *
  * <p>Its deadlines (the response head within the service's response timeout, no silence longer
- * than its idle timeout) are checked by the front's timer through {@link #deadline} and
- * {@link #checkDeadline}, so a connection keeps one timer however many exchanges it carries.
+ * than its idle timeout, the whole request within its request timeout, and an endpoint that left
+ * the service drained within its drain timeout) are checked by the front's timer through
+ * {@link #deadline} and {@link #checkDeadline}, so a connection keeps one timer however many
+ * exchanges it carries.
  *
  * <p>Not thread-safe: everything happens on the client connection's event loop. Once it has ended
  * ({@link Downstream#onResponseEnd}, {@link Downstream#onLocalAnswer}, {@link Downstream#onAbort}
@@ -29,11 +37,15 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  */
 public final class Exchange implements ResponseFramer.Sink {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
     private final Forwarder forwarder;
     private final Downstream down;
     private final long startNanos;
+    private RequestHead head;
+    private String upstreamPath;
     private RequestMetrics metrics;
     private Service service;
+    private Retries retries;
     private Endpoint endpoint;
     private UpstreamConnection upstream;
     private boolean headRequest;
@@ -44,6 +56,8 @@ public final class Exchange implements ResponseFramer.Sink {
     private int status;
     private long requestSentNanos;
     private long lastActivityNanos;
+    /** When this exchange first saw its endpoint gone from the service; 0 while it is not. */
+    private long drainingSince;
 
     Exchange(Forwarder forwarder, Downstream down, long startNanos) {
         this.forwarder = forwarder;
@@ -52,12 +66,13 @@ public final class Exchange implements ResponseFramer.Sink {
         this.lastActivityNanos = startNanos;
     }
 
-    void start(RoutingTable table, String entrypoint, RequestHead head) {
-        headRequest = head.methodIs("HEAD");
-        requestComplete = !head.hasBody();
+    void start(RoutingTable table, String entrypoint, RequestHead request) {
+        head = request;
+        headRequest = request.methodIs("HEAD");
+        requestComplete = !request.hasBody();
         requestSentNanos = startNanos;
         Router router = table.router(entrypoint);
-        Route route = router == null ? null : router.match(head.host(), head.path(), head);
+        Route route = router == null ? null : router.match(request.host(), request.path(), request);
         if (route == null) {
             metrics = table.unrouted(entrypoint);
             answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
@@ -65,27 +80,31 @@ public final class Exchange implements ResponseFramer.Sink {
         }
         metrics = route.metrics();
         service = route.service();
-        Endpoint picked = service.pick();
+        service.requestStarted();
+        upstreamPath = route.rewritePath(request.path());
+        retries = new Retries(service.retryPolicy(), Retries.idempotent(request));
+        attempt(service.pick(startNanos));
+    }
+
+    /** Sends the request to {@code picked}: over an idle pooled connection to it, or a new one. */
+    private void attempt(Endpoint picked) {
         if (picked == null) {
             answerLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "service '" + service.name() + "' has no endpoints");
             return;
         }
         endpoint = picked;
         picked.acquire();
-        ByteBuf encoded = head.encode(forwarder.alloc, route.rewritePath(head.path()), head.host() == null ? picked.address().toString() : null);
+        ByteBuf encoded = head.encode(forwarder.alloc, upstreamPath, head.host() == null ? picked.address().toString() : null);
         UpstreamConnection pooled = UpstreamPool.current().acquire(picked.address());
-        if (pooled != null) {
-            upstream = pooled;
-            pooled.lease(this);
-            pooled.framer.start(headRequest);
-            pooled.write(encoded);
-            return;
+        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts());
+        upstream = c;
+        c.lease(this);
+        c.framer.start(headRequest);
+        c.write(encoded);
+        retries.resend(c);
+        if (pooled == null) {
+            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType);
         }
-        UpstreamConnection fresh = new UpstreamConnection(this, picked, service.timeouts());
-        upstream = fresh;
-        fresh.framer.start(headRequest);
-        fresh.write(encoded);
-        fresh.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType);
     }
 
     // ---------------------------------------------------------------- from the front
@@ -97,6 +116,7 @@ public final class Exchange implements ResponseFramer.Sink {
             return;
         }
         lastActivityNanos = forwarder.ticker.nanoTime();
+        retries.sent(bytes);
         upstream.write(bytes);
     }
 
@@ -144,17 +164,27 @@ public final class Exchange implements ResponseFramer.Sink {
         return done;
     }
 
-    /** When this exchange's current deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */
+    /** When this exchange's next deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */
     public long deadline() {
         if (done) {
             return Long.MAX_VALUE;
         }
-        return !responseStarted && requestComplete
+        long next = !responseStarted && requestComplete
                 ? requestSentNanos + service.timeouts().response().toNanos()
                 : lastActivityNanos + service.timeouts().idle().toNanos();
+        if (service.timeouts().request() != null) {
+            next = Math.min(next, startNanos + service.timeouts().request().toNanos());
+        }
+        if (endpoint != null && endpoint.removed()) {
+            if (drainingSince == 0) {
+                drainingSince = forwarder.ticker.nanoTime() | 1;
+            }
+            next = Math.min(next, drainingSince + service.timeouts().drain().toNanos());
+        }
+        return next;
     }
 
-    /** Acts on a passed deadline: 504 before the response started, an abort after. @return whether it had passed */
+    /** Acts on a passed deadline: 504 before the response started, a cut after. @return whether one had passed */
     public boolean checkDeadline(long now) {
         if (done || now - deadline() < 0) {
             return false;
@@ -162,7 +192,7 @@ public final class Exchange implements ResponseFramer.Sink {
         if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, "an endpoint of '" + service.name() + "' did not answer in time");
         } else {
-            abort("exchange idle for longer than " + service.timeouts().idle());
+            abort("exchange with '" + service.name() + "' ran out of time (idle, request or drain timeout)");
         }
         return true;
     }
@@ -174,9 +204,11 @@ public final class Exchange implements ResponseFramer.Sink {
             return;
         }
         if (cause != null) {
-            service.connectFailed();
+            long now = forwarder.ticker.nanoTime();
+            service.connectFailed(endpoint, now);
             log.debug("connect to {} of service {} failed: {}", endpoint, service.name(), cause.toString());
-            fail(HttpResponseStatus.BAD_GATEWAY, "cannot connect to an endpoint of '" + service.name() + "'");
+            upstream = null;
+            failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
             return;
         }
         down.onUpstreamWritabilityChanged();
@@ -211,31 +243,39 @@ public final class Exchange implements ResponseFramer.Sink {
         upstream = null;
         if (responseStarted) {
             abort("endpoint closed the connection mid-response");
-        } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, "an endpoint of '" + service.name() + "' closed the connection");
+            return;
         }
+        service.resetBeforeResponse(endpoint, forwarder.ticker.nanoTime());
+        failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
     }
 
     @Override
-    public void onResponseHead(ResponseFramer head) {
-        int code = head.status();
+    public void onResponseHead(ResponseFramer response) {
+        int code = response.status();
         if (code < 200) {
             if (code == 101) {
                 // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
                 fail(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
                 return;
             }
-            down.onInterim(head);
+            down.onInterim(response);
             // Interim responses are answers too: a client that does not read them stops the upstream.
             if (!down.isWritable()) {
                 upstream.autoRead(false);
             }
             return;
         }
+        service.responded(endpoint, code, forwarder.ticker.nanoTime());
+        if ((code == 502 || code == 503) && retries.allow(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503, service)) {
+            // Not passed on: the next endpoint may answer. The connection, mid-response, is not reused.
+            retry();
+            return;
+        }
         responseStarted = true;
+        retries.responseStarted();
         status = code;
-        reusable = head.keepAlive() && !head.endsAtClose();
-        down.onResponseHead(head);
+        reusable = response.keepAlive() && !response.endsAtClose();
+        down.onResponseHead(response);
     }
 
     @Override
@@ -248,8 +288,9 @@ public final class Exchange implements ResponseFramer.Sink {
 
     @Override
     public void onResponseEnd(boolean clean) {
-        // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not reused.
-        upstream.release(reusable && clean && requestComplete);
+        // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not
+        // reused; nor is a connection to an endpoint that left the service.
+        upstream.release(reusable && clean && requestComplete && !endpoint.removed());
         upstream = null;
         end();
         down.onResponseEnd();
@@ -266,6 +307,36 @@ public final class Exchange implements ResponseFramer.Sink {
     }
 
     // ---------------------------------------------------------------- endings
+
+    /**
+     * Before the response started: another endpoint when the retry policy allows, else a 502. A
+     * connect is not tried again on the endpoint that just refused it; a reset may be (a fresh
+     * connection to the same endpoint often succeeds where a pooled one had gone stale).
+     */
+    private void failOrRetry(RetryReason reason, String detail) {
+        Endpoint next = service.pickOther(forwarder.ticker.nanoTime(), endpoint);
+        boolean pointless = reason == RetryReason.CONNECT_FAILURE && next == endpoint;
+        if (!pointless && retries.allow(reason, service)) {
+            retry(next);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, detail);
+        }
+    }
+
+    private void retry() {
+        retry(service.pickOther(forwarder.ticker.nanoTime(), endpoint));
+    }
+
+    private void retry(Endpoint next) {
+        closeUpstream();
+        endpoint.release();
+        endpoint = null;
+        attempt(next);
+        if (!done) {
+            // Not from a client read: nothing else would flush what was just written.
+            upstream.flush();
+        }
+    }
 
     /** The exchange ends with an answer of the proxy's own, before any response started. */
     private void answerLocally(HttpResponseStatus answer, String detail) {
@@ -307,13 +378,17 @@ public final class Exchange implements ResponseFramer.Sink {
         }
     }
 
-    /** Counted once, the endpoint released. */
+    /** Counted once; the endpoint, the retry budget and the service's in-flight count released. */
     private void end() {
         done = true;
         metrics.record(status, forwarder.ticker.nanoTime() - startNanos);
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;
+        }
+        if (service != null) {
+            retries.end(service);
+            service.requestEnded();
         }
     }
 }

@@ -75,7 +75,7 @@ public final class IngressMetrics implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final Map<String, RequestMetrics> requestMetrics = new ConcurrentHashMap<>();
     private final Map<String, ConnectionMeters> connectionMeters = new ConcurrentHashMap<>();
-    private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
+    private final Map<String, ServiceMeters> serviceMeters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
@@ -217,11 +217,27 @@ public final class IngressMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    public Counter connectErrors(String service) {
-        return connectErrors.computeIfAbsent(service, key -> Counter.builder("ingress.upstream.connect.errors")
-                .description("Failed connection attempts to a service's endpoints")
-                .tag("service", service)
-                .register(registry));
+    /** The meters of a service beside its requests: one set per service name, kept across reloads. */
+    public ServiceMeters service(String service) {
+        return serviceMeters.computeIfAbsent(service, key -> {
+            Counter connectErrors = Counter.builder("ingress.upstream.connect.errors")
+                    .description("Failed connection attempts to a service's endpoints")
+                    .tag("service", service)
+                    .register(registry);
+            Counter ejections = Counter.builder("ingress.endpoint.ejections")
+                    .description("Endpoints taken out of rotation by passive health (connect failures, resets, 5xx in a row)")
+                    .tag("service", service)
+                    .register(registry);
+            Map<ServiceMeters.RetryReason, Counter> retries = new java.util.EnumMap<>(ServiceMeters.RetryReason.class);
+            for (ServiceMeters.RetryReason reason : ServiceMeters.RetryReason.values()) {
+                retries.put(reason, Counter.builder("ingress.retries")
+                        .description("Requests sent again to another endpoint, by what failed first")
+                        .tag("service", service)
+                        .tag("reason", reason.label())
+                        .register(registry));
+            }
+            return new ServiceMeters(connectErrors, ejections, retries);
+        });
     }
 
     /**

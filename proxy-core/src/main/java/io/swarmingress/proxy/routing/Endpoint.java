@@ -6,15 +6,35 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.swarmingress.config.HostPort;
 
 /**
- * One upstream address of one service, with the live count of requests (HTTP) or connections
- * (TCP) it is serving. The same instance is carried from one routing table to the next while the
- * address stays in its service, so least-connections keeps counting across reloads and
- * discovery updates.
+ * One upstream address of one service, with the live state the data plane keeps about it: the
+ * requests (HTTP) or connections (TCP) it is serving, whether it is ejected for failing (passive
+ * health) or failing its checks (active health), whether it is only a fallback (a task Swarm is
+ * replacing, still running) and whether it has left the service (draining). The same instance is
+ * carried from one routing table to the next while the address stays in its service, so all of
+ * this survives reloads and discovery updates.
+ *
+ * <p>Shared by every event loop: counters are atomic, states volatile, and a pick reads them
+ * without a lock.
  */
 public final class Endpoint {
+    /** Active health: no checks configured, or the checks pass... */
+    public static final int HEALTHY = 0;
+    /** ...checks configured but none passed yet (a new endpoint gets no traffic)... */
+    public static final int NOT_YET_HEALTHY = 1;
+    /** ...or the checks fail. */
+    public static final int UNHEALTHY = 2;
+
     private final HostPort address;
     private final InetSocketAddress socketAddress;
     private final AtomicInteger active = new AtomicInteger();
+    final AtomicInteger consecutiveFailures = new AtomicInteger();
+    final AtomicInteger consecutive5xx = new AtomicInteger();
+    final AtomicInteger ejections = new AtomicInteger();
+    private volatile boolean ejected;
+    private volatile long ejectedUntil;
+    private volatile int health = HEALTHY;
+    private volatile boolean fallback;
+    private volatile boolean removed;
 
     /** Resolves the address here, off the event loops: a name lookup must never block one. */
     Endpoint(HostPort address) {
@@ -46,6 +66,70 @@ public final class Endpoint {
 
     public void release() {
         active.decrementAndGet();
+    }
+
+    /** Whether a pick may choose it now: not ejected (or its time out is over), healthy, not a mere fallback. */
+    public boolean available(long now) {
+        return health == HEALTHY && !fallback && (!ejected || now - ejectedUntil >= 0);
+    }
+
+    /** Whether it is ejected at {@code now}. */
+    public boolean ejected(long now) {
+        return ejected && now - ejectedUntil < 0;
+    }
+
+    /** Takes it out of rotation until {@code until}; false when it was out already (nothing to count). */
+    boolean eject(long now, long until) {
+        if (ejected(now)) {
+            return false;
+        }
+        ejectedUntil = until;
+        ejected = true;
+        return true;
+    }
+
+    public int health() {
+        return health;
+    }
+
+    /** Set by the active health checker. */
+    public void health(int state) {
+        this.health = state;
+    }
+
+    public boolean fallback() {
+        return fallback;
+    }
+
+    /** A task Swarm is replacing but that still runs: used only when no other endpoint is available. */
+    void fallback(boolean fallback) {
+        this.fallback = fallback;
+    }
+
+    /** Whether it has left its service: no new requests; those in flight finish within the drain time. */
+    public boolean removed() {
+        return removed;
+    }
+
+    void remove() {
+        removed = true;
+    }
+
+    /** One word for people: healthy, ejected, not_yet_healthy, unhealthy, fallback or draining. */
+    public String state(long now) {
+        if (removed) {
+            return "draining";
+        }
+        if (ejected(now)) {
+            return "ejected";
+        }
+        if (health == NOT_YET_HEALTHY) {
+            return "not_yet_healthy";
+        }
+        if (health == UNHEALTHY) {
+            return "unhealthy";
+        }
+        return fallback ? "fallback" : "healthy";
     }
 
     @Override

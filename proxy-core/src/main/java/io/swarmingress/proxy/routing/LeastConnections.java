@@ -3,9 +3,9 @@ package io.swarmingress.proxy.routing;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The endpoint with the fewest requests or connections in flight. The scan starts at a rotating
- * offset so that ties (most often: all idle) are broken round-robin instead of always landing on
- * the first endpoint.
+ * The available endpoint with the fewest requests or connections in flight. The scan starts at a
+ * rotating offset so that ties (most often: all idle) are broken round-robin instead of always
+ * landing on the first endpoint.
  */
 final class LeastConnections implements LoadBalancer {
     private final Endpoint[] endpoints;
@@ -16,19 +16,22 @@ final class LeastConnections implements LoadBalancer {
     }
 
     @Override
-    public Endpoint pick() {
+    public Endpoint pick(long now, Endpoint avoid) {
         int n = endpoints.length;
         int offset = Math.floorMod(start.getAndIncrement(), n);
-        Endpoint best = endpoints[offset];
-        int bestActive = best.active();
-        for (int i = 1; i < n && bestActive > 0; i++) {
+        Endpoint best = null;
+        int bestActive = Integer.MAX_VALUE;
+        for (int i = 0; i < n && bestActive > 0; i++) {
             Endpoint candidate = endpoints[(offset + i) % n];
+            if (candidate == avoid || !candidate.available(now)) {
+                continue;
+            }
             int active = candidate.active();
             if (active < bestActive) {
                 best = candidate;
                 bestActive = active;
             }
         }
-        return best;
+        return best != null ? best : LoadBalancer.panic(endpoints, offset, avoid);
     }
 }

@@ -57,10 +57,11 @@ public final class RoutingTable {
 
     /**
      * @param discovered endpoints of services whose endpoints are not in the file, by service name
-     * @param previous the table being replaced, whose endpoint objects (and their in-flight counts)
-     *                 are carried over; null for the first table
+     * @param previous the table being replaced, whose endpoint objects (and their in-flight counts,
+     *                 passive and active health) are carried over; null for the first table.
+     *                 Its endpoints that this table leaves out are marked removed: they drain.
+     * @param clock tells when the table was built, for /routes
      */
-    /** @param clock tells when the table was built, for /routes */
     public static RoutingTable build(IngressConfig config, Map<String, List<HostPort>> discovered, RoutingTable previous,
                                      IngressMetrics metrics, Clock clock) {
         Map<String, Service> services = new LinkedHashMap<>();
@@ -70,9 +71,17 @@ public final class RoutingTable {
             List<Endpoint> endpoints = new ArrayList<>(addresses.size());
             for (HostPort address : addresses) {
                 Endpoint e = previous == null ? null : previous.endpoint(sc.name(), address);
-                endpoints.add(e != null ? e : new Endpoint(address));
+                if (e == null) {
+                    e = new Endpoint(address);
+                    // With active checks, a new endpoint waits for its first pass before it gets traffic.
+                    e.health(sc.healthCheck() == null ? Endpoint.HEALTHY : Endpoint.NOT_YET_HEALTHY);
+                } else if (sc.healthCheck() == null) {
+                    e.health(Endpoint.HEALTHY);
+                }
+                endpoints.add(e);
             }
-            Service service = new Service(sc, endpoints, metrics.connectErrors(sc.name()));
+            Service before = previous == null ? null : previous.services.get(sc.name());
+            Service service = new Service(sc, endpoints, metrics.service(sc.name()), before);
             services.put(sc.name(), service);
             for (Endpoint e : endpoints) {
                 endpointsByAddress.putIfAbsent(e.address(), e);
@@ -95,9 +104,24 @@ public final class RoutingTable {
                 tcpServices.put(ec.name(), services.get(ec.service()));
             }
         }
+        if (previous != null) {
+            markRemoved(previous, services);
+        }
         long generation = previous == null ? 1 : previous.generation + 1;
         return new RoutingTable(config, generation, Instant.now(clock), Map.copyOf(services), Map.copyOf(routers), Map.copyOf(tcpServices),
                 Map.copyOf(unrouted), endpointsByAddress);
+    }
+
+    /** The previous table's endpoints that no service of the new one kept: they take no new requests and drain. */
+    private static void markRemoved(RoutingTable previous, Map<String, Service> services) {
+        for (Service old : previous.services.values()) {
+            Service now = services.get(old.name());
+            for (Endpoint e : old.endpoints()) {
+                if (now == null || !now.endpoints().contains(e)) {
+                    e.remove();
+                }
+            }
+        }
     }
 
     private Endpoint endpoint(String serviceName, HostPort address) {

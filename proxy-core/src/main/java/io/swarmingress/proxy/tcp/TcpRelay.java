@@ -153,7 +153,7 @@ final class TcpRelay {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
             Service service = entrypoint.table().tcpService(entrypoint.name());
-            Endpoint picked = service == null ? null : service.pick();
+            Endpoint picked = service == null ? null : service.pick(ctx.executor().ticker().nanoTime());
             if (picked == null) {
                 log.debug("tcp entrypoint {} has no endpoint, closing {}", entrypoint.name(), client);
                 client.close();
@@ -195,7 +195,7 @@ final class TcpRelay {
                     }
                     peer.read();
                 } else {
-                    service.connectFailed();
+                    service.connectFailed(picked, ctx.executor().ticker().nanoTime());
                     log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
                     client.close();
                 }
