@@ -10,6 +10,7 @@
  *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
  *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol)
+ *   health        active health checks, on a loop of their own; state left on endpoints
  *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
  *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices
  *   routing       the immutable routing table (entrypoint options included), routers, balancers

@@ -17,6 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *   admin, demo
  *   http1, tcp                   protocol fronts
  *   server                       listeners, the table swap; knows no protocol
+ *   health                       active checks; leaves state on endpoints
  *   forward                      route, pick, upstream exchange; knows no client protocol
  *   wire                         HTTP/1.1 bytes; knows nothing of ours
  *   routing -> metrics           the snapshot and its meters
@@ -52,6 +53,11 @@ class PackageDependenciesTest {
     static final ArchRule listenersKnowNoProtocol = noClasses().that().resideInAPackage(P + ".server..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".tcp..", P + ".wire..", P + ".forward..",
                     P + ".admin..", P + ".demo..");
+
+    @ArchTest
+    static final ArchRule healthChecksKnowOnlyTheTable = noClasses().that().resideInAPackage(P + ".health..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".server..", P + ".http1..", P + ".tcp..", P + ".forward..",
+                    P + ".wire..", P + ".admin..");
 
     @ArchTest
     static final ArchRule frontsAreSeparate = noClasses().that().resideInAPackage(P + ".http1..")

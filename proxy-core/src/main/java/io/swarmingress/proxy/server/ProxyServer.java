@@ -29,6 +29,7 @@ import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.Protocol;
 import io.swarmingress.discovery.DiscoverySnapshot;
+import io.swarmingress.proxy.health.HealthChecker;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.routing.RoutingTable;
@@ -65,6 +66,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport nioTransport;
     private final EventLoopGroup nioGroup;
     private final int ioThreads;
+    /** Active health checks, on a loop of their own (its thread starts only when a service has checks). */
+    private final HealthChecker healthChecker;
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
@@ -85,6 +88,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.ioThreads = ioThreads;
         this.group = transport.newGroup(ioThreads, "ingress-io");
+        this.healthChecker = new HealthChecker(transport.newGroup(1, "ingress-health"), transport.socketChannel());
         if (transport.name().equals("epoll")) {
             this.nioTransport = Transport.nio();
             this.nioGroup = nioTransport.newGroup(ioThreads, "ingress-nio");
@@ -221,6 +225,7 @@ public final class ProxyServer implements AutoCloseable {
         for (Front front : fronts.values()) {
             front.tablePublished(next, group);
         }
+        healthChecker.tablePublished(next);
     }
 
     /** Whether a listener already serves what the entrypoint asks for (port 0 matches the port it got). */
@@ -323,6 +328,7 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("{} connections still open after the {} ms grace period; closing them", connections.size(), grace.toMillis());
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        healthChecker.close();
         if (nioGroup != group) {
             nioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }

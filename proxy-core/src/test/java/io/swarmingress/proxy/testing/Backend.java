@@ -47,6 +47,8 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /hang} never answers;</li>
  *   <li>{@code /download?bytes=N} streams N bytes (chunked), writing only while the connection is writable;</li>
  *   <li>{@code /upload} reads the body and answers with its length;</li>
+ *   <li>{@code /healthz} answers 200, or 503 after {@link #healthy healthy(false)};</li>
+ *   <li>{@code /status?code=N} answers with status N;</li>
  *   <li>anything else answers with the backend's name.</li>
  * </ul>
  */
@@ -58,6 +60,7 @@ public final class Backend implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
+    private volatile boolean healthy = true;
 
     private Backend(String name) {
         this.name = name;
@@ -105,6 +108,11 @@ public final class Backend implements AutoCloseable {
 
     public Queue<String> seenUris() {
         return seenUris;
+    }
+
+    /** What {@code /healthz} answers from now on: 200 or 503. */
+    public void healthy(boolean healthy) {
+        this.healthy = healthy;
     }
 
     @Override
@@ -162,6 +170,14 @@ public final class Backend implements AutoCloseable {
                 new Streamer(ctx, bytes).run();
                 return;
             }
+            if (path.equals("/healthz")) {
+                send(ctx, healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, name);
+                return;
+            }
+            if (path.equals("/status")) {
+                send(ctx, HttpResponseStatus.valueOf(Integer.parseInt(q.parameters().get("code").get(0))), name);
+                return;
+            }
             if (path.equals("/upload")) {
                 send(ctx, Long.toString(uploaded));
                 return;
@@ -180,9 +196,12 @@ public final class Backend implements AutoCloseable {
         }
 
         private void send(ChannelHandlerContext ctx, String body) {
+            send(ctx, HttpResponseStatus.OK, body);
+        }
+
+        private void send(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.wrappedBuffer(bytes));
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
             r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                     .set("x-backend", name)
