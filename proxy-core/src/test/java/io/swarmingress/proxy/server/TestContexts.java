@@ -24,4 +24,9 @@ public final class TestContexts {
         return new EntrypointContext(entrypoint, new AtomicReference<>(table), Transport.nio(),
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
     }
+
+    /** What shutdown does to each entrypoint before it sends the drain event down every connection. */
+    public static void startDraining(EntrypointContext context) {
+        context.startDraining();
+    }
 }
