@@ -13,7 +13,7 @@ import java.util.TreeMap;
  */
 final class LoadTally {
     /** Failures kept with their detail; beyond that they are only counted. */
-    static final int MAX_FAILURES_KEPT = 2_000;
+    static final int MAX_FAILURES_KEPT = 10_000;
 
     /** One failed request: when it ended, what kind of failure, and what exactly happened. */
     record Failure(long atMillis, String kind, String detail) {

@@ -80,8 +80,8 @@ final class ScenarioWindows {
     }
 
     /**
-     * The failures by kind, with when each kind began and ended (seconds since the window opened),
-     * then the first few as they came.
+     * The failures by kind, with when each kind began and ended (seconds since
+     * {@code windowStartMillis}, or epoch seconds for 0), then the first few as they came.
      */
     static List<String> describeFailures(List<String> failures, long windowStartMillis) {
         Map<String, long[]> kinds = new TreeMap<>();

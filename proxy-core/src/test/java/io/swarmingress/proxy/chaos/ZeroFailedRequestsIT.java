@@ -310,7 +310,8 @@ class ZeroFailedRequestsIT {
         assertThat(outcomes).isNotEmpty();
         for (Outcome o : outcomes) {
             assertThat(o.counts().ended()).as("requests sent: %s", o.line()).isPositive();
-            assertThat(o.counts().failed()).as("%s%n  %s", o.line(), String.join("\n  ", o.failures())).isZero();
+            assertThat(o.counts().failed()).as("%s%n  %s", o.line(),
+                    String.join("\n  ", ScenarioWindows.describeFailures(o.failures(), 0))).isZero();
         }
     }
 
