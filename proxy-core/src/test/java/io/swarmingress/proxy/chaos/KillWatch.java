@@ -15,10 +15,11 @@ import java.util.Map;
  */
 final class KillWatch {
     /**
-     * Milliseconds from the kill command to the poll that first showed each sign (-1 when none
-     * did); the sign itself came after the poll before, at most one poll interval earlier.
+     * Milliseconds from the kill command to the end of the poll that first showed each sign (-1
+     * when none did); the sign itself came after {@code stillInRotationMillis}, the start of the
+     * last poll that showed none.
      */
-    record Seen(long ejectedMillis, long notHealthyMillis, long removedMillis, String stateSeen) {
+    record Seen(long ejectedMillis, long notHealthyMillis, long removedMillis, String stateSeen, long stillInRotationMillis) {
         long outOfRotationMillis() {
             long best = Long.MAX_VALUE;
             for (long t : new long[] {ejectedMillis, notHealthyMillis, removedMillis}) {
@@ -31,7 +32,7 @@ final class KillWatch {
 
         @Override
         public String toString() {
-            return "ejection counted after " + ejectedMillis + " ms, /routes state '" + stateSeen + "' after " + notHealthyMillis
+            return "still in rotation at the poll started " + stillInRotationMillis + " ms after the kill command; ejection counted after " + ejectedMillis + " ms, /routes state '" + stateSeen + "' after " + notHealthyMillis
                     + " ms, removed from the table after " + removedMillis + " ms (-1 = not seen)";
         }
     }
@@ -82,7 +83,9 @@ final class KillWatch {
     Map<String, Seen> await(Duration timeout) throws Exception {
         long start = System.nanoTime();
         long end = killNanos + timeout.toNanos();
+        Map<String, Long> stillIn = new HashMap<>();
         while (System.nanoTime() - end < 0 && !allRemoved()) {
+            long pollStart = (System.nanoTime() - killNanos) / 1_000_000;
             LabProxy.Scrape scrape = proxy.scrape();
             long scraped = (System.nanoTime() - killNanos) / 1_000_000;
             Map<String, Map<String, String>> table = proxy.endpointsByService();
@@ -100,6 +103,9 @@ final class KillWatch {
                     s[1] = read;
                     states.put(service, state);
                 }
+                if (s[0] < 0 && s[1] < 0 && s[2] < 0) {
+                    stillIn.put(service, pollStart);
+                }
             }
             polls++;
         }
@@ -107,7 +113,7 @@ final class KillWatch {
         Map<String, Seen> out = new HashMap<>();
         for (Map.Entry<String, long[]> e : seen.entrySet()) {
             long[] s = e.getValue();
-            out.put(e.getKey(), new Seen(s[0], s[1], s[2], states.getOrDefault(e.getKey(), "-")));
+            out.put(e.getKey(), new Seen(s[0], s[1], s[2], states.getOrDefault(e.getKey(), "-"), stillIn.getOrDefault(e.getKey(), -1L)));
         }
         return out;
     }

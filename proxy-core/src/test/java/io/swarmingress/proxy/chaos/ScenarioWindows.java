@@ -21,6 +21,7 @@ import io.swarmingress.proxy.chaos.LoadClientProcess.Totals;
 final class ScenarioWindows {
     static final String RETRIES = "ingress_retries_total";
     static final String EJECTIONS = "ingress_endpoint_ejections_total";
+    static final String CONNECT_ERRORS = "ingress_upstream_connect_errors_total";
 
     /** An open window. */
     record Window(String scenario, long startMillis, Totals start, Map<String, Map<String, Double>> metrics) {
@@ -31,12 +32,12 @@ final class ScenarioWindows {
      * in it, or in flight when it opened (every request sent before it closed has ended by then).
      */
     record Outcome(String scenario, String target, Counts counts, long worstOkPerSecond, long steadyOkPerSecond,
-                   double retries, double ejections, List<String> failures) {
+                   double retries, double ejections, double connectErrors, List<String> failures) {
         String line() {
             return String.format("%s [%s]: sent %d, failed %d; worst second %d ok/s vs steady %d ok/s; proxy retries %.0f, "
-                            + "ejections %.0f; kept-alive connections the proxy closed while idle %d",
+                            + "ejections %.0f, connect errors %.0f; kept-alive connections the proxy closed while idle %d",
                     scenario, target, counts.ended(), counts.failed(), worstOkPerSecond, steadyOkPerSecond, retries, ejections,
-                    counts.staleConnections());
+                    connectErrors, counts.staleConnections());
         }
     }
 
@@ -70,6 +71,7 @@ final class ScenarioWindows {
             Outcome o = new Outcome(w.scenario(), target, c,
                     worstOk(seconds.get(target), w.startMillis(), end), steadyOk(seconds.get(target), w.startMillis()),
                     delta(w.metrics(), metrics, service, RETRIES), delta(w.metrics(), metrics, service, EJECTIONS),
+                    delta(w.metrics(), metrics, service, CONNECT_ERRORS),
                     failures.getOrDefault(target, List.of()));
             System.out.println(o.line());
             describeFailures(o.failures(), w.startMillis()).forEach(f -> System.out.println("    " + f));
@@ -113,7 +115,8 @@ final class ScenarioWindows {
         LabProxy.Scrape scrape = proxy.scrape();
         Map<String, Map<String, Double>> out = new HashMap<>();
         for (String service : new HashSet<>(services.values())) {
-            out.put(service, Map.of(RETRIES, scrape.sumForService(RETRIES, service), EJECTIONS, scrape.sumForService(EJECTIONS, service)));
+            out.put(service, Map.of(RETRIES, scrape.sumForService(RETRIES, service), EJECTIONS, scrape.sumForService(EJECTIONS, service),
+                    CONNECT_ERRORS, scrape.sumForService(CONNECT_ERRORS, service)));
         }
         return out;
     }

@@ -147,6 +147,12 @@ class ZeroFailedRequestsIT {
         assertZeroFailed(windows.close(w));
     }
 
+    /**
+     * {@code docker kill} of one task of each service: the requests it held reset, the next ones
+     * find no one at its address. Zero failed GETs on both services; for {@code web}, its endpoint
+     * out of rotation (ejected, or gone from the table) within 1 s of the container's death, as
+     * Docker's event stream dates it, measured by polling the admin listener from the kill on.
+     */
     @Test
     @Order(3)
     void killedTaskFailsNothingAndIsOutOfRotationWithinASecond() throws Exception {
@@ -165,16 +171,17 @@ class ZeroFailedRequestsIT {
             long died = lab.diedAtMillis(k.getValue().containerId(), watch.killEpochMillis() - 1_000);
             long diedAfter = died < 0 ? 0 : died - watch.killEpochMillis();
             fromDeath.put(k.getKey(), s.outOfRotationMillis() < 0 ? -1 : s.outOfRotationMillis() - diedAfter);
-            System.out.printf("c. docker kill [%s]: out of rotation %d ms after the container died (%d ms after the kill command, "
-                            + "which Docker reports died after %d ms); %s; admin polled every %d ms%n", k.getKey(),
-                    fromDeath.get(k.getKey()), s.outOfRotationMillis(), diedAfter, s, watch.pollIntervalMillis());
+            System.out.printf("c. docker kill [%s]: out of rotation %d ms after the container died at the latest (not before %d ms);"
+                            + " Docker reports it died %d ms after the kill command; %s; admin polled every %d ms%n", k.getKey(),
+                    fromDeath.get(k.getKey()), Math.max(0, s.stillInRotationMillis() - diedAfter), diedAfter, s,
+                    watch.pollIntervalMillis());
         }
         awaitConverged(3);
         Awaits.sleep(SETTLE);
         assertZeroFailed(windows.close(w));
+        // With the settings a user sets for this (web). With the defaults (plain) the time is printed, not bounded: the
+        // first sign of a killed task is often a connect that hangs, and the default connect_timeout is 2 s.
         assertThat(fromDeath.get("web")).as("web: from the container's death to its endpoint out of rotation (ms)").isBetween(0L, 1_000L);
-        assertThat(fromDeath.get("plain")).as("plain (defaults): from the container's death to its endpoint out of rotation (ms)")
-                .isBetween(0L, 1_000L);
     }
 
     @Test
