@@ -98,7 +98,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** The live table as plain maps, in config vocabulary, for people and scripts. */
-    static Map<String, Object> describe(RoutingTable table, Map<String, Object> extra, Clock clock) {
+    /** @param nowNanos the monotonic time endpoint states (ejections) are told against */
+    static Map<String, Object> describe(RoutingTable table, Map<String, Object> extra, Clock clock, long nowNanos) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("generation", table.generation());
         out.put("built_at", table.builtAt().toString());
@@ -140,7 +141,7 @@ public final class AdminServer implements AutoCloseable {
             m.put("idle_timeout", Durations.format(s.timeouts().idle()));
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint ep : s.endpoints()) {
-                endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active()));
+                endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active(), "state", ep.state(nowNanos)));
             }
             m.put("endpoints", endpoints);
             services.add(m);
@@ -183,7 +184,7 @@ public final class AdminServer implements AutoCloseable {
                 RoutingTable t = table.get();
                 response = t == null
                         ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "{}\n", "application/json")
-                        : text(HttpResponseStatus.OK, JSON.writeValueAsString(describe(t, extra.get(), clock)) + "\n", "application/json");
+                        : text(HttpResponseStatus.OK, JSON.writeValueAsString(describe(t, extra.get(), clock, ctx.executor().ticker().nanoTime())) + "\n", "application/json");
             } else {
                 response = text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /healthz or /routes\n",
                         "text/plain; charset=utf-8");

@@ -20,6 +20,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.proxy.metrics.ServiceMeters;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
 import io.swarmingress.proxy.server.DrainEvent;
@@ -159,10 +160,20 @@ final class TcpRelay {
                 client.close();
                 return;
             }
-            endpoint = picked;
-            picked.acquire();
             long idle = service.timeouts().idle().toMillis();
             client.pipeline().addFirst("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            connect(ctx, service, picked, 0);
+            ctx.fireChannelActive();
+        }
+
+        /**
+         * Connects to {@code picked}; a refused or timed-out connect sent nothing, so it goes to
+         * another endpoint while the service's retries last (and passive health hears of it).
+         */
+        private void connect(ChannelHandlerContext ctx, Service service, Endpoint picked, int attempt) {
+            Channel client = ctx.channel();
+            endpoint = picked;
+            picked.acquire();
             UpstreamSide upstreamSide = new UpstreamSide(client);
             Bootstrap b = new Bootstrap()
                     .group(client.eventLoop())
@@ -176,31 +187,45 @@ final class TcpRelay {
                     .handler(upstreamSide);
             b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
-                    peer = f.channel();
-                    if (!client.isActive() && early == null) {
-                        peer.close();
-                        return;
-                    }
-                    if (early != null) {
-                        for (Object msg : early) {
-                            peer.write(msg, peer.voidPromise());
-                        }
-                        early = null;
-                        peer.flush();
-                    }
-                    if (inputShutdown) {
-                        shutdownPeerOutput();
-                    } else {
-                        client.read();
-                    }
-                    peer.read();
+                    connected(f.channel());
+                    return;
+                }
+                long now = ctx.executor().ticker().nanoTime();
+                service.connectFailed(picked, now);
+                log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
+                picked.release();
+                endpoint = null;
+                Endpoint next = service.pickOther(now, picked);
+                if (client.isActive() && attempt < service.retryPolicy().retries() && next != picked && service.startRetry()) {
+                    service.meters().retried(ServiceMeters.RetryReason.CONNECT_FAILURE);
+                    service.retryEnded();
+                    connect(ctx, service, next, attempt + 1);
                 } else {
-                    service.connectFailed(picked, ctx.executor().ticker().nanoTime());
-                    log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
                     client.close();
                 }
             });
-            ctx.fireChannelActive();
+        }
+
+        private void connected(Channel upstream) {
+            peer = upstream;
+            Channel client = upstream.pipeline().get(UpstreamSide.class).peer;
+            if (!client.isActive() && early == null) {
+                peer.close();
+                return;
+            }
+            if (early != null) {
+                for (Object msg : early) {
+                    peer.write(msg, peer.voidPromise());
+                }
+                early = null;
+                peer.flush();
+            }
+            if (inputShutdown) {
+                shutdownPeerOutput();
+            } else {
+                client.read();
+            }
+            peer.read();
         }
 
         @Override
