@@ -98,6 +98,7 @@ public final class ConfigParser {
             Fields f = new Fields(root, "");
             int ioThreads = f.integer("io_threads", IngressConfig.defaultIoThreads());
             Duration grace = f.duration("shutdown_grace", IngressConfig.DEFAULT_SHUTDOWN_GRACE);
+            Duration delay = f.duration("shutdown_delay", IngressConfig.DEFAULT_SHUTDOWN_DELAY);
             AdminConfig admin = f.mapping("admin", (m, path) -> {
                 Fields a = new Fields(m, path);
                 HostPort address = a.hostPort("address", true, true);
@@ -117,7 +118,7 @@ public final class ConfigParser {
             f.finish();
             Location location = f.location();
             try {
-                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm);
+                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm, delay);
             } catch (ConfigException e) {
                 for (ConfigError error : e.errors()) {
                     if (!refersToInvalid(error)) {

@@ -213,8 +213,30 @@ public final class Ingress implements AutoCloseable {
         return config;
     }
 
-    /** Graceful: stop accepting, let in-flight requests finish within the config's grace period. */
+    /**
+     * Graceful: first {@code /healthz} answers 503 for the config's shutdown delay while everything
+     * keeps serving (a load balancer in front takes the node out meanwhile), then the listeners
+     * close and in-flight requests finish within the config's grace period.
+     */
     public void shutdown() {
+        shutdown(ShutdownPause.SLEEP);
+    }
+
+    void shutdown(ShutdownPause pause) {
+        if (admin != null) {
+            admin.startDraining();
+        }
+        Duration delay = config.shutdownDelay();
+        if (!delay.isZero()) {
+            log.info("draining: /healthz answers 503 for {} ms (shutdown_delay) while requests are still served",
+                    delay.toMillis());
+            try {
+                pause.pause(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("shutdown delay interrupted; closing the listeners now");
+            }
+        }
         watcher.close();
         closeDiscovery();
         server.shutdown(config.shutdownGrace());

@@ -80,7 +80,10 @@ public final class Main implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopping: no new connections, in-flight requests get up to {} ms", ingress.config().shutdownGrace().toMillis());
+        log.info("stopping: {}no new connections, in-flight requests get up to {} ms",
+                ingress.config().shutdownDelay().isZero() ? ""
+                        : "/healthz says draining for " + ingress.config().shutdownDelay().toMillis() + " ms, then ",
+                ingress.config().shutdownGrace().toMillis());
         ingress.shutdown();
         for (AutoCloseable c : alsoClose) {
             try {
