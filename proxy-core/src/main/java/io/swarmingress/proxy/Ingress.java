@@ -54,29 +54,36 @@ public final class Ingress implements AutoCloseable {
         this.parser = parser;
         this.config = config;
         this.metrics = new IngressMetrics();
-        ProxyServer s = null;
-        AdminServer a = null;
+        ProxyServer s;
         try {
             s = ProxyServer.start(config, metrics, transport);
-            if (config.admin() != null) {
-                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra);
-                log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
-            }
         } catch (RuntimeException e) {
-            if (s != null) {
-                s.close();
-            }
             metrics.close();
             throw e;
         }
         this.server = s;
-        this.admin = a;
         this.discoveryObserver = metrics.discovery(() -> {
             SwarmDiscovery d = discovery;
             Instant last = d == null ? null : d.lastSuccess();
             return last == null ? Double.NaN : last.toEpochMilli() / 1000.0;
         });
         startDiscovery(config, true);
+        // The admin listener opens once the proxy serves what it will report healthy on: after the
+        // first Swarm read (or its bounded wait). A load balancer that polls /healthz during a rolling
+        // update would otherwise send traffic for label routes that are not loaded yet (404s).
+        AdminServer a = null;
+        if (config.admin() != null) {
+            try {
+                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra);
+            } catch (RuntimeException e) {
+                closeDiscovery();
+                s.close();
+                metrics.close();
+                throw e;
+            }
+            log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
+        }
+        this.admin = a;
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);
     }
 
