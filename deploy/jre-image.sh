@@ -30,8 +30,10 @@ die() { echo "jre-image.sh: ERROR: $*" >&2; exit 1; }
 
 [ -d "$JDK/jmods" ] || die "$JDK/jmods is missing (Debian: apt-get install openjdk-17-jdk-headless; set JDK=...)"
 [ -x "$BUSYBOX" ] || die "$BUSYBOX is missing (Debian: apt-get install busybox-static)"
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' \
-    || die "$BUSYBOX is not statically linked (Debian: apt-get install busybox-static)"
+case "$(ldd "$BUSYBOX" 2>&1 || true)" in
+    *"not a dynamic"*) ;;
+    *) die "$BUSYBOX is not statically linked (Debian: apt-get install busybox-static)" ;;
+esac
 [ -x "$DOCKER" ] || die "$DOCKER is missing (Debian: apt-get install docker.io)"
 
 work="$(mktemp -d)"
