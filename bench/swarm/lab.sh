@@ -85,11 +85,13 @@ stop_pid() {
     sleep 0.5
 }
 
-# The host network namespace can have only one dockerd (docker0, iptables, gwbridge).
+# The host network namespace can have only one dockerd (docker0, iptables, gwbridge). Daemons in
+# other network namespaces (bench/swarm/cluster.sh's nodes) are no concern.
 refuse_foreign_dockerd() {
     local p foreign=()
     for p in $(pgrep -x dockerd || true); do
         pid_alive "$p" || continue
+        [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ] || continue
         case "$(cmdline_of "$p")" in
             *"$LAB_DIR/"*) ;;
             *) foreign+=("$p") ;;
