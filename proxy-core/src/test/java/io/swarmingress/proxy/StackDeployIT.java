@@ -10,11 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +41,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.swarmingress.proxy.testing.Command;
 import io.swarmingress.proxy.testing.GatedLoad;
+import io.swarmingress.proxy.testing.PrometheusServer;
 
 /**
  * Deployed as users deploy it, on the single-node lab swarm ({@code bench/swarm/lab.sh}): the JRE
@@ -75,7 +74,7 @@ class StackDeployIT {
     private int webPort;
     private int adminPort;
     private Map<String, String> deployEnv;
-    private Process prometheus;
+    private PrometheusServer prometheus;
 
     @BeforeAll
     void deployTheStack() throws Exception {
@@ -134,7 +133,11 @@ class StackDeployIT {
     @AfterAll
     void cleanUp() {
         if (prometheus != null) {
-            prometheus.destroyForcibly();
+            try {
+                prometheus.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (dockerHost == null || repo == null) {
             return;
@@ -204,18 +207,14 @@ class StackDeployIT {
     @Test
     @Order(4)
     void theShippedPrometheusConfigFindsTheProxyTaskAndRunsTheDashboardQueries() throws Exception {
-        int port = freePort();
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, Files.readString(repo.resolve("deploy/prometheus.yml"))
                 .replace("unix:///var/run/docker.sock", dockerHost)
                 .replace("scrape_interval: 15s", "scrape_interval: 1s")
                 .replace("refresh_interval: 15s", "refresh_interval: 1s"));
-        prometheus = new ProcessBuilder("prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-        String api = "http://127.0.0.1:" + port + "/api/v1/";
+        prometheus = PrometheusServer.start(config, dir);
         await("Prometheus scrapes the proxy task", Duration.ofSeconds(60), () -> {
-            JsonNode targets = JSON.readTree(http(api + "targets").substring(4)).path("data").path("activeTargets");
+            JsonNode targets = prometheus.activeTargets();
             return targets.size() == 1 && targets.get(0).path("health").asText().equals("up")
                     && targets.get(0).path("labels").path("instance").asText().endsWith(":" + adminPort);
         });
@@ -225,11 +224,11 @@ class StackDeployIT {
         List<String> exprs = dashboardQueries();
         assertThat(exprs).hasSizeGreaterThan(15);
         await("the request counters reach Prometheus", Duration.ofSeconds(30),
-                () -> !query(api, "sum(rate(ingress_requests_total[1m])) > 0").isEmpty());
+                () -> !prometheus.query("sum(rate(ingress_requests_total[1m])) > 0").isEmpty());
         for (String expr : exprs) {
             String q = expr.replace("$__rate_interval", "1m").replace("$__range", "5m")
                     .replace("$instance", ".*").replace("$service", ".*").replace("$job", "swarm-ingress");
-            JsonNode result = query(api, q);
+            JsonNode result = prometheus.query(q);
             if (q.contains("ingress_requests_total") || q.startsWith("sum(up")) {
                 assertThat(result).as("result of %s", q).isNotEmpty();
             }
@@ -261,6 +260,9 @@ class StackDeployIT {
         assertThat(after.gateClosings()).as("the balancer saw the old proxy drain").isPositive();
         assertThat(after.bodies().keySet()).containsExactlyInAnyOrderElementsOf(taskContainers("si-a-" + suffix));
         assertThat(proxyContainer()).isNotEqualTo(before);
+        assertThat(docker("inspect", "-f", "{{.State.ExitCode}}", before).strip()).as("the old proxy, PID 1, drained and exited 0")
+                .isEqualTo("0");
+        assertThat(docker("logs", before)).contains("draining: /healthz answers 503 for 5000 ms").contains("stopped");
         assertThat(docker("service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Image}}", proxyService))
                 .startsWith(image2);
     }
@@ -334,14 +336,6 @@ class StackDeployIT {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
-    }
-
-    private JsonNode query(String api, String promql) throws IOException, InterruptedException {
-        String r = http(api + "query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-        assertThat(r).as("Prometheus query %s", promql).startsWith("200 ");
-        JsonNode body = JSON.readTree(r.substring(4));
-        assertThat(body.path("status").asText()).as("%s: %s", promql, r).isEqualTo("success");
-        return body.path("data").path("result");
     }
 
     /** The PromQL of every panel of the shipped Grafana dashboard. */
