@@ -70,6 +70,7 @@ public final class ConfigParser {
             YamlFields f = document.fields(root, "");
             int ioThreads = f.integer("io_threads", IngressConfig.defaultIoThreads());
             Duration grace = f.duration("shutdown_grace", IngressConfig.DEFAULT_SHUTDOWN_GRACE);
+            Duration delay = f.duration("shutdown_delay", IngressConfig.DEFAULT_SHUTDOWN_DELAY);
             AdminConfig admin = f.mapping("admin", (m, path) -> {
                 YamlFields a = document.fields(m, path);
                 HostPort address = a.hostPort("address", true, true);
@@ -89,7 +90,7 @@ public final class ConfigParser {
             f.finish();
             Location location = f.location();
             try {
-                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm);
+                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm, delay);
             } catch (ConfigException e) {
                 for (ConfigError error : e.errors()) {
                     if (!refersToInvalid(error)) {

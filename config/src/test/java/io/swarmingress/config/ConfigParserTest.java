@@ -40,6 +40,7 @@ class ConfigParserTest {
             "    endpoints: [10.0.1.5:8080, '[::1]:8080', 'backend:${BACKEND_PORT}']",
             "  - name: pg",
             "    endpoints: [10.0.1.9:5432]",
+            "shutdown_delay: 4s",
             "");
 
     @Test
@@ -47,6 +48,7 @@ class ConfigParserTest {
         IngressConfig c = parser.parse(VALID, "ingress.yaml");
         assertThat(c.ioThreads()).isEqualTo(2);
         assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.shutdownDelay()).isEqualTo(Duration.ofSeconds(4));
         assertThat(c.admin().address()).isEqualTo(new HostPort("127.0.0.1", 9090));
         assertThat(c.entrypoints()).extracting(EntrypointConfig::name).containsExactly("web", "db");
         assertThat(c.entrypoint("web").protocol()).isEqualTo(Protocol.HTTP);
@@ -70,6 +72,8 @@ class ConfigParserTest {
         IngressConfig c = parser.parse("entrypoints: [{name: web, address: ':80'}]\n", "min.yaml");
         assertThat(c.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(c.admin()).isNull();
+        assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.shutdownDelay()).as("no delay unless a load balancer in front needs one").isZero();
         assertThat(c.entrypoint("web").address()).isEqualTo(new HostPort("0.0.0.0", 80));
         assertThat(c.entrypoint("web").limits()).isEqualTo(ClientLimits.DEFAULT);
     }

@@ -67,6 +67,6 @@ public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<Serv
         List<ServiceConfig> allServices = new ArrayList<>(file.services());
         allServices.addAll(services);
         return new IngressConfig(file.entrypoints(), allRoutes, allServices, file.admin(), file.ioThreads(),
-                file.shutdownGrace(), file.location(), file.swarm());
+                file.shutdownGrace(), file.location(), file.swarm(), file.shutdownDelay());
     }
 }

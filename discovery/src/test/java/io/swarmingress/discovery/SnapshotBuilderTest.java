@@ -149,9 +149,10 @@ class SnapshotBuilderTest {
                 "swarm service 'tcpish': no route, because 'db' is not an http entrypoint of the config");
 
         IngressConfig withSwarm = new IngressConfig(file.entrypoints(), file.routes(), file.services(), null, 1,
-                IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider);
+                IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider, java.time.Duration.ofSeconds(5));
         IngressConfig merged = s.mergeInto(withSwarm);
         assertThat(merged.swarm()).isSameAs(provider);
+        assertThat(merged.shutdownDelay()).isEqualTo(java.time.Duration.ofSeconds(5));
         assertThat(merged.routes()).hasSize(2);
         assertThat(merged.services()).extracting(ServiceConfig::name).containsExactly("pg", "api", "nowhere", "shop",
                 "tcpish");
