@@ -20,13 +20,18 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.config.ProxyProtocolVersion;
+import io.swarmingress.proxy.forward.ProxyProtocolHeader;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /**
- * A byte relay between a client and one endpoint of the entrypoint's service.
+ * A byte relay between a client and one endpoint of the entrypoint's service. When the service
+ * has {@code send_proxy_protocol}, the upstream connection starts with a PROXY header naming the
+ * client (the one a PROXY header in front named, if the entrypoint takes one).
  *
  * <p>Both channels run with autoRead off and share one event loop. A side is read again only when
  * the other side can take more (writable), so a slow reader stalls its fast peer instead of making
@@ -161,6 +166,8 @@ final class TcpRelay {
             }
             endpoint = picked;
             picked.acquire();
+            ProxyProtocolVersion sendProxy = service.config().upstream().sendProxyProtocol();
+            ClientAddresses addresses = sendProxy == null ? null : ClientAddresses.of(client);
             long idle = service.timeouts().idle().toMillis();
             client.pipeline().addFirst("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
             UpstreamSide upstreamSide = new UpstreamSide(client);
@@ -181,13 +188,18 @@ final class TcpRelay {
                         peer.close();
                         return;
                     }
+                    if (sendProxy != null) {
+                        // First, and flushed at once: a server that speaks first waits for it.
+                        peer.write(ProxyProtocolHeader.encode(peer.alloc(), sendProxy, addresses.source(), addresses.destination()),
+                                peer.voidPromise());
+                    }
                     if (early != null) {
                         for (Object msg : early) {
                             peer.write(msg, peer.voidPromise());
                         }
                         early = null;
-                        peer.flush();
                     }
+                    peer.flush();
                     if (inputShutdown) {
                         shutdownPeerOutput();
                     } else {
