@@ -56,6 +56,7 @@ public final class Backend implements AutoCloseable {
     private final Channel channel;
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
 
@@ -69,6 +70,8 @@ public final class Backend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        open.incrementAndGet();
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new Handler());
                     }
                 })
@@ -101,6 +104,11 @@ public final class Backend implements AutoCloseable {
     /** Connections accepted since start: shows whether the proxy reuses upstream connections. */
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now: shows whether the proxy closed the upstream connections it kept. */
+    public int openConnections() {
+        return open.get();
     }
 
     public Queue<String> seenUris() {
