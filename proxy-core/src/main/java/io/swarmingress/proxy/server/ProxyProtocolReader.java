@@ -117,6 +117,12 @@ final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
         over = true;
         cancelTimer();
         Channel ch = ctx.channel();
+        if (entrypoint.options() == null) {
+            // A reload removed the entrypoint while the header was on its way: the front has no options to start with.
+            log.debug("closing {}: entrypoint {} is gone", ch, entrypoint.name());
+            ctx.close();
+            return;
+        }
         ch.attr(ClientAddresses.KEY).set(addresses);
         log.debug("{}: PROXY header says client {} connected to {}", ch, addresses.source(), addresses.destination());
         front.initChannel(ch, entrypoint);

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,7 +32,10 @@ import io.netty.handler.codec.haproxy.HAProxyTLV;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
+import io.swarmingress.config.ConfigParser;
+import io.swarmingress.config.IngressConfig;
 import io.swarmingress.proxy.metrics.IngressMetrics;
+import io.swarmingress.proxy.routing.RoutingTable;
 
 /**
  * The PROXY protocol reader ahead of a front, on an EmbeddedChannel with a fake clock: the front
@@ -79,10 +84,18 @@ class ProxyProtocolReaderTest {
         }
     }
 
+    private final AtomicReference<RoutingTable> table = new AtomicReference<>(table(
+            "entrypoints: [{name: edge, address: '127.0.0.1:0', proxy_protocol: true}]\n"));
+
     ProxyProtocolReaderTest() {
-        EntrypointContext context = new EntrypointContext("edge", new AtomicReference<>(), Transport.nio(),
+        EntrypointContext context = new EntrypointContext("edge", table, Transport.nio(),
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), metrics.connections("edge", "http"));
         ProxyProtocolReader.install(channel, context, front, TIMEOUT);
+    }
+
+    private RoutingTable table(String yaml) {
+        IngressConfig config = new ConfigParser().parse(yaml, "reader.yaml");
+        return RoutingTable.build(config, Map.of(), null, metrics, Clock.systemUTC());
     }
 
     @AfterEach
@@ -237,6 +250,14 @@ class ProxyProtocolReaderTest {
         channel.runScheduledPendingTasks();
         assertThat(errors("invalid")).isZero();
         assertThat(errors("timeout")).isZero();
+        assertThat(front.initialized).isZero();
+    }
+
+    @Test
+    void anEntrypointRemovedWhileTheHeaderWasOnItsWayClosesTheConnection() {
+        table.set(table("entrypoints: [{name: other, address: '127.0.0.1:0'}]\n"));
+        send("PROXY TCP4 203.0.113.7 192.0.2.1 51234 443\r\n");
+        assertThat(channel.isActive()).isFalse();
         assertThat(front.initialized).isZero();
     }
 
