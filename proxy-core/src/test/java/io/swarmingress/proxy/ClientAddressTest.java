@@ -231,12 +231,10 @@ class ClientAddressTest {
     void aSilentConnectionIsClosedAfterTheHeaderTimeout() throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", proxy.port("edge")));
-            s.setSoTimeout(10_000);
-            long start = System.nanoTime();
+            // request_header_timeout is 2s on this entrypoint (its timing is ProxyProtocolReaderTest's, on a fake clock).
+            s.setSoTimeout(15_000);
             s.getOutputStream().write("PROXY TCP4 ".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().read()).as("closed by the proxy").isEqualTo(-1);
-            // request_header_timeout is 2s on this entrypoint; the bound is loose, the machine is shared.
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(9));
         }
         assertThat(errors("edge", "timeout")).isGreaterThanOrEqualTo(1);
     }

@@ -76,8 +76,12 @@ final class UpstreamPool {
 
     /** Keeps a connection whose last exchange ended cleanly; it leaves the pool by itself when it closes. */
     void release(UpstreamConnection c) {
+        if (closed) {
+            c.channel.close();
+            return;
+        }
         ArrayDeque<UpstreamConnection> connections = idle.computeIfAbsent(c.address, a -> new ArrayDeque<>());
-        if (closed || !c.channel.isActive() || connections.size() >= MAX_IDLE_PER_ENDPOINT) {
+        if (!c.channel.isActive() || connections.size() >= MAX_IDLE_PER_ENDPOINT) {
             c.channel.close();
             return;
         }
