@@ -126,6 +126,12 @@ public final class AdminServer implements AutoCloseable {
             if (e.service() != null) {
                 m.put("service", e.service());
             }
+            if (e.proxyProtocol()) {
+                m.put("proxy_protocol", true);
+            }
+            if (!e.trustedProxies().isEmpty()) {
+                m.put("trusted_proxies", e.trustedProxies().blocks().stream().map(Object::toString).toList());
+            }
             entrypoints.add(m);
         }
         out.put("entrypoints", entrypoints);
@@ -151,6 +157,10 @@ public final class AdminServer implements AutoCloseable {
             m.put("connect_timeout", Durations.format(s.timeouts().connect()));
             m.put("response_timeout", Durations.format(s.timeouts().response()));
             m.put("idle_timeout", Durations.format(s.timeouts().idle()));
+            if (s.config().upstream().sendProxyProtocol() != null) {
+                m.put("send_proxy_protocol", s.config().upstream().sendProxyProtocol().configName());
+            }
+            m.put("upstream_reuse", s.config().upstream().reuse().configName());
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint ep : s.endpoints()) {
                 endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active(), "state", ep.state(nowNanos)));

@@ -95,15 +95,16 @@ public final class Exchange implements ResponseFramer.Sink {
         endpoint = picked;
         picked.acquire();
         ByteBuf encoded = head.encode(forwarder.alloc, upstreamPath, head.host() == null ? picked.address().toString() : null);
-        UpstreamConnection pooled = UpstreamPool.current().acquire(picked.address());
-        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts());
+        UpstreamPool pool = forwarder.pool(service);
+        UpstreamConnection pooled = pool.acquire(picked.address());
+        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts(), pool);
         upstream = c;
         c.lease(this);
         c.framer.start(headRequest);
         c.write(encoded);
         retries.resend(c);
         if (pooled == null) {
-            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType);
+            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType, forwarder.proxyHeader(service));
         }
     }
 

@@ -1,9 +1,5 @@
 package io.swarmingress.proxy.http1;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +14,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 import io.swarmingress.proxy.wire.RequestParser;
@@ -89,18 +86,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
-        SocketAddress remote = ch.remoteAddress();
-        String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
-        SocketAddress local = ch.localAddress();
-        String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
-        byte[] forwarded = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
         timer.fireBy(deadlines.next(true));
+        ClientAddresses addresses = ClientAddresses.of(ch);
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
-                entrypoint.transport().socketChannel());
-        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser, client, forwarded, config.via()));
+                entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
+        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser,
+                ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via()));
         entrypoint.meters().opened();
     }
 

@@ -214,6 +214,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             exchange.cancel(499);
         }
         inExchange = false;
+        // Upstream connections kept for this client alone close with it.
+        forwarder.close();
     }
 
     // ---------------------------------------------------------------- the response (Downstream)

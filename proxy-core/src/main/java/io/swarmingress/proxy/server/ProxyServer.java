@@ -43,7 +43,8 @@ import io.swarmingress.proxy.routing.Service;
  * relay in progress.
  *
  * <p>Listeners know no protocol: each entrypoint's connections get the handlers of the
- * {@link Front} wired for its protocol.
+ * {@link Front} wired for its protocol, behind the {@link ProxyProtocolReader} when the
+ * entrypoint requires a PROXY protocol header (a connection-level concern of every protocol).
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -268,7 +269,13 @@ public final class ProxyServer implements AutoCloseable {
                         }
                         ch.closeFuture().addListener(f -> context.leave());
                         connections.add(ch);
-                        front.initChannel(ch, context);
+                        EntrypointConfig options = context.options();
+                        if (options != null && options.proxyProtocol()) {
+                            // The front starts once the PROXY header has told who the client is.
+                            ProxyProtocolReader.install(ch, context, front, options.limits().header());
+                        } else {
+                            front.initChannel(ch, context);
+                        }
                     }
                 });
         front.childOptions(b);

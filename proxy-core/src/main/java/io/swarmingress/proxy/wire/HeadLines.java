@@ -22,8 +22,18 @@ final class HeadLines {
     static final byte KEEP = 0;
     /** ...left out (hop-by-hop, set by the proxy, or written again in canonical form)... */
     static final byte DROP = 1;
-    /** ...or folded into the X-Forwarded-For line the proxy writes. */
+    /** ...or folded into the X-Forwarded-For line the proxy writes, when the peer is trusted... */
     static final byte FORWARDED_FOR = 2;
+    /**
+     * ...or a claim about the client that only a trusted peer may make, copied from such a peer
+     * and dropped otherwise: X-Forwarded-Proto, -Host, -Port, Forwarded, X-Real-IP. The writer
+     * keeps a bit per kind ({@code 1 << flag}) to know which of its own lines to leave out.
+     */
+    static final byte CLAIM_PROTO = 3;
+    static final byte CLAIM_HOST = 4;
+    static final byte CLAIM_PORT = 5;
+    static final byte CLAIM_FORWARDED = 6;
+    static final byte CLAIM_REAL_IP = 7;
 
     private static final boolean[] TOKEN = new boolean[128];
 

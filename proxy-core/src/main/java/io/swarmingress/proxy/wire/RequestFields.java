@@ -2,8 +2,9 @@ package io.swarmingress.proxy.wire;
 
 /**
  * The fields only a request has, read in the shared header loop: Host and Expect are noted, and
- * the fields the proxy sets itself are dropped (or, for X-Forwarded-For, folded into the proxy's
- * own line) so that a client can claim no other address, scheme, host or port.
+ * the fields in which a peer speaks about the client (X-Forwarded-*, Forwarded, X-Real-IP) are
+ * marked, so that the writer passes them on from a trusted peer and from no other: an untrusted
+ * client can claim no other address, scheme, host or port.
  */
 final class RequestFields implements MessageFields.Visitor {
     int hostCount;
@@ -35,19 +36,18 @@ final class RequestFields implements MessageFields.Visitor {
                 break;
             case 9:
                 // RFC 7239's Forwarded would let a client claim another address, like X-Forwarded-For.
-                dropIf(h, i, "forwarded");
+                markIf(h, i, "forwarded", HeadLines.CLAIM_FORWARDED);
+                markIf(h, i, "x-real-ip", HeadLines.CLAIM_REAL_IP);
                 break;
             case 15:
-                if (h.nameIs(i, "x-forwarded-for")) {
-                    h.flags[i] = HeadLines.FORWARDED_FOR;
-                }
+                markIf(h, i, "x-forwarded-for", HeadLines.FORWARDED_FOR);
                 break;
             case 16:
-                dropIf(h, i, "x-forwarded-host");
-                dropIf(h, i, "x-forwarded-port");
+                markIf(h, i, "x-forwarded-host", HeadLines.CLAIM_HOST);
+                markIf(h, i, "x-forwarded-port", HeadLines.CLAIM_PORT);
                 break;
             case 17:
-                dropIf(h, i, "x-forwarded-proto");
+                markIf(h, i, "x-forwarded-proto", HeadLines.CLAIM_PROTO);
                 break;
             default:
                 break;
@@ -55,9 +55,9 @@ final class RequestFields implements MessageFields.Visitor {
         return null;
     }
 
-    private static void dropIf(HeadLines h, int i, String lowerName) {
+    private static void markIf(HeadLines h, int i, String lowerName, byte flag) {
         if (h.nameIs(i, lowerName)) {
-            h.flags[i] = HeadLines.DROP;
+            h.flags[i] = flag;
         }
     }
 }
