@@ -3,6 +3,12 @@ package io.swarmingress.proxy.corpus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -422,6 +428,142 @@ class ReviewAttackTest {
                 assertThat(refused || declared)
                         .as("got %s %s with body %s", response.statusLine(), response.headers(), CorpusCase.escape(response.body()))
                         .isTrue();
+            }
+        }
+    }
+    // ------------------------------------------------------------------------------------------
+    // Low: deadlines and connection ends that a well-behaved client trips over
+
+    /**
+     * A backend on a plain socket that reads a request head, waits {@code delayMillis}, answers
+     * {@code 100 Continue} when the head asked for it (then reads a 5-byte body), and then
+     * {@code 200 ok}. One thread per connection; closed with the test.
+     */
+    private static final class DelayedBackend implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+
+        DelayedBackend(long delayMillis) throws IOException {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = server.accept();
+                        Thread t = new Thread(() -> serve(s, delayMillis), "delayed-backend-connection");
+                        t.setDaemon(true);
+                        t.start();
+                    }
+                } catch (IOException closed) {
+                    // the test ended
+                }
+            }, "delayed-backend");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private static void serve(Socket s, long delayMillis) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (head.indexOf("\r\n\r\n") < 0) {
+                    int c = in.read();
+                    if (c < 0) {
+                        return;
+                    }
+                    head.append((char) c);
+                }
+                Thread.sleep(delayMillis);
+                OutputStream out = s.getOutputStream();
+                if (head.toString().toLowerCase(Locale.ROOT).contains("expect: 100-continue")) {
+                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    in.readNBytes(5);
+                }
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                in.read();
+            } catch (IOException | InterruptedException e) {
+                // the proxy went away
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /**
+     * Bytes: {@code PUT / HTTP/1.1}, {@code Content-Length: 5}, {@code Expect: 100-continue};
+     * the client then does what RFC 9110 section 10.1.1 describes: it waits for the 100 before it
+     * sends the body. The backend takes 1.5 s to send its 100 (an authorisation check, a queue);
+     * the entrypoint has {@code request_body_timeout: 1s} (10 s by default: a backend slower than
+     * that to say 100 is enough).
+     *
+     * <p>The proxy starts the body clock at the head (Http1Request.onRequestHead ->
+     * ClientDeadlines.bodyStarted) and counts the time the client spends waiting for the proxy's
+     * own upstream against the client: it answers 408 "the request body came too slowly" and
+     * closes, to a client that did nothing wrong. Apache's mod_reqtimeout, the rule the policy
+     * cites, starts the body timer when the body is first read, i.e. after the 100 was sent.
+     *
+     * <p>Fix: for a request with Expect: 100-continue, start the body clock when the 100 is passed
+     * on (Http1Request.onInterim) or the first body byte arrives; until then the exchange's own
+     * deadlines bound the wait.
+     */
+    @Test
+    void aClientWaitingForTheBackendsContinueIsNotTimedOutForIt() throws Exception {
+        try (Closer closer = new Closer()) {
+            DelayedBackend backend = closer.add(new DelayedBackend(1500));
+            ProxyFixture proxy = closer.add(ProxyFixture.start("""
+                    io_threads: 1
+                    entrypoints: [{name: web, address: '127.0.0.1:0', request_body_timeout: 1s}]
+                    routes: [{entrypoint: web, path_prefix: /, service: slow}]
+                    services: [{name: slow, retries: 0, endpoints: ['127.0.0.1:%d']}]
+                    """.formatted(backend.port())));
+            try (RawClient client = new RawClient(proxy.port("web"), READ_TIMEOUT)) {
+                client.send("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+                assertThat(client.readHead().statusLine()).as("what the client waiting for 100 Continue hears first")
+                        .isEqualTo("HTTP/1.1 100 Continue");
+                client.send("hello");
+                assertThat(client.readResponse(false).bodyText()).isEqualTo("ok");
+            }
+        }
+    }
+
+    /**
+     * Bytes: {@code GET /static/x HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n}, then the
+     * client shuts down its sending side (a FIN; {@code nc -N}, HTTP/1.0-era scripts and some
+     * monitors do this after a request) and waits for the answer. The backend answers after 300 ms.
+     *
+     * <p>The proxy: the http entrypoint does not allow half-closure (only the tcp front sets
+     * ALLOW_HALF_CLOSURE), so Netty closes the client channel at the FIN; Http1Request.connectionClosed
+     * cancels the exchange (counted 499) and the client gets nothing. HAProxy answers such a
+     * client by default (abortonclose is off); nginx counts it 499 as here. Compatibility rather
+     * than security, listed so the choice is made on purpose.
+     *
+     * <p>Fix if wanted: ALLOW_HALF_CLOSURE on http entrypoints and, on ChannelInputShutdownEvent,
+     * finish the exchange in progress and close after its response (a FIN in the middle of a head
+     * or body still ends the connection).
+     */
+    @Test
+    void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
+        try (Closer closer = new Closer()) {
+            DelayedBackend backend = closer.add(new DelayedBackend(300));
+            ProxyFixture proxy = closer.add(ProxyFixture.start("""
+                    io_threads: 1
+                    entrypoints: [{name: web, address: '127.0.0.1:0'}]
+                    routes: [{entrypoint: web, path_prefix: /, service: slow}]
+                    services: [{name: slow, retries: 0, endpoints: ['127.0.0.1:%d']}]
+                    """.formatted(backend.port())));
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.port("web"))) {
+                s.setSoTimeout((int) READ_TIMEOUT.toMillis());
+                s.getOutputStream().write("GET /static/x HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.shutdownOutput();
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(answer).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nok");
             }
         }
     }
