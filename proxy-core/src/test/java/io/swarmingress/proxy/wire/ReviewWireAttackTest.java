@@ -101,4 +101,59 @@ class ReviewWireAttackTest {
         }
         assertThat(seen).hasToString("host=[] canary=[]");
     }
+    /** Feeds the pieces one read at a time into one buffer, as Http1Connection does; returns what the sink heard. */
+    private static String parse(String... pieces) {
+        StringBuilder log = new StringBuilder();
+        RequestParser.Sink sink = new RequestParser.Sink() {
+            @Override
+            public void onRequestHead(RequestParser head) {
+                log.append("head ");
+            }
+
+            @Override
+            public void onRequestBody(ByteBuf bytes) {
+                bytes.release();
+            }
+
+            @Override
+            public void onRequestEnd() {
+            }
+
+            @Override
+            public void onRequestError(HttpResponseStatus status, String reason) {
+                log.append(status.code()).append(' ').append(reason);
+            }
+        };
+        RequestParser parser = new RequestParser();
+        ByteBuf in = Unpooled.buffer();
+        try {
+            for (String piece : pieces) {
+                in.writeBytes(piece.getBytes(StandardCharsets.ISO_8859_1));
+                while (in.isReadable() && parser.feed(in, sink)) {
+                    // one head or one body end per call
+                }
+            }
+        } finally {
+            in.release();
+        }
+        return log.toString().trim();
+    }
+
+    /**
+     * A request line of exactly 8192 bytes (RequestParser.MAX_REQUEST_LINE) is accepted when its
+     * CRLF arrives with it, and refused with 414 when a read ends between its CR and its LF:
+     * readHead's incomplete-head check ({@code head.count == 0 && readable > MAX_REQUEST_LINE})
+     * counts the CR as part of the line, the complete-head check does not. The verdict at the
+     * limit depends on where TCP cut the bytes. Harmless for smuggling (nothing is forwarded in
+     * either case) but the limit is not one limit; the same holds with the largest head
+     * (8192-byte line and 16 KiB of fields).
+     */
+    @Test
+    void aRequestLineAtTheLimitIsAcceptedWhereverTheReadsSplitIt() {
+        String line = "GET /" + "a".repeat(RequestParser.MAX_REQUEST_LINE - "GET / HTTP/1.1".length()) + " HTTP/1.1";
+        assertThat(line).hasSize(RequestParser.MAX_REQUEST_LINE);
+        String rest = "\nHost: h\r\n\r\n";
+        assertThat(parse(line + "\r" + rest)).as("in one read").isEqualTo("head");
+        assertThat(parse(line + "\r", rest)).as("the read ends between CR and LF").isEqualTo("head");
+    }
 }
