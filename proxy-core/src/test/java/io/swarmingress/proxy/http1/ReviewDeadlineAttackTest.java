@@ -74,7 +74,7 @@ class ReviewDeadlineAttackTest {
      * exchange the head clock (ClientDeadlines.headPending) is only started when unparsed bytes
      * remain (Http1Connection.readRequests: {@code inbound.any()}), and skipped CRLFs leave none;
      * so each CRLF is just a read that re-arms the idle timer. One CRLF per idle period (60 s by
-     * default) holds the connection for up to 257 of them (HeadLines' skipped-line cap), over
+     * default) holds the connection for up to 256 of them (HeadLines' skipped-line cap), over
      * four hours, where the policy allows request_header_timeout (10 s) from the head's first byte.
      */
     @Test
