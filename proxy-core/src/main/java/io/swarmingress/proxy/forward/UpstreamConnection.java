@@ -53,6 +53,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Ticker ticker;
     private boolean connected;
+    /** Inside {@link #channelRead}: a release then waits for the read batch to end. */
+    private boolean reading;
+    private boolean poolAfterRead;
     private List<ByteBuf> pending;
     /** The PROXY header, written first once connected; null when none (or once written). */
     private ByteBuf preface;
@@ -163,10 +166,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Back to the loop's pool, or closed when it cannot carry another exchange. */
     void release(boolean reusable) {
         owner = null;
-        if (reusable && connected && channel.isActive()) {
-            releaseToPool();
-        } else {
+        if (!reusable || !connected || !channel.isActive()) {
             close();
+        } else if (reading) {
+            // Ended inside a read: more of that read batch may follow (bytes after the response, in
+            // the next buffer of the same batch). The pool gets it once the batch is over and clean.
+            poolAfterRead = true;
+        } else {
+            releaseToPool();
         }
     }
 
@@ -239,8 +246,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Exchange o = owner;
         if (o != null && msg instanceof ByteBuf) {
-            o.onUpstreamRead(this, (ByteBuf) msg);
+            reading = true;
+            try {
+                o.onUpstreamRead(this, (ByteBuf) msg);
+            } finally {
+                reading = false;
+            }
         } else {
+            poolAfterRead = false;
             // Bytes while idle in the pool: a late body or a response nobody asked for. Never handed on.
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -249,6 +262,13 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (poolAfterRead) {
+            poolAfterRead = false;
+            if (channel.isActive()) {
+                releaseToPool();
+            }
+            return;
+        }
         Exchange o = owner;
         if (o != null) {
             o.onUpstreamReadComplete(this);

@@ -68,6 +68,11 @@ final class ClientDeadlines {
         headBytes = false;
     }
 
+    /** Whether bytes of a next head (even empty lines) arrived and its clock runs. */
+    boolean headStarted() {
+        return headStart >= 0 && headBytes;
+    }
+
     /** Whether any byte of the head in progress arrived (a timed-out head then gets a 408, else a silent close). */
     boolean headHasBytes() {
         return headBytes;

@@ -112,6 +112,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (!request.inExchange()) {
+            // Any byte between requests starts the next head's clock, even one the parser skips
+            // (empty lines before a request): trickled CRLFs must not hold a connection open.
+            deadlines.headPending(timer.now());
+        }
         inbound.add((ByteBuf) msg, ctx.alloc());
         readRequests();
     }
@@ -142,9 +147,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             inbound.release();
         }
         if (!closing) {
-            if (!request.inExchange() && inbound.any()) {
+            if (!request.inExchange() && deadlines.headStarted()) {
                 // Part of the next head is here: it is due a fixed time after its first byte.
-                deadlines.headPending(timer.now());
                 timer.fireBy(deadlines.next(true));
             } else if (deadlines.readingBody()) {
                 timer.fireBy(deadlines.next(false));

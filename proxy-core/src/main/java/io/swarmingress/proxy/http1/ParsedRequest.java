@@ -134,6 +134,11 @@ final class ParsedRequest implements RequestHead {
     }
 
     @Override
+    public int count(AsciiString lowerCaseName) {
+        return parser.headerCount(lowerCaseName);
+    }
+
+    @Override
     public ByteBuf encode(ByteBufAllocator alloc, String upstreamPath, String hostIfMissing) {
         RequestTarget target = parser.target();
         String sent = target.form() == RequestTarget.Form.ASTERISK ? "*" : upstreamPath + target.query();

@@ -34,6 +34,8 @@ final class HeadLines {
     static final byte CLAIM_PORT = 5;
     static final byte CLAIM_FORWARDED = 6;
     static final byte CLAIM_REAL_IP = 7;
+    /** Another field in which a peer speaks for the client: its scheme, address or original path. */
+    static final byte CLAIM_OTHER = 8;
 
     private static final boolean[] TOKEN = new boolean[128];
 
@@ -229,8 +231,9 @@ final class HeadLines {
         return p;
     }
 
+    /** Where line i's value ends, trailing whitespace left out; never before {@link #valueStart}. */
     int valueEnd(int i) {
-        int s = nameEnd[i] + 1;
+        int s = valueStart(i);
         int e = end[i];
         while (e > s && isSpace(bytes[e - 1])) {
             e--;
@@ -241,6 +244,17 @@ final class HeadLines {
     String value(int i) {
         int s = valueStart(i);
         return new String(bytes, s, valueEnd(i) - s, StandardCharsets.ISO_8859_1);
+    }
+
+    /** How many lines name {@code lowerName}. */
+    int count(CharSequence lowerName) {
+        int n = 0;
+        for (int i = 1; i < count; i++) {
+            if (nameLength(i) == lowerName.length() && equalsIgnoreCase(start[i], nameEnd[i], lowerName)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The value of the first header named {@code lowerName}, or null. */

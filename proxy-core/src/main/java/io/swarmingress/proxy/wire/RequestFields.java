@@ -7,6 +7,18 @@ package io.swarmingress.proxy.wire;
  * client can claim no other address, scheme, host or port.
  */
 final class RequestFields implements MessageFields.Visitor {
+    /**
+     * Fields by which frameworks let a front proxy speak for the client besides the X-Forwarded-*
+     * four: a scheme (Rack reads X-Forwarded-Ssl before X-Forwarded-Proto), an address, or the
+     * original path (honoured as the path by some backends, which would step around a prefix
+     * route). From a client they are claims, not facts.
+     */
+    private static final String[] OTHER_CLAIMS = {
+        "x-forwarded-ssl", "x-forwarded-scheme", "x-forwarded-server", "x-forwarded-prefix", "x-forwarded-uri",
+        "x-forwarded-path", "x-original-url", "x-original-uri", "x-rewrite-url", "x-url-scheme", "front-end-https",
+        "x-client-ip", "true-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
+    };
+
     int hostCount;
     int hostLine;
     boolean expectContinue;
@@ -51,6 +63,15 @@ final class RequestFields implements MessageFields.Visitor {
                 break;
             default:
                 break;
+        }
+        int first = HeadLines.lower(h.bytes[h.start[i]]);
+        if (h.flags[i] == HeadLines.KEEP && h.nameLength(i) >= 11 && (first == 'x' || first == 't' || first == 'f' || first == 'c')) {
+            for (String name : OTHER_CLAIMS) {
+                if (h.nameIs(i, name)) {
+                    h.flags[i] = HeadLines.CLAIM_OTHER;
+                    break;
+                }
+            }
         }
         return null;
     }

@@ -21,9 +21,9 @@ import io.swarmingress.proxy.testing.ProxyFixture;
  * do (path, Host, fields). Raw bytes through a running proxy, in front of raw-socket backends
  * that record every byte. Each test is one finding and fails on the code it was written against;
  * the Javadoc of each says what the bytes are, what the proxy does, what a lenient peer makes of
- * it, and where the fix belongs. {@link ReviewExchangeAttackTest} has the exchange's findings.
+ * it, and where the fix belongs. {@link ExchangeAttackTest} has the exchange's findings.
  */
-class ReviewAttackTest {
+class PathAndHeaderAttackTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration SETTLE = Duration.ofSeconds(10);
 
@@ -144,7 +144,7 @@ class ReviewAttackTest {
      * connection: no response, no access metric, logged at debug only. The same request with
      * {@code X-Canary:} (no space) is routed to the plain route. (And {@code Host: } with a space,
      * an empty Host the policy allows, is refused as "invalid character after the host":
-     * Authority.check reads the byte past the line; see ReviewWireAttackTest.)
+     * Authority.check reads the byte past the line; see WireLimitsTest.)
      *
      * <p>Fix: HeadLines.valueEnd must not end before valueStart (e.g. valueEnd = max(valueStart,
      * trimmed end)), which fixes Host, value() and every other user at once.

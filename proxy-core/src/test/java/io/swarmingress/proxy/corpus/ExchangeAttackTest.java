@@ -22,9 +22,9 @@ import io.swarmingress.proxy.testing.ProxyFixture;
  * The review of issue 8, second half: the exchange rather than the head. A response that reaches
  * the wrong request, responses an HTTP/1.0 client cannot read, and deadlines or connection ends
  * that well-behaved clients trip over. Raw bytes through a running proxy, as in
- * {@link ReviewAttackTest}; each test fails on the code it was written against.
+ * {@link PathAndHeaderAttackTest}; each test fails on the code it was written against.
  */
-class ReviewExchangeAttackTest {
+class ExchangeAttackTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
     // ------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ class ReviewExchangeAttackTest {
                     out.flush();
                     return true;
                 }));
-                ProxyFixture proxy = closer.add(ProxyFixture.start(ReviewAttackTest.oneService(backend, "")));
+                ProxyFixture proxy = closer.add(ProxyFixture.start(PathAndHeaderAttackTest.oneService(backend, "")));
                 try (RawClient client = new RawClient(proxy.port("web"), READ_TIMEOUT)) {
                     client.send("GET /static/first HTTP/1.1\r\nHost: app.test\r\n\r\nGET /static/second HTTP/1.1\r\nHost: app.test\r\n\r\n");
                     RawClient.Response one = client.readResponse(false);
@@ -125,7 +125,7 @@ class ReviewExchangeAttackTest {
                 out.flush();
                 return true;
             }));
-            ProxyFixture proxy = closer.add(ProxyFixture.start(ReviewAttackTest.oneService(app, "")));
+            ProxyFixture proxy = closer.add(ProxyFixture.start(PathAndHeaderAttackTest.oneService(app, "")));
             try (RawClient client = new RawClient(proxy.port("web"), READ_TIMEOUT)) {
                 client.send("GET /static/x HTTP/1.0\r\nHost: app.test\r\n\r\n");
                 RawClient.Response response = client.readResponse(false);
@@ -249,12 +249,13 @@ class ReviewExchangeAttackTest {
      * client by default (abortonclose is off); nginx counts it 499 as here. Compatibility rather
      * than security, listed so the choice is made on purpose.
      *
-     * <p>Fix if wanted: ALLOW_HALF_CLOSURE on http entrypoints and, on ChannelInputShutdownEvent,
-     * finish the exchange in progress and close after its response (a FIN in the middle of a head
-     * or body still ends the connection).
+     * <p>Decided: as nginx. Half-closure on http entrypoints would put the client socket in the
+     * state Netty 4.2.18's epoll mishandles (a half-closed socket waiting for writability is lost,
+     * see ProxyServer), so a large answer would be cut short; the FIN is taken as the client going
+     * away, the exchange is cancelled and counted 499.
      */
     @Test
-    void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
+    void aClientThatHalfClosesAfterItsRequestIsTakenAsGoneAndCounted499() throws Exception {
         try (Closer closer = new Closer()) {
             DelayedBackend backend = closer.add(new DelayedBackend(300));
             ProxyFixture proxy = closer.add(ProxyFixture.start("""
@@ -269,8 +270,10 @@ class ReviewExchangeAttackTest {
                         .getBytes(StandardCharsets.ISO_8859_1));
                 s.shutdownOutput();
                 String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-                assertThat(answer).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nok");
+                assertThat(answer).isEmpty();
             }
+            org.awaitility.Awaitility.await().atMost(READ_TIMEOUT).untilAsserted(() -> assertThat(proxy.metrics().scrape())
+                    .contains("ingress_requests_total{code=\"499\",entrypoint=\"web\",service=\"slow\"} 1.0"));
         }
     }
 }

@@ -15,7 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * The review of issue 8 at the byte level: promises of the wire classes that raw bytes, split
  * where an attacker likes, break.
  */
-class ReviewWireAttackTest {
+class WireLimitsTest {
 
     /** Walks the body fed in pieces as BodyFraming does: passes on [from, position), keeps the rest. */
     private static String walk(String... pieces) {
