@@ -81,18 +81,35 @@ class RescheduleTest {
                         frozen[1], "thaw", true, slow, slowOld, fast, fastOld);
                 return;
             }
-            // what happens instead: the node is Ready again with every task as it was
-            Awaitility.await("a read after the thaw").atMost(BOUND).until(() -> discovery.lastSuccess() != null
-                    && discovery.lastSuccess().isAfter(Instant.ofEpochMilli(frozen[1])));
-            assertThat(lab.lab.tasks(slow).values()).filteredOn(t -> slowOld.containsKey(t.id()))
-                    .allMatch(LabTask::running).hasSize(2);
-            assertThat(lab.recorder.count()).as("no change published").isEqualTo(published);
-            assertThat(discovery.current().endpoints()).isEqualTo(before.endpoints());
+            assertNothingChanged(discovery, frozen[1], slow, slowOld, published, before);
             System.out.printf("MBB freeze attempt %d: Swarm did not reschedule (the agent registered again before the"
                     + " node's Down status was written); same tasks, same endpoints, nothing published%n", attempt);
         }
         System.out.printf("MBB freeze: no reschedule in %d freezes; the reschedule path is covered by the drain test"
                 + " and FallbackEndpointsTest%n", FREEZE_ATTEMPTS);
+    }
+
+    /** A freeze well within the heartbeat deadline: Swarm changes nothing, and so does discovery. */
+    @Test
+    void aShortFreezeChangesNothing() {
+        String slow = lab.service("slow", 2, "10s");
+        SwarmDiscovery discovery = lab.start();
+        Map<String, LabTask> old = lab.settled(slow, 2);
+        int published = lab.recorder.count();
+        DiscoverySnapshot before = lab.recorder.latest();
+        long[] frozen = lab.lab.freezeDaemon(Duration.ofSeconds(5));
+        assertNothingChanged(discovery, frozen[1], slow, old, published, before);
+    }
+
+    /** After a read that began after the thaw: the same tasks run, meant to run, and nothing was published. */
+    private void assertNothingChanged(SwarmDiscovery discovery, long thaw, String service, Map<String, LabTask> old,
+                                      int published, DiscoverySnapshot before) {
+        Awaitility.await("a read after the thaw").atMost(BOUND).until(() -> discovery.lastSuccess() != null
+                && discovery.lastSuccess().isAfter(Instant.ofEpochMilli(thaw).plusSeconds(1)));
+        assertThat(lab.lab.tasks(service).values()).filteredOn(t -> old.containsKey(t.id()))
+                .allMatch(LabTask::running).hasSize(old.size());
+        assertThat(lab.recorder.count()).as("no change published").isEqualTo(published);
+        assertThat(discovery.current().sameContent(before)).isTrue();
     }
 
     /**
