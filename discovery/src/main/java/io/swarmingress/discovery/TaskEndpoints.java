@@ -19,9 +19,12 @@ import io.swarmingress.discovery.SwarmService.SwarmTask;
  * <h2>Make before break</h2>
  * Swarm moves a task's desired state first and stops its container afterwards. When a node misses
  * its heartbeats (a freeze, a partition, a stalled election), Swarm marks every task on it for
- * shutdown and starts replacements, while the old containers still run and answer for the seconds
- * the replacements take to start; a stop-first update or a drain does the same, one slot at a time.
- * Taking only tasks meant to run would empty such a service at once. The rule:
+ * shutdown and starts replacements after its restart delay, without waiting for the old ones,
+ * whose containers often still run and answer until the replacements do (measured on the lab: old
+ * tasks told to stop 0.2 s after a thaw, replacements running 7-8 s after it, old containers
+ * stopped 14 s after it). A drain and a stop-first update also tell tasks to stop first, and start
+ * each replacement once the old container has stopped: a fallback then bridges the old container's
+ * stop grace. Taking only tasks meant to run would empty such a service at once. The rule:
  * <ul>
  * <li><b>ready</b> = the tasks whose desired state and status are both {@code running}; all of
  *     them are endpoints, as before;</li>
