@@ -138,7 +138,7 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, file.ioThreads());
         }
         IngressConfig config = merge(file, discovered);
-        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics, clock);
+        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), discovered.fallbacks(), table.get(), metrics, clock);
         Map<String, Listener> bound = new HashMap<>();
         try {
             for (EntrypointConfig ec : config.entrypoints()) {
@@ -198,7 +198,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         RoutingTable current = table.get();
         if (current != null && fileConfig != null) {
-            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics, clock));
+            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), snapshot.fallbacks(), current, metrics, clock));
         }
     }
 
