@@ -23,7 +23,7 @@ import io.swarmingress.proxy.testing.ProxyFixture;
  * Active health checks against real backends on real sockets: an endpoint gets traffic only once
  * it passes, loses it when it fails its checks, and gets it back when it passes again.
  */
-class HealthCheckTest {
+class ActiveHealthCheckTest {
     private final Closer closer = new Closer();
 
     @AfterEach
