@@ -112,7 +112,7 @@ class HealthcheckCommandTest {
         Path broken = dir.resolve("broken.yaml");
         Files.writeString(broken, "colour: blue\n");
         StringWriter err = new StringWriter();
-        HealthCheck check = new HealthcheckCommand();
+        HealthcheckCommand check = new HealthcheckCommand();
         check.config = broken;
         assertThat(check.target(new PrintWriter(err, true))).isEqualTo(HealthcheckCommand.DEFAULT_ADDRESS);
         assertThat(err.toString()).contains(broken + ":1: colour: is not a known option").contains("asking 127.0.0.1:9090");
