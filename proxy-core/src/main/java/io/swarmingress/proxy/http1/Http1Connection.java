@@ -220,6 +220,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     /** The exchange ended and the connection stays: the idle deadline applies, and a pipelined request may start. */
     void nextRequest() {
+        deadlines.exchangeEnded(timer.now());
         timer.fireBy(deadlines.next(true));
         if (inbound.any() && !reading) {
             readRequests();

@@ -54,8 +54,8 @@ class ExchangeDeadlinesTest {
         assertThat(upstream.isOpen()).as("an upstream connection that missed its answer is not reused").isFalse();
         assertThat(proxy.meter("ingress_requests_total{code=\"504\",entrypoint=\"web\",service=\"app\"}")).isEqualTo(1.0);
 
-        // Kept alive after the 504; idle since its last read at t = 0, so closed at t = 5 s.
-        proxy.advance(2999);
+        // Kept alive after the 504 at t = 2 s, and idle from then: closed at t = 7 s.
+        proxy.advance(4999);
         assertThat(proxy.client().isActive()).isTrue();
         proxy.advance(1);
         assertThat(proxy.client().isActive()).as("closed by the idle timeout, not held forever").isFalse();

@@ -97,13 +97,32 @@ class ClientDeadlinesTest {
             assertThat(proxy.received()).startsWith("HTTP/1.1 200 OK\r\n");
             proxy.advance(250);
         }
-        // Open for 750 ms in all, never idle for 400: the last read was at t = 500 ms.
+        // Open for 750 ms in all, never idle for 400: the last exchange ended at t = 500 ms.
         assertThat(proxy.client().isActive()).isTrue();
         proxy.advance(149);
         assertThat(proxy.client().isActive()).isTrue();
         proxy.advance(1);
         assertThat(proxy.client().isActive()).isFalse();
         assertThat(proxy.received()).as("closed silently: no request was under way").isEmpty();
+        assertThat(timeouts("idle")).isEqualTo(1.0);
+    }
+
+    @Test
+    void theIdleTimeoutRunsFromTheEndOfTheResponseHoweverLongItTook() {
+        start(", client_idle_timeout: 5s");
+        proxy.send(GET);
+        EmbeddedUpstream upstream = proxy.upstream(0);
+        upstream.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0");
+        for (int i = 1; i < 10; i++) {
+            proxy.advance(1000);
+            upstream.send(Integer.toString(i));
+        }
+        assertThat(proxy.received()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n0123456789");
+        // The client last sent at t = 0; the response ended at t = 9 s, so the connection is idle from then.
+        proxy.advance(4999);
+        assertThat(proxy.client().isActive()).isTrue();
+        proxy.advance(1);
+        assertThat(proxy.client().isActive()).isFalse();
         assertThat(timeouts("idle")).isEqualTo(1.0);
     }
 
