@@ -35,6 +35,14 @@ class UpstreamPoolTest {
         }
     }
 
+    /** The first client's request, sent already, answered by {@code upstream}. */
+    private void roundTripOn(EmbeddedUpstream upstream) {
+        assertThat(upstream.received()).startsWith("GET / HTTP/1.1\r\n");
+        upstream.send(OK);
+        assertThat(proxy.received()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
+    }
+
+    /** A request from {@code client} that must reach {@code expected}, and its answer. */
     private void roundTrip(EmbeddedPeer client, EmbeddedUpstream expected) {
         client.send(GET);
         assertThat(expected.received()).startsWith("GET / HTTP/1.1\r\n");
@@ -64,12 +72,6 @@ class UpstreamPoolTest {
         assertThat(second.received()).startsWith("GET / HTTP/1.1\r\n");
         second.send(OK);
         assertThat(proxy.received()).startsWith("HTTP/1.1 200 OK\r\n");
-    }
-
-    private void roundTripOn(EmbeddedUpstream upstream) {
-        assertThat(upstream.received()).startsWith("GET / HTTP/1.1\r\n");
-        upstream.send(OK);
-        assertThat(proxy.received()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
     }
 
     @Test

@@ -136,6 +136,8 @@ public final class InMemoryProxy implements AutoCloseable {
         for (EmbeddedUpstream u : upstreams) {
             u.finishAndReleaseAll();
         }
+        // Forgets reads still due on closed channels.
+        EmbeddedPeer.settle();
         metrics.close();
     }
 }
