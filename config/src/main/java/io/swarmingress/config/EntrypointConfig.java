@@ -6,9 +6,13 @@ package io.swarmingress.config;
  *
  * @param limits timeouts and connection limits for the clients of this entrypoint
  * @param via whether responses and upstream requests get a {@code Via} header
+ * @param proxyProtocol whether every connection must start with a PROXY protocol header (v1 or
+ *                      v2), whose source address is then the client's; one without is closed
+ * @param trustedProxies the peers whose X-Forwarded-* fields are kept (http only)
  */
 public record EntrypointConfig(String name, HostPort address, Protocol protocol, String service,
-                               ClientLimits limits, boolean via, Location location) {
+                               ClientLimits limits, boolean via, boolean proxyProtocol, TrustedProxies trustedProxies,
+                               Location location) {
 
     public EntrypointConfig {
         Names.require("name", name);
@@ -27,9 +31,22 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
         if (limits == null) {
             limits = ClientLimits.DEFAULT;
         }
+        if (trustedProxies == null) {
+            trustedProxies = TrustedProxies.NONE;
+        }
+        if (protocol == Protocol.TCP && !trustedProxies.isEmpty()) {
+            throw new InvalidFieldException("trusted_proxies", "is only for http entrypoints (a tcp relay writes no "
+                    + "X-Forwarded-For; use proxy_protocol to learn the client's address)");
+        }
         if (location == null) {
             location = Location.NONE;
         }
+    }
+
+    /** Without PROXY protocol and with no trusted proxies. */
+    public EntrypointConfig(String name, HostPort address, Protocol protocol, String service, ClientLimits limits, boolean via,
+                            Location location) {
+        this(name, address, protocol, service, limits, via, false, TrustedProxies.NONE, location);
     }
 
     public static EntrypointConfig http(String name, HostPort address) {

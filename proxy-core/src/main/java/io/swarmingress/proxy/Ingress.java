@@ -61,29 +61,36 @@ public final class Ingress implements AutoCloseable {
         this.parser = parser;
         this.config = config;
         this.metrics = new IngressMetrics();
-        ProxyServer s = null;
-        AdminServer a = null;
+        ProxyServer s;
         try {
             s = ProxyServer.start(config, metrics, Fronts.all(), transport, clock, Ticker.systemTicker());
-            if (config.admin() != null) {
-                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
-                log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
-            }
         } catch (RuntimeException e) {
-            if (s != null) {
-                s.close();
-            }
             metrics.close();
             throw e;
         }
         this.server = s;
-        this.admin = a;
         this.discoveryObserver = metrics.discovery(() -> {
             SwarmDiscovery d = discovery;
             Instant last = d == null ? null : d.lastSuccess();
             return last == null ? Double.NaN : last.toEpochMilli() / 1000.0;
         });
         startDiscovery(config, true);
+        // The admin listener opens once the proxy serves what it will report healthy on: after the
+        // first Swarm read (or its bounded wait). A load balancer that polls /healthz during a rolling
+        // update would otherwise send traffic for label routes that are not loaded yet (404s).
+        AdminServer a = null;
+        if (config.admin() != null) {
+            try {
+                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
+            } catch (RuntimeException e) {
+                closeDiscovery();
+                s.close();
+                metrics.close();
+                throw e;
+            }
+            log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
+        }
+        this.admin = a;
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);
     }
 
@@ -230,8 +237,30 @@ public final class Ingress implements AutoCloseable {
         return discovery;
     }
 
-    /** Graceful: stop accepting, let in-flight requests finish within the config's grace period. */
+    /**
+     * Graceful: first {@code /healthz} answers 503 for the config's shutdown delay while everything
+     * keeps serving (a load balancer in front takes the node out meanwhile), then the listeners
+     * close and in-flight requests finish within the config's grace period.
+     */
     public void shutdown() {
+        shutdown(ShutdownPause.SLEEP);
+    }
+
+    void shutdown(ShutdownPause pause) {
+        if (admin != null) {
+            admin.startDraining();
+        }
+        Duration delay = config.shutdownDelay();
+        if (!delay.isZero()) {
+            log.info("draining: /healthz answers 503 for {} ms (shutdown_delay) while requests are still served",
+                    delay.toMillis());
+            try {
+                pause.pause(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("shutdown delay interrupted; closing the listeners now");
+            }
+        }
         watcher.close();
         closeDiscovery();
         server.shutdown(config.shutdownGrace());

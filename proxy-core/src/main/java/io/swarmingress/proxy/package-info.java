@@ -9,7 +9,8 @@
  *   proxy         Main, Ingress, Fronts: wires everything
  *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
- *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol)
+ *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, behind
+ *                 the PROXY protocol reader where an entrypoint requires one)
  *   health        active health checks, on a loop of their own; state left on endpoints
  *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
  *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices

@@ -1,8 +1,5 @@
 package io.swarmingress.proxy.http1;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -19,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 import io.swarmingress.proxy.wire.RequestParser;
@@ -97,18 +95,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
-        SocketAddress remote = ch.remoteAddress();
-        String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
-        SocketAddress local = ch.localAddress();
-        String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
-        byte[] forwarded = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
         timer.fireBy(deadlines.next(true));
+        ClientAddresses addresses = ClientAddresses.of(ch);
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
-                entrypoint.transport().socketChannel());
-        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser, client, forwarded, config.via()));
+                entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
+        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser,
+                ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via()));
         entrypoint.meters().opened();
     }
 
@@ -125,6 +120,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             }
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (!request.inExchange()) {
+            // Any byte between requests starts the next head's clock, even one the parser skips
+            // (empty lines before a request): trickled CRLFs must not hold a connection open.
+            deadlines.headPending(timer.now());
         }
         inbound.add((ByteBuf) msg, ctx.alloc());
         readRequests();
@@ -156,9 +156,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             inbound.release();
         }
         if (!closing) {
-            if (!request.inExchange() && inbound.any()) {
+            if (!request.inExchange() && deadlines.headStarted()) {
                 // Part of the next head is here: it is due a fixed time after its first byte.
-                deadlines.headPending(timer.now());
                 timer.fireBy(deadlines.next(true));
             } else if (deadlines.readingBody()) {
                 timer.fireBy(deadlines.next(false));
@@ -189,6 +188,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
             deadlines.paused(!read, timer.now());
+            if (read && deadlines.readingBody()) {
+                // The body's deadline runs again, whether or not the client sends more.
+                timer.fireBy(deadlines.next(false));
+            }
         }
     }
 
@@ -224,6 +227,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     /** The exchange ended and the connection stays: the idle deadline applies, and a pipelined request may start. */
     void nextRequest() {
+        deadlines.exchangeEnded(timer.now());
         timer.fireBy(deadlines.next(true));
         if (inbound.any() && !reading) {
             readRequests();

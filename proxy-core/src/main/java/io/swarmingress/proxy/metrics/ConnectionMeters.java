@@ -6,7 +6,8 @@ import io.micrometer.core.instrument.Counter;
 
 /**
  * An entrypoint's connection meters: connections open now, bytes read and written, clients cut
- * off by a deadline and connections refused at the limit. Handlers sum bytes in plain fields and
+ * off by a deadline, connections refused at the limit and connections closed for want of a valid
+ * PROXY protocol header. Handlers sum bytes in plain fields and
  * add them here once per read batch or flush, so the shared adders see a few updates per batch
  * instead of one per buffer.
  */
@@ -21,18 +22,29 @@ public final class ConnectionMeters {
         BODY
     }
 
+    /** Why a connection to an entrypoint that requires a PROXY protocol header was closed before it got one. */
+    public enum ProxyProtocolError {
+        /** What came was not a valid v1 or v2 header (or was larger than allowed). */
+        INVALID,
+        /** No complete header within the entrypoint's request_header_timeout. */
+        TIMEOUT
+    }
+
     private final AtomicInteger open;
     private final Counter bytesIn;
     private final Counter bytesOut;
     private final Counter[] timeouts;
     private final Counter rejected;
+    private final Counter[] proxyProtocolErrors;
 
-    ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected) {
+    ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected,
+                     Counter[] proxyProtocolErrors) {
         this.open = open;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
         this.timeouts = timeouts;
         this.rejected = rejected;
+        this.proxyProtocolErrors = proxyProtocolErrors;
     }
 
     public void opened() {
@@ -62,5 +74,10 @@ public final class ConnectionMeters {
     /** A connection closed at accept because the entrypoint had {@code max_connections} open. */
     public void rejected() {
         rejected.increment();
+    }
+
+    /** A connection closed because it did not start with a valid PROXY protocol header in time. */
+    public void proxyProtocolError(ProxyProtocolError reason) {
+        proxyProtocolErrors[reason.ordinal()].increment();
     }
 }

@@ -43,7 +43,8 @@ import io.swarmingress.proxy.routing.Service;
  * relay in progress.
  *
  * <p>Listeners know no protocol: each entrypoint's connections get the handlers of the
- * {@link Front} wired for its protocol.
+ * {@link Front} wired for its protocol, behind the {@link ProxyProtocolReader} when the
+ * entrypoint requires a PROXY protocol header (a connection-level concern of every protocol).
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -137,7 +138,7 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, file.ioThreads());
         }
         IngressConfig config = merge(file, discovered);
-        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics, clock);
+        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), discovered.fallbacks(), table.get(), metrics, clock);
         Map<String, Listener> bound = new HashMap<>();
         try {
             for (EntrypointConfig ec : config.entrypoints()) {
@@ -197,7 +198,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         RoutingTable current = table.get();
         if (current != null && fileConfig != null) {
-            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics, clock));
+            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), snapshot.fallbacks(), current, metrics, clock));
         }
     }
 
@@ -268,7 +269,13 @@ public final class ProxyServer implements AutoCloseable {
                         }
                         ch.closeFuture().addListener(f -> context.leave());
                         connections.add(ch);
-                        front.initChannel(ch, context);
+                        EntrypointConfig options = context.options();
+                        if (options != null && options.proxyProtocol()) {
+                            // The front starts once the PROXY header has told who the client is.
+                            ProxyProtocolReader.install(ch, context, front, options.limits().header());
+                        } else {
+                            front.initChannel(ch, context);
+                        }
                     }
                 });
         front.childOptions(b);

@@ -20,13 +20,19 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.swarmingress.proxy.metrics.ServiceMeters;
+import io.swarmingress.config.ProxyProtocolVersion;
+import io.swarmingress.proxy.forward.ProxyProtocolHeader;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /**
- * A byte relay between a client and one endpoint of the entrypoint's service.
+ * A byte relay between a client and one endpoint of the entrypoint's service. When the service
+ * has {@code send_proxy_protocol}, the upstream connection starts with a PROXY header naming the
+ * client (the one a PROXY header in front named, if the entrypoint takes one).
  *
  * <p>Both channels run with autoRead off and share one event loop. A side is read again only when
  * the other side can take more (writable), so a slow reader stalls its fast peer instead of making
@@ -159,10 +165,20 @@ final class TcpRelay {
                 client.close();
                 return;
             }
-            endpoint = picked;
-            picked.acquire();
             long idle = service.timeouts().idle().toMillis();
             client.pipeline().addFirst("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            connect(ctx, service, picked, 0);
+            ctx.fireChannelActive();
+        }
+
+        /**
+         * Connects to {@code picked}; a refused or timed-out connect sent nothing, so it goes to
+         * another endpoint while the service's retries last (and passive health hears of it).
+         */
+        private void connect(ChannelHandlerContext ctx, Service service, Endpoint picked, int attempt) {
+            Channel client = ctx.channel();
+            endpoint = picked;
+            picked.acquire();
             UpstreamSide upstreamSide = new UpstreamSide(client);
             Bootstrap b = new Bootstrap()
                     .group(client.eventLoop())
@@ -176,31 +192,52 @@ final class TcpRelay {
                     .handler(upstreamSide);
             b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
-                    peer = f.channel();
-                    if (!client.isActive() && early == null) {
-                        peer.close();
-                        return;
-                    }
-                    if (early != null) {
-                        for (Object msg : early) {
-                            peer.write(msg, peer.voidPromise());
-                        }
-                        early = null;
-                        peer.flush();
-                    }
-                    if (inputShutdown) {
-                        shutdownPeerOutput();
-                    } else {
-                        client.read();
-                    }
-                    peer.read();
+                    connected(f.channel(), service);
+                    return;
+                }
+                long now = ctx.executor().ticker().nanoTime();
+                service.connectFailed(picked, now);
+                log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
+                picked.release();
+                endpoint = null;
+                Endpoint next = service.pickOther(now, picked);
+                if (client.isActive() && attempt < service.retryPolicy().retries() && next != picked && service.startRetry()) {
+                    service.meters().retried(ServiceMeters.RetryReason.CONNECT_FAILURE);
+                    service.retryEnded();
+                    connect(ctx, service, next, attempt + 1);
                 } else {
-                    service.connectFailed(picked, ctx.executor().ticker().nanoTime());
-                    log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
                     client.close();
                 }
             });
-            ctx.fireChannelActive();
+        }
+
+        private void connected(Channel upstream, Service service) {
+            peer = upstream;
+            Channel client = upstream.pipeline().get(UpstreamSide.class).peer;
+            if (!client.isActive() && early == null) {
+                peer.close();
+                return;
+            }
+            ProxyProtocolVersion sendProxy = service.config().upstream().sendProxyProtocol();
+            if (sendProxy != null) {
+                // First, and flushed at once: a server that speaks first waits for it.
+                ClientAddresses addresses = ClientAddresses.of(client);
+                peer.write(ProxyProtocolHeader.encode(peer.alloc(), sendProxy, addresses.source(), addresses.destination()),
+                        peer.voidPromise());
+            }
+            if (early != null) {
+                for (Object msg : early) {
+                    peer.write(msg, peer.voidPromise());
+                }
+                early = null;
+            }
+            peer.flush();
+            if (inputShutdown) {
+                shutdownPeerOutput();
+            } else {
+                client.read();
+            }
+            peer.read();
         }
 
         @Override
