@@ -23,7 +23,6 @@ import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.SwarmServiceRef;
-import io.swarmingress.config.Timeouts;
 
 /**
  * Turns what was read from Swarm into a {@link DiscoverySnapshot}. A pure function of its input,
@@ -168,12 +167,19 @@ final class SnapshotBuilder {
                 warnings.add(who + ": label " + provider.label("lb") + "=" + e.getMessage());
                 continue;
             }
+            List<String> problems = new ArrayList<>();
+            LabelPolicies.Policies policies = LabelPolicies.read(provider, s.labels(), problems);
+            if (policies == null) {
+                problems.forEach(p -> warnings.add(who + ": " + p));
+                continue;
+            }
             String labelNetwork = label(s, "network");
             String network = labelNetwork != null ? labelNetwork : provider.network();
             ServiceConfig service;
             try {
-                service = new ServiceConfig(s.name(), lb, Timeouts.DEFAULT, List.of(),
-                        new SwarmServiceRef(s.name(), port, network), origin);
+                service = new ServiceConfig(s.name(), lb, policies.timeouts(), List.of(),
+                        new SwarmServiceRef(s.name(), port, network), origin, policies.retry(), policies.outlier(),
+                        policies.healthCheck());
             } catch (IllegalArgumentException e) {
                 warnings.add(who + ": " + e.getMessage());
                 continue;
