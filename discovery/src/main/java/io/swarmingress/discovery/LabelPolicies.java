@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.swarmingress.config.Durations;
 import io.swarmingress.config.HealthCheck;
@@ -39,6 +40,13 @@ final class LabelPolicies {
     record Policies(Timeouts timeouts, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck) {
         static final Policies DEFAULT = new Policies(Timeouts.DEFAULT, RetryPolicy.DEFAULT, OutlierPolicy.DEFAULT, null);
     }
+
+    /** Every label this class reads, without the prefix. */
+    static final Set<String> KEYS = Set.of("connect_timeout", "response_timeout", "idle_timeout", "request_timeout",
+            "drain_timeout", "retries", "retry_on", "retry_budget", "outlier.consecutive_failures",
+            "outlier.consecutive_5xx", "outlier.base_ejection_time", "outlier.max_ejection_time",
+            "outlier.max_ejection_percent", "health.path", "health.tcp", "health.interval", "health.timeout",
+            "health.healthy_threshold", "health.unhealthy_threshold");
 
     private final SwarmProviderConfig provider;
     private final Map<String, String> labels;
@@ -93,8 +101,8 @@ final class LabelPolicies {
         Duration timeout = duration("health.timeout", HealthCheck.DEFAULT_TIMEOUT);
         int healthy = integer("health.healthy_threshold", 1);
         int unhealthy = integer("health.unhealthy_threshold", 2);
-        boolean tuned = labels.keySet().stream().anyMatch(k -> k.startsWith(provider.label("health."))
-                && !k.equals(provider.label("health.path")) && !k.equals(provider.label("health.tcp")));
+        boolean tuned = Stream.of("health.interval", "health.timeout", "health.healthy_threshold",
+                "health.unhealthy_threshold").anyMatch(k -> labels.containsKey(provider.label(k)));
         if (path == null && !tcp) {
             if (tuned) {
                 problems.add("labels " + provider.label("health.") + "* set without " + provider.label("health.path")

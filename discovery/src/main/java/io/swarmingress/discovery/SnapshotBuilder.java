@@ -37,6 +37,9 @@ import io.swarmingress.config.SwarmServiceRef;
  * merging label routes into the config can never make it invalid.
  */
 final class SnapshotBuilder {
+    /** The routing labels, without the prefix; the resilience ones are {@link LabelPolicies#KEYS}. */
+    private static final Set<String> ROUTING_KEYS = Set.of("enable", "port", "lb", "network", "entrypoint", "http.host",
+            "http.path", "http.strip_prefix");
     private final SwarmProviderConfig provider;
     private final List<ServiceConfig> swarmFileServices;
     private final Set<String> fileServiceNames = new HashSet<>();
@@ -143,6 +146,7 @@ final class SnapshotBuilder {
                         + " name (the file wins)");
                 continue;
             }
+            unknownLabels(s, who, warnings);
             Location origin = Location.of("swarm service " + s.name() + " labels");
             String portText = label(s, "port");
             if (portText == null) {
@@ -247,6 +251,22 @@ final class SnapshotBuilder {
     /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
     private static String routeKey(RouteConfig r) {
         return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
+    }
+
+    /**
+     * A label under the prefix that nothing reads is a warning, and otherwise ignored: a misspelt
+     * name ({@code ingress.health.pth}) would else silently leave a setting at its default.
+     */
+    private void unknownLabels(SwarmService s, String who, Collection<String> warnings) {
+        String prefix = provider.label("");
+        for (String key : s.labels().keySet()) {
+            if (key.startsWith(prefix)) {
+                String name = key.substring(prefix.length());
+                if (!ROUTING_KEYS.contains(name) && !LabelPolicies.KEYS.contains(name)) {
+                    warnings.add(who + ": label " + key + " is not one the proxy knows (ignored)");
+                }
+            }
+        }
     }
 
     private String label(SwarmService s, String key) {

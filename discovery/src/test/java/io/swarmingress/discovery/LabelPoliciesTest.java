@@ -150,6 +150,18 @@ class LabelPoliciesTest {
     }
 
     @Test
+    void aMisspeltLabelIsAWarningAndTheServiceStaysRouted() {
+        DiscoverySnapshot s = build("ingress.health.pth", "/healthz", "ingress.retry", "3", "other.retry", "3");
+        assertThat(s.services()).singleElement().satisfies(c -> {
+            assertThat(c.healthCheck()).isNull();
+            assertThat(c.retry()).isEqualTo(RetryPolicy.DEFAULT);
+        });
+        assertThat(s.warnings()).containsExactly(
+                "swarm service 'web': label ingress.health.pth is not one the proxy knows (ignored)",
+                "swarm service 'web': label ingress.retry is not one the proxy knows (ignored)");
+    }
+
+    @Test
     void everyBadLabelIsNamedNotJustTheFirst() {
         DiscoverySnapshot s = build("ingress.retries", "many", "ingress.connect_timeout", "fast");
         assertThat(s.warnings()).containsExactly(
