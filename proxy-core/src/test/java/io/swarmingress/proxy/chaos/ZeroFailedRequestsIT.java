@@ -170,7 +170,7 @@ class ZeroFailedRequestsIT {
             KillWatch.Seen s = seen.get(k.getKey());
             long died = lab.diedAtMillis(k.getValue().containerId(), watch.killEpochMillis() - 1_000);
             long diedAfter = died < 0 ? 0 : died - watch.killEpochMillis();
-            fromDeath.put(k.getKey(), s.outOfRotationMillis() < 0 ? -1 : s.outOfRotationMillis() - diedAfter);
+            fromDeath.put(k.getKey(), s.outOfRotationMillis() < 0 ? Long.MAX_VALUE : s.outOfRotationMillis() - diedAfter);
             System.out.printf("c. docker kill [%s]: out of rotation %d ms after the container died at the latest (not before %d ms);"
                             + " Docker reports it died %d ms after the kill command; %s; admin polled every %d ms%n", k.getKey(),
                     fromDeath.get(k.getKey()), Math.max(0, s.stillInRotationMillis() - diedAfter), diedAfter, s,
@@ -181,7 +181,10 @@ class ZeroFailedRequestsIT {
         assertZeroFailed(windows.close(w));
         // With the settings a user sets for this (web). With the defaults (plain) the time is printed, not bounded: the
         // first sign of a killed task is often a connect that hangs, and the default connect_timeout is 2 s.
-        assertThat(fromDeath.get("web")).as("web: from the container's death to its endpoint out of rotation (ms)").isBetween(0L, 1_000L);
+        // Negative when the proxy saw the resets and ejected before dockerd dated the container's death (a busy machine).
+        assertThat(seen.get("web").outOfRotationMillis()).as("web: its killed endpoint seen out of rotation").isNotNegative();
+        assertThat(fromDeath.get("web")).as("web: from the container's death to its endpoint out of rotation (ms)")
+                .isLessThanOrEqualTo(1_000L);
     }
 
     @Test
