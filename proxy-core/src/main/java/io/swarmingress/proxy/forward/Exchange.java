@@ -44,6 +44,7 @@ public final class Exchange implements ResponseFramer.Sink {
     private RequestHead head;
     private String upstreamPath;
     private RequestMetrics metrics;
+    private Route route;
     private Service service;
     private Retries retries;
     private Endpoint endpoint;
@@ -78,6 +79,7 @@ public final class Exchange implements ResponseFramer.Sink {
             answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
             return;
         }
+        this.route = route;
         metrics = route.metrics();
         service = route.service();
         service.requestStarted();
@@ -162,6 +164,11 @@ public final class Exchange implements ResponseFramer.Sink {
 
     public boolean done() {
         return done;
+    }
+
+    /** The route the request matched; null when it matched none. */
+    public Route route() {
+        return route;
     }
 
     /** When this exchange's next deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */

@@ -14,8 +14,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.config.TlsConfig;
 import io.swarmingress.proxy.forward.Forwarder;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.server.DrainEvent;
@@ -53,6 +56,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     ConnectionTimer timer;
     ClientDeadlines deadlines;
     private Http1Request request;
+    private ParsedRequest head;
+    /** This connection's X-Forwarded-Proto and -Port lines; a client certificate's subject joins them after the handshake. */
+    private String forwardedLines;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -93,14 +99,21 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
         SocketAddress local = ch.localAddress();
         String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
-        byte[] forwarded = ("x-forwarded-proto: http\r\nx-forwarded-port: " + localPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        forwardedLines = "x-forwarded-proto: " + (config.terminatesTls() ? "https" : "http") + "\r\nx-forwarded-port: " + localPort
+                + "\r\n";
+        byte[] forwarded = forwardedLines.getBytes(StandardCharsets.US_ASCII);
+        TlsConfig.ClientAuth clientAuth = config.terminatesTls() ? config.tls().clientAuth() : null;
+        if (clientAuth != null) {
+            parser.ownField(clientAuth.subjectHeader());
+        }
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
         timer.fireBy(deadlines.next(true));
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel());
-        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser, client, forwarded, config.via()));
+        head = new ParsedRequest(parser, client, forwarded, config.via());
+        request = new Http1Request(this, parser, forwarder, head);
         entrypoint.meters().opened();
     }
 
@@ -319,12 +332,32 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == DrainEvent.INSTANCE) {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            if (((SslHandshakeCompletionEvent) evt).isSuccess()) {
+                tlsEstablished();
+            }
+        } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
                 ctx.close();
             }
         } else {
             ReferenceCountUtil.release(evt);
+        }
+    }
+
+    /**
+     * The TLS handshake finished before any request could be read: with client certificates, the
+     * verified subject is added to the lines every request of the connection carries upstream.
+     */
+    private void tlsEstablished() {
+        TlsConfig.ClientAuth clientAuth = config.tls() == null ? null : config.tls().clientAuth();
+        if (clientAuth == null) {
+            return;
+        }
+        String subject = ClientCertificates.verifiedSubject(ctx.pipeline().get(SslHandler.class));
+        if (subject != null) {
+            head.forwardedLines((forwardedLines + clientAuth.subjectHeader() + ": " + subject + "\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
         }
     }
 

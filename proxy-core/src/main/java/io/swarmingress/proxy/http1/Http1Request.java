@@ -103,6 +103,10 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             reject(refusal.status(), refusal.detail());
             return;
         }
+        if (connection.config.httpsRedirect() != null) {
+            redirectToHttps(connection.config.httpsRedirect());
+            return;
+        }
         startingExchange = true;
         try {
             exchange = forwarder.start(head, this);
@@ -243,7 +247,9 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         closeAfterResponse = close;
         String connectionValue = close ? "close" : http10 ? "keep-alive" : null;
         String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
-        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
+        String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
+                ? exchange.route().config().hsts() : null;
+        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, hsts));
     }
 
     @Override
@@ -295,8 +301,30 @@ final class Http1Request implements RequestParser.Sink, Downstream {
 
     // ---------------------------------------------------------------- endings
 
+    /**
+     * A plaintext entrypoint that sends everyone to HTTPS: 308 (the method and body are kept) to the
+     * same host and target on the TLS entrypoint's port (left out when it is 443).
+     */
+    private void redirectToHttps(String entrypoint) {
+        String host = head.host();
+        if (host == null) {
+            reject(HttpResponseStatus.BAD_REQUEST, "a Host header is required to redirect to HTTPS");
+            return;
+        }
+        int port = connection.entrypoint().port(entrypoint);
+        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == 443 || port == 0 ? "" : ":" + port);
+        String location = "https://" + authority + head.redirectTarget();
+        connection.entrypoint().table().unrouted(connection.entrypoint().name())
+                .record(HttpResponseStatus.PERMANENT_REDIRECT.code(), connection.timer.now() - startNanos);
+        respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false, location);
+    }
+
     /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
     private void respondLocally(HttpResponseStatus answer, String detail, boolean close) {
+        respondLocally(answer, detail, close, null);
+    }
+
+    private void respondLocally(HttpResponseStatus answer, String detail, boolean close, String location) {
         responseStarted = true;
         status = answer.code();
         if (close || expectContinue || !clientKeepAlive || connection.entrypoint().draining()
@@ -305,7 +333,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             closeAfterResponse = true;
         }
         String connectionValue = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
-        connection.write(LocalResponses.create(connection.ctx.alloc(), answer, detail, connectionValue, headRequest));
+        connection.write(LocalResponses.create(connection.ctx.alloc(), answer, detail, connectionValue, headRequest, location));
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {

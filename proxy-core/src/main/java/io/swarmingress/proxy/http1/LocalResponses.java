@@ -20,6 +20,12 @@ final class LocalResponses {
      * @param headRequest the answer to a HEAD: the same head, no body (RFC 9110 section 9.3.2)
      */
     static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection, boolean headRequest) {
+        return create(alloc, status, detail, connection, headRequest, null);
+    }
+
+    /** @param location the Location of a redirect, or null */
+    static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection, boolean headRequest,
+                          String location) {
         byte[] body = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(160)
                 .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
@@ -28,6 +34,9 @@ final class LocalResponses {
                 .append("cache-control: no-store\r\n");
         if (connection != null) {
             head.append("connection: ").append(connection).append("\r\n");
+        }
+        if (location != null) {
+            head.append("location: ").append(location).append("\r\n");
         }
         head.append("\r\n");
         ByteBuf out = alloc.buffer(head.length() + body.length);

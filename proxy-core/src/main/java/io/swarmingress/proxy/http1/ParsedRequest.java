@@ -22,8 +22,8 @@ final class ParsedRequest implements RequestHead {
 
     private final RequestParser parser;
     private final String clientAddress;
-    /** This connection's X-Forwarded-Proto and -Port lines, the same for every request. */
-    private final byte[] forwardedLines;
+    /** This connection's X-Forwarded-Proto and -Port lines (and a client certificate's subject), the same for every request. */
+    private byte[] forwardedLines;
     private final boolean via;
     private String hostValue;
     private boolean hostReplaced;
@@ -38,6 +38,11 @@ final class ParsedRequest implements RequestHead {
         this.clientAddress = clientAddress;
         this.forwardedLines = forwardedLines;
         this.via = via;
+    }
+
+    /** Replaces the connection's fixed lines: a client certificate's subject joins them once the TLS handshake ends. */
+    void forwardedLines(byte[] lines) {
+        this.forwardedLines = lines;
     }
 
     /** Why a head is answered by the proxy rather than forwarded. */
@@ -86,6 +91,11 @@ final class ParsedRequest implements RequestHead {
         path = routed;
         host = normalize(value);
         return null;
+    }
+
+    /** The target a redirect keeps: the canonical path and the query as sent ({@code /} for {@code OPTIONS *}). */
+    String redirectTarget() {
+        return path + parser.target().query();
     }
 
     @Override

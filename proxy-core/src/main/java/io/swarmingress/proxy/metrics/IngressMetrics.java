@@ -77,6 +77,8 @@ public final class IngressMetrics implements AutoCloseable {
     private final Map<String, ConnectionMeters> connectionMeters = new ConcurrentHashMap<>();
     private final Map<String, ServiceMeters> serviceMeters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
+    private final Map<String, TlsMeters> tlsMeters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> certificateGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
 
@@ -122,6 +124,34 @@ public final class IngressMetrics implements AutoCloseable {
 
     public void reloadFailed() {
         reloadFailure.increment();
+    }
+
+    /** The handshake meters of a TLS entrypoint, registered at zero on first use. */
+    public TlsMeters tls(String entrypoint) {
+        return tlsMeters.computeIfAbsent(entrypoint, e -> new TlsMeters(registry, e));
+    }
+
+    /**
+     * {@code ingress_tls_certificate_expiry_timestamp_seconds{name}} for every name a certificate
+     * serves now, read from {@code expiry}; a name served by several certificates should report
+     * the one that expires first, the one an alert is about. Names no longer served lose their series.
+     */
+    public synchronized void certificateExpiry(Set<String> names, ToDoubleFunction<String> expiry) {
+        for (String name : names) {
+            certificateGauges.computeIfAbsent(name, n -> Gauge.builder("ingress.tls.certificate.expiry.timestamp", n, expiry)
+                    .description("When the certificate served for a name expires (notAfter), in seconds since the epoch")
+                    .tag("name", n)
+                    .baseUnit("seconds")
+                    .strongReference(true)
+                    .register(registry));
+        }
+        certificateGauges.entrySet().removeIf(e -> {
+            if (names.contains(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
     }
 
     public RequestMetrics requests(String entrypoint, String service) {

@@ -50,6 +50,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private final IngressMetrics metrics;
     private final Map<Protocol, Front> fronts;
+    /** Handlers ahead of the fronts (TLS), in wire order. */
+    private final List<Layer> layers;
     private final Clock clock;
     private final Ticker ticker;
     private final Transport transport;
@@ -71,6 +73,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    /** The port each entrypoint is bound to, for answers that name another entrypoint (an HTTPS redirect). */
+    private volatile Map<String, Integer> ports = Map.of();
     /** The config as the file says it; the live table adds what discovery found to it. */
     private IngressConfig fileConfig;
     private DiscoverySnapshot discovered = DiscoverySnapshot.EMPTY;
@@ -79,10 +83,11 @@ public final class ProxyServer implements AutoCloseable {
     private record Listener(EntrypointConfig config, Channel channel, EntrypointContext context) {
     }
 
-    private ProxyServer(IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport, int ioThreads, Clock clock,
-                        Ticker ticker) {
+    private ProxyServer(IngressMetrics metrics, Map<Protocol, Front> fronts, List<Layer> layers, Transport transport, int ioThreads,
+                        Clock clock, Ticker ticker) {
         this.metrics = metrics;
         this.fronts = Map.copyOf(fronts);
+        this.layers = List.copyOf(layers);
         this.clock = clock;
         this.ticker = ticker;
         this.transport = transport;
@@ -106,7 +111,15 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport,
                                     Clock clock, Ticker ticker) {
-        ProxyServer server = new ProxyServer(metrics, fronts, transport, config.ioThreads(), clock, ticker);
+        return start(config, metrics, fronts, List.of(), transport, clock, ticker);
+    }
+
+    /**
+     * @param layers what entrypoints may ask for ahead of their front (TLS), in wire order; closed with the server
+     */
+    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, List<Layer> layers,
+                                    Transport transport, Clock clock, Ticker ticker) {
+        ProxyServer server = new ProxyServer(metrics, fronts, layers, transport, config.ioThreads(), clock, ticker);
         try {
             server.apply(config);
         } catch (RuntimeException e) {
@@ -138,8 +151,12 @@ public final class ProxyServer implements AutoCloseable {
         }
         IngressConfig config = merge(file, discovered);
         RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics, clock);
+        List<Layer.Staged> staged = new ArrayList<>();
         Map<String, Listener> bound = new HashMap<>();
         try {
+            for (Layer layer : layers) {
+                staged.add(layer.prepare(config));
+            }
             for (EntrypointConfig ec : config.entrypoints()) {
                 Listener existing = listeners.get(ec.name());
                 if (existing == null || !sameSocket(existing, ec)) {
@@ -150,7 +167,13 @@ public final class ProxyServer implements AutoCloseable {
             for (Listener l : bound.values()) {
                 l.channel().close();
             }
+            for (Layer.Staged s : staged) {
+                s.abandon();
+            }
             throw e;
+        }
+        for (Layer.Staged s : staged) {
+            s.commit();
         }
         publish(next);
         List<Listener> retired = new ArrayList<>();
@@ -179,6 +202,11 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(current);
+        Map<String, Integer> bports = new HashMap<>();
+        for (Listener l : current.values()) {
+            bports.put(l.config().name(), ((InetSocketAddress) l.channel().localAddress()).getPort());
+        }
+        ports = Map.copyOf(bports);
         fileConfig = file;
     }
 
@@ -250,7 +278,8 @@ public final class ProxyServer implements AutoCloseable {
         boolean epoll = front.epollSafe();
         Transport t = epoll ? transport : nioTransport;
         ConnectionMeters meters = metrics.connections(ec.name(), ec.protocol().configName());
-        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters);
+        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters,
+                name -> ports.getOrDefault(name, 0));
         ServerBootstrap b = new ServerBootstrap()
                 .group(epoll ? group : nioGroup)
                 .channel(t.serverChannel())
@@ -268,6 +297,9 @@ public final class ProxyServer implements AutoCloseable {
                         }
                         ch.closeFuture().addListener(f -> context.leave());
                         connections.add(ch);
+                        for (Layer layer : layers) {
+                            layer.initChannel(ch, context);
+                        }
                         front.initChannel(ch, context);
                     }
                 });
@@ -329,6 +361,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         healthChecker.close();
+        for (Layer layer : layers) {
+            layer.close();
+        }
         if (nioGroup != group) {
             nioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }

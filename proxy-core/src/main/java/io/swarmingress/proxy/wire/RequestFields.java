@@ -10,6 +10,14 @@ final class RequestFields implements MessageFields.Visitor {
     int hostLine;
     boolean expectContinue;
     private boolean http10;
+    /** A field the proxy sets itself on this connection (a client certificate's subject), in both spellings; null for none. */
+    private String ownField;
+    private String ownFieldUnderscore;
+
+    void ownField(String lowerName) {
+        ownField = lowerName;
+        ownFieldUnderscore = lowerName == null ? null : lowerName.replace('-', '_');
+    }
 
     /** Starts on a new head. */
     void reset(boolean http10) {
@@ -21,6 +29,13 @@ final class RequestFields implements MessageFields.Visitor {
 
     @Override
     public String field(HeadLines h, int i) {
+        if (ownField != null && h.nameLength(i) == ownField.length()) {
+            dropIf(h, i, ownField);
+            dropIf(h, i, ownFieldUnderscore);
+            if (h.flags[i] == HeadLines.DROP) {
+                return null;
+            }
+        }
         switch (h.nameLength(i)) {
             case 4:
                 if (h.nameIs(i, "host")) {

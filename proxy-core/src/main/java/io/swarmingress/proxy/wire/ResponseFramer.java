@@ -271,11 +271,18 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @param via a Via value to add, or null
      */
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
+        return encodeHead(alloc, dropTransferEncoding, connection, via, null);
+    }
+
+    /**
+     * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
+     */
+    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
         long remaining = body.remaining();
         int inline = state == BODY && !chunked && !untilClose && remaining <= INLINE_BODY && current != null
                 && current.readableBytes() >= remaining ? (int) remaining : 0;
-        ByteBuf out = ResponseHeadWriter.write(head, alloc, contentLength, dropTransferEncoding, connection, via, inline);
+        ByteBuf out = ResponseHeadWriter.write(head, alloc, contentLength, dropTransferEncoding, connection, via, hsts, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
             body.consumed(inline);

@@ -22,6 +22,6 @@ public final class TestContexts {
     public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table, IngressMetrics metrics) {
         ConnectionMeters meters = metrics.connections(entrypoint, "http");
         return new EntrypointContext(entrypoint, new AtomicReference<>(table), Transport.nio(),
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters, name -> 0);
     }
 }
