@@ -8,8 +8,10 @@
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
  *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
- *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
- *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol)
+ *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay (SNI-routed for TLS passthrough)
+ *   tls           TLS termination ahead of the fronts (a server Layer): certificates by SNI, reload,
+ *                 ticket keys; the ClientHello reader passthrough routes with
+ *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, Layers ahead)
  *   health        active health checks, on a loop of their own; state left on endpoints
  *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
  *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices
@@ -18,7 +20,8 @@
  * </pre>
  *
  * <h2>A request's path</h2>
- * {@code server} accepts and hands the connection to the front of its entrypoint's protocol;
+ * {@code server} accepts, adds the layers the entrypoint asks for ({@code tls} terminates TLS, so the
+ * front reads plaintext) and hands the connection to the front of its entrypoint's protocol;
  * {@code http1} reads the request with {@code wire}'s parser and starts a {@code forward}
  * exchange, which matches a route in the {@code routing} table, picks an endpoint, leases a pooled
  * upstream connection (on the same event loop) and reports the response back through its
