@@ -81,6 +81,8 @@ public final class IngressMetrics implements AutoCloseable {
     private final Map<String, Gauge> certificateGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
+    private final Counter certificateReloadSuccess;
+    private final Counter certificateReloadFailure;
 
     public IngressMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -100,6 +102,20 @@ public final class IngressMetrics implements AutoCloseable {
         }
         this.reloadSuccess = reloads("success");
         this.reloadFailure = reloads("failure");
+        this.certificateReloadSuccess = certificateReloads("success");
+        this.certificateReloadFailure = certificateReloads("failure");
+    }
+
+    private Counter certificateReloads(String result) {
+        return Counter.builder("ingress.tls.certificate.reloads")
+                .description("Certificate files that changed and were reloaded, by result; a failure keeps the previous certificate serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** A certificate's files changed: reloaded, or refused (the previous certificate serves on). */
+    public void certificateReloaded(boolean success) {
+        (success ? certificateReloadSuccess : certificateReloadFailure).increment();
     }
 
     private Counter reloads(String result) {

@@ -138,9 +138,10 @@ final class EntrypointTls {
      * Reads every certificate pair again and swaps those whose files changed and load.
      *
      * @param retire gets each context a new one replaced, to be released once no handshake can still pick it
+     * @param outcome hears of each changed pair: true when it serves now, false when it was refused
      * @return whether the table changed
      */
-    boolean reloadChanged(Instant now, Consumer<SslContext> retire) {
+    boolean reloadChanged(Instant now, Consumer<SslContext> retire, Consumer<Boolean> outcome) {
         boolean changed = false;
         for (Slot s : slots) {
             TlsCertificate source = s.loaded.source();
@@ -167,11 +168,13 @@ final class EntrypointTls {
                 s.badCert = null;
                 s.badKey = null;
                 changed = true;
+                outcome.accept(true);
                 log.info("entrypoint {}: certificate {} reloaded ({}, {}, expires {})", entrypoint, source.certFile(),
                         String.join(", ", next.names()), next.keyType(), next.notAfter());
             } catch (LoadedCertificate.Problem | SSLException | RuntimeException e) {
                 s.badCert = cert;
                 s.badKey = key;
+                outcome.accept(false);
                 log.error("entrypoint {}: certificate {} / {} changed but cannot be used, the previous certificate keeps serving: {}",
                         entrypoint, source.certFile(), source.keyFile(), e.getMessage());
             }

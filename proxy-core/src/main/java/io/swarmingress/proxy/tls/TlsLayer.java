@@ -192,7 +192,7 @@ public final class TlsLayer implements Layer {
             long now = System.nanoTime();
             boolean changed = false;
             for (EntrypointTls t : live.values()) {
-                changed |= t.reloadChanged(clock.instant(), this::retire);
+                changed |= t.reloadChanged(clock.instant(), this::retire, metrics::certificateReloaded);
                 t.rotateTicketKeysIfDue(now);
             }
             if (changed) {
