@@ -107,7 +107,7 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
         }
         for (int i = 0; i < entrypoints.size(); i++) {
             EntrypointConfig e = entrypoints.get(i);
-            if (e.protocol() == Protocol.TCP && !servicesByName.containsKey(e.service())) {
+            if (e.protocol() == Protocol.TCP && e.service() != null && !servicesByName.containsKey(e.service())) {
                 errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + e.service() + "' is not a declared service"));
             }
         }
