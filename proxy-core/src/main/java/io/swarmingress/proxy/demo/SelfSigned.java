@@ -13,7 +13,9 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 
@@ -32,6 +34,10 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemGenerationException;
+
+import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.TlsCertificate;
 
 /**
  * Certificates made on the spot: the TLS quickstart's, when its files are missing (never for a
@@ -110,6 +116,38 @@ public record SelfSigned(X509Certificate certificate, KeyPair keys) {
         } catch (PemGenerationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The demo's certificates: for every TLS certificate of the config whose two files are both
+     * missing, a self-signed ECDSA certificate for {@code localhost} and {@code *.demo.local},
+     * valid 90 days. Files that exist are left alone (a half-present pair is the config's error to report).
+     *
+     * @return the certificate files written
+     */
+    public static List<Path> writeMissing(IngressConfig config, Instant now) throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (EntrypointConfig e : config.entrypoints()) {
+            if (!e.terminatesTls()) {
+                continue;
+            }
+            for (TlsCertificate c : e.tls().certificates()) {
+                Path cert = Path.of(c.certFile());
+                Path key = Path.of(c.keyFile());
+                if (Files.exists(cert) || Files.exists(key)) {
+                    continue;
+                }
+                for (Path p : List.of(cert, key)) {
+                    if (p.toAbsolutePath().getParent() != null) {
+                        Files.createDirectories(p.toAbsolutePath().getParent());
+                    }
+                }
+                generate(List.of("localhost", "*.demo.local"), KeyType.EC, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(90)))
+                        .write(cert, key);
+                written.add(cert);
+            }
+        }
+        return written;
     }
 
     /** Writes the certificate and its key (the key readable by its owner only). */

@@ -1,6 +1,9 @@
 package io.swarmingress.proxy.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import io.micrometer.core.instrument.Counter;
 
@@ -26,8 +29,12 @@ public final class ConnectionMeters {
     private final Counter bytesOut;
     private final Counter[] timeouts;
     private final Counter rejected;
+    private final Function<String, Counter> passthroughCounter;
+    private final Map<String, Counter> passthrough = new ConcurrentHashMap<>();
 
-    ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected) {
+    ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected,
+                     Function<String, Counter> passthroughCounter) {
+        this.passthroughCounter = passthroughCounter;
         this.open = open;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
@@ -57,6 +64,11 @@ public final class ConnectionMeters {
 
     public void timedOut(Deadline deadline) {
         timeouts[deadline.ordinal()].increment();
+    }
+
+    /** How the ClientHello of a TLS passthrough connection ended: routed, unknown_name, not_tls, invalid, timeout. */
+    public void passthrough(String result) {
+        passthrough.computeIfAbsent(result, passthroughCounter).increment();
     }
 
     /** A connection closed at accept because the entrypoint had {@code max_connections} open. */

@@ -142,6 +142,18 @@ public final class IngressMetrics implements AutoCloseable {
         reloadFailure.increment();
     }
 
+    /**
+     * {@code ingress_tls_passthrough_connections_total{entrypoint,result}}: how the TLS hellos of a
+     * passthrough entrypoint ended: routed, unknown_name, not_tls, invalid, timeout.
+     */
+    Counter passthrough(String entrypoint, String result) {
+        return Counter.builder("ingress.tls.passthrough.connections")
+                .description("Connections of a TLS passthrough entrypoint, by what their ClientHello led to")
+                .tag("entrypoint", entrypoint)
+                .tag("result", result)
+                .register(registry);
+    }
+
     /** The handshake meters of a TLS entrypoint, registered at zero on first use. */
     public TlsMeters tls(String entrypoint) {
         return tlsMeters.computeIfAbsent(entrypoint, e -> new TlsMeters(registry, e));
@@ -208,7 +220,8 @@ public final class IngressMetrics implements AutoCloseable {
                     .description("Client connections closed at accept because the entrypoint had max_connections open")
                     .tag("entrypoint", entrypoint)
                     .register(registry);
-            return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected);
+            return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected,
+                    result -> passthrough(entrypoint, result));
         });
     }
 
