@@ -4,10 +4,10 @@
 #   bash scripts/test.sh
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
-# socat, prometheus for promtool, slowhttptest for SlowClientIT), starts a private single-node
-# Docker Swarm (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again
-# whatever happened. A lab that cannot start is a failure, never a skip: the Swarm tests are part
-# of the suite.
+# socat, prometheus for promtool, slowhttptest for SlowClientIT, curl and openssl for the TLS
+# tests), starts a private single-node Docker Swarm (bench/swarm/lab.sh), runs `mvn -B verify`
+# against it, and takes the lab down again whatever happened. A lab that cannot start is a
+# failure, never a skip: the Swarm tests are part of the suite.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,7 @@ command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 command -v socat >/dev/null 2>&1 || packages+=(socat)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 if [ "${#packages[@]}" -gt 0 ]; then
     say "installing ${packages[*]}"
