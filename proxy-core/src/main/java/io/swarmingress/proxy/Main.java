@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.ConfigParser;
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.ServiceConfig;
@@ -161,10 +163,15 @@ public final class Main implements Callable<Integer> {
                 System.err.println("cannot write the demo's certificate: " + e);
                 return 1;
             }
+            Set<Integer> ownPorts = new HashSet<>();
+            for (EntrypointConfig e : c.entrypoints()) {
+                ownPorts.add(e.address().port());
+            }
             Set<HostPort> loopback = new LinkedHashSet<>();
             for (ServiceConfig s : c.services()) {
                 for (HostPort e : s.endpoints()) {
-                    if (e.host().equals("127.0.0.1") || e.host().equals("localhost")) {
+                    // An endpoint on one of the proxy's own ports is the proxy (the TLS quickstart's passthrough goes to it).
+                    if ((e.host().equals("127.0.0.1") || e.host().equals("localhost")) && !ownPorts.contains(e.port())) {
                         loopback.add(e);
                     }
                 }

@@ -2,7 +2,6 @@ package io.swarmingress.proxy.http1;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +17,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
-import io.swarmingress.config.TlsConfig;
 import io.swarmingress.proxy.forward.Forwarder;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.server.DrainEvent;
@@ -58,7 +56,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private Http1Request request;
     private ParsedRequest head;
     /** This connection's X-Forwarded-Proto and -Port lines; a client certificate's subject joins them after the handshake. */
-    private String forwardedLines;
+    private ForwardedLines forwarded;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -97,14 +95,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         config = entrypoint.table().entrypoint(entrypoint.name());
         SocketAddress remote = ch.remoteAddress();
         String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
-        SocketAddress local = ch.localAddress();
-        String localPort = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
-        forwardedLines = "x-forwarded-proto: " + (config.terminatesTls() ? "https" : "http") + "\r\nx-forwarded-port: " + localPort
-                + "\r\n";
-        byte[] forwarded = forwardedLines.getBytes(StandardCharsets.US_ASCII);
-        TlsConfig.ClientAuth clientAuth = config.terminatesTls() ? config.tls().clientAuth() : null;
-        if (clientAuth != null) {
-            parser.ownField(clientAuth.subjectHeader());
+        forwarded = new ForwardedLines(config, ch.localAddress());
+        if (forwarded.subjectHeader() != null) {
+            parser.ownField(forwarded.subjectHeader());
         }
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         deadlines = new ClientDeadlines(config.limits());
@@ -112,7 +105,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         timer.fireBy(deadlines.next(true));
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel());
-        head = new ParsedRequest(parser, client, forwarded, config.via());
+        head = new ParsedRequest(parser, client, forwarded.lines(), config.via());
         request = new Http1Request(this, parser, forwarder, head);
         entrypoint.meters().opened();
     }
@@ -333,8 +326,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent) {
-            if (((SslHandshakeCompletionEvent) evt).isSuccess()) {
-                tlsEstablished();
+            if (((SslHandshakeCompletionEvent) evt).isSuccess() && forwarded.subjectHeader() != null) {
+                // Before any request could be read: every request of the connection carries the verified subject.
+                head.forwardedLines(forwarded.withSubject(ctx.pipeline().get(SslHandler.class)));
             }
         } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
@@ -342,22 +336,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             }
         } else {
             ReferenceCountUtil.release(evt);
-        }
-    }
-
-    /**
-     * The TLS handshake finished before any request could be read: with client certificates, the
-     * verified subject is added to the lines every request of the connection carries upstream.
-     */
-    private void tlsEstablished() {
-        TlsConfig.ClientAuth clientAuth = config.tls() == null ? null : config.tls().clientAuth();
-        if (clientAuth == null) {
-            return;
-        }
-        String subject = ClientCertificates.verifiedSubject(ctx.pipeline().get(SslHandler.class));
-        if (subject != null) {
-            head.forwardedLines((forwardedLines + clientAuth.subjectHeader() + ": " + subject + "\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
         }
     }
 

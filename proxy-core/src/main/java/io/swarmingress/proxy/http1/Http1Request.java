@@ -311,9 +311,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             reject(HttpResponseStatus.BAD_REQUEST, "a Host header is required to redirect to HTTPS");
             return;
         }
-        int port = connection.entrypoint().port(entrypoint);
-        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == 443 || port == 0 ? "" : ":" + port);
-        String location = "https://" + authority + head.redirectTarget();
+        String location = LocalResponses.httpsLocation(host, connection.entrypoint().port(entrypoint), head.redirectTarget());
         connection.entrypoint().table().unrouted(connection.entrypoint().name())
                 .record(HttpResponseStatus.PERMANENT_REDIRECT.code(), connection.timer.now() - startNanos);
         respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false, location);

@@ -15,6 +15,12 @@ final class LocalResponses {
     private LocalResponses() {
     }
 
+    /** Where an HTTPS redirect sends a request: same host and target, the TLS entrypoint's port (left out when 443). */
+    static String httpsLocation(String host, int port, String target) {
+        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == 443 || port == 0 ? "" : ":" + port);
+        return "https://" + authority + target;
+    }
+
     /**
      * @param connection the value of a Connection header to send, or null for none
      * @param headRequest the answer to a HEAD: the same head, no body (RFC 9110 section 9.3.2)
