@@ -202,6 +202,10 @@ final class EntrypointTls {
         log.debug("entrypoint {}: session ticket keys rotated", entrypoint);
     }
 
+    TicketKeys ticketKeys() {
+        return ticketKeys;
+    }
+
     /** Every context, for release when the entrypoint's TLS goes away. */
     List<SslContext> contexts() {
         List<SslContext> all = new ArrayList<>();

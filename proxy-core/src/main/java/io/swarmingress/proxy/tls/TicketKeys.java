@@ -34,6 +34,14 @@ final class TicketKeys {
         current = generate();
     }
 
+    synchronized OpenSslSessionTicketKey current() {
+        return current;
+    }
+
+    synchronized OpenSslSessionTicketKey previous() {
+        return previous;
+    }
+
     /** Gives the keys to a context of the OpenSSL provider (the JDK provider manages its own). */
     synchronized void applyTo(SslContext context) {
         if (context instanceof ReferenceCountedOpenSslContext) {
