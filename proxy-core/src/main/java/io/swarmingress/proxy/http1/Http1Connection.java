@@ -249,11 +249,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                ch.close();
+            } else if (tls == null) {
                 ((DuplexChannel) ch).shutdownOutput();
             } else {
-                ch.close();
+                // TLS ends its side with close_notify first: a FIN alone reads as a truncation attack to strict clients.
+                tls.closeOutbound().addListener(c -> ((DuplexChannel) ch).shutdownOutput());
             }
         });
         deadlines.linger(timer.now(), LINGER_NANOS);
