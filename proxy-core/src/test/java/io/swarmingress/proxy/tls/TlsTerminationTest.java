@@ -169,6 +169,18 @@ class TlsTerminationTest {
     }
 
     @Test
+    void anAnswerBeforeTheBodyEndsTheTlsStreamWithCloseNotify() {
+        TestCertificates c = certificates();
+        ProxyFixture p = proxy(yaml(c, backend(), "").replace("service: s, hsts", "host: a.test, service: s, hsts"));
+        // A 404 for a body of 5 MB, 2 MB of which arrive: the proxy answers, ends its side and lingers. OpenSSL
+        // calls a FIN without close_notify "unexpected eof".
+        String request = "POST / HTTP/1.1\r\nHost: b.test\r\nContent-Length: 5000000\r\n\r\n" + "x".repeat(2_000_000);
+        Tools.Result r = Tools.run(request, "openssl", "s_client", "-connect", "127.0.0.1:" + p.port("websecure"),
+                "-servername", "a.test", "-quiet");
+        assertThat(r.output()).contains("HTTP/1.1 404 Not Found").contains("connection: close").doesNotContain("unexpected eof");
+    }
+
+    @Test
     void theHttpEntrypointRedirectsToHttpsAndCurlFollows() {
         TestCertificates c = certificates();
         ProxyFixture p = proxy(yaml(c, backend(), ""));
