@@ -17,6 +17,9 @@ usage: bench/compare.sh [options]
   --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
   --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default "-Xms512m -Xmx512m -XX:+UseParallelGC")
   --idle-conns N       connections held open in scenario 6 (default 10000)
+  --quiet-max SECONDS  how long to wait for a quiet second before each measurement (default 30)
+  --noise-retries N    measurements repeated when other load took the proxy's core (default 2);
+                       on a machine that is never quiet, 0 and a short --quiet-max keep a run short
   --proxy-cpu N        core the proxies run on (default 0)
   --load-cpu N         core wrk and the backend run on (default 1)
   --jfr                after the table, profile Swarm Ingress under scenario 1 with JFR and
@@ -52,6 +55,8 @@ while (($#)); do
     --jar) JAR="$2"; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
     --idle-conns) IDLE_CONNS="$2"; shift ;;
+    --quiet-max) QUIET_MAX="$2"; shift ;;
+    --noise-retries) NOISE_RETRIES="$2"; shift ;;
     --proxy-cpu) PROXY_CPU="$2"; shift ;;
     --load-cpu) LOAD_CPU="$2"; shift ;;
     --jfr) JFR=1 ;;
