@@ -15,6 +15,8 @@ usage: bench/compare.sh [options]
                        9 TLS passthrough)
   --only LIST          comma list out of haproxy,nginx,ingress (default all three)
   --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
+  --jar2 PATH          a second Swarm Ingress jar, measured as a fourth proxy "ingress2" in the same
+                       interleaved rounds (e.g. the jar before a change); not in scenario 7
   --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default "-Xms512m -Xmx512m -XX:+UseParallelGC")
   --idle-conns N       connections held open in scenario 6 (default 10000)
   --quiet-max SECONDS  how long to wait for a quiet second before each measurement (default 30)
@@ -34,6 +36,7 @@ TOOLS="$BENCH/tools"
 
 DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7,8,9" ONLY="haproxy,nginx,ingress"
 JAR="$REPO/proxy-core/target/swarm-ingress.jar"
+JAR2=""
 JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
 IDLE_CONNS=10000 IDLE_HOLD=12 QUIET_MAX=30 NOISE_RETRIES=2 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
 ROUTE_HOSTS=10000 ROUTE_PATHS=1000
@@ -53,6 +56,7 @@ while (($#)); do
     --scenarios) SCENARIOS="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
+    --jar2) JAR2="$2"; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
     --idle-conns) IDLE_CONNS="$2"; shift ;;
     --quiet-max) QUIET_MAX="$2"; shift ;;
@@ -71,8 +75,12 @@ die() { echo "compare.sh: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 has() { [[ ",$1," == *",$2,"* ]]; }
 
+if [[ -n "$JAR2" ]]; then
+  [[ -f "$JAR2" ]] || die "--jar2: no jar at $JAR2"
+  has "$ONLY" ingress2 || ONLY="$ONLY,ingress2"
+fi
 for p in ${ONLY//,/ }; do
-  case "$p" in haproxy|nginx|ingress) ;; *) die "--only: unknown proxy '$p' (expected: haproxy, nginx, ingress)";; esac
+  case "$p" in haproxy|nginx|ingress|ingress2) ;; *) die "--only: unknown proxy '$p' (expected: haproxy, nginx, ingress)";; esac
 done
 for s in ${SCENARIOS//,/ }; do
   case "$s" in [1-9]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 9)";; esac
@@ -177,8 +185,10 @@ if has "$SCENARIOS" 8 || has "$SCENARIOS" 9; then
   PORTS+=(18443)
   has "$ONLY" haproxy && PORTS+=(19130 19120)
   has "$ONLY" nginx && PORTS+=(19230) && [[ $NGINX_STREAM == yes ]] && PORTS+=(19220)
-  has "$ONLY" ingress && PORTS+=(19030 19020)
+  has "$ONLY" ingress && PORTS+=(19040 19050)
+  has "$ONLY" ingress2 && PORTS+=(19060 19070)
 fi
+has "$ONLY" ingress2 && PORTS+=(19020 19030 19093)
 if has "$SCENARIOS" 7; then
   has "$ONLY" haproxy && PORTS+=(19101)
   has "$ONLY" nginx && PORTS+=(19201)
@@ -206,6 +216,9 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
     echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
     echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
   fi
+  if has "$ONLY" ingress2; then
+    echo "ingress2: $JAR2 (built $(stat -c '%y' "$JAR2" | cut -d. -f1), sha256 $(sha256sum "$JAR2" | cut -c1-12)), JVM flags: $JVM_OPTS"
+  fi
   echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
   echo "run:      scenarios $SCENARIOS, proxies $ONLY, $ROUNDS round(s) x ${DURATION}s, warm-up ${WARMUP}s each + ${SCEN_WARMUP}s per scenario, idle conns $IDLE_CONNS"
 } | tee "$RESULTS/$TS.txt"
@@ -225,6 +238,10 @@ python3 "$TOOLS/gen_configs.py" --work "$WORK" --stream "$NGINX_STREAM" --stream
   --tls "$TLS_DIR" --ingress-yaml "$BENCH/proxy-bench.yaml" >/dev/null
 if has "$ONLY" ingress; then
   cp "$JAR" "$WORK/swarm-ingress.jar"   # the lead may rebuild the jar while we run
+fi
+if has "$ONLY" ingress2; then
+  cp "$JAR2" "$WORK/swarm-ingress2.jar"
+  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19050/19070/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
 fi
 
 declare -A PID_OF
@@ -287,11 +304,11 @@ start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
 for p in 18081 18082 18083 $( ((TLS)) && echo 18443); do wait_port backend $p 10 || die "the backend did not start"; done
 code="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/1m)"; [[ $code == 200 ]] || die "backend /1m answered $code"
 
-declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000)
-declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010)
+declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000 [ingress2]=19020)
+declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010 [ingress2]=19030)
 declare -A ROUTE_PORT=([haproxy]=19101 [nginx]=19201 [ingress]=19001)
-declare -A HTTPS_PORT=([haproxy]=19130 [nginx]=19230 [ingress]=19030)
-declare -A PASS_PORT=([haproxy]=19120 [nginx]=19220 [ingress]=19020)
+declare -A HTTPS_PORT=([haproxy]=19130 [nginx]=19230 [ingress]=19040 [ingress2]=19060)
+declare -A PASS_PORT=([haproxy]=19120 [nginx]=19220 [ingress]=19050 [ingress2]=19070)
 LIVE=()
 
 start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
@@ -301,6 +318,8 @@ start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
     nginx) start "$name" "$PROXY_CPU" nginx -c "$cfg" ;;
     ingress) # shellcheck disable=SC2086
       start "$name" "$PROXY_CPU" java $JVM_OPTS -jar "$WORK/swarm-ingress.jar" --config "$cfg" ;;
+    ingress2) # shellcheck disable=SC2086
+      start "$name" "$PROXY_CPU" java $JVM_OPTS -jar "$WORK/swarm-ingress2.jar" --config "$cfg" ;;
   esac
   local p
   for p in "$@"; do wait_port "$name" "$p" 60 || return 1; done
@@ -311,6 +330,7 @@ for p in ${ONLY//,/ }; do
     haproxy) cfg="$WORK/haproxy.cfg"; ports=(19100 19110) ;;
     nginx) cfg="$WORK/nginx.conf"; ports=(19200); [[ $NGINX_STREAM == yes ]] && ports+=(19210) ;;
     ingress) cfg="$WORK/ingress.yaml"; ports=(19000) ;;
+    ingress2) cfg="$WORK/ingress2.yaml"; ports=(19020) ;;
   esac
   if ((TLS)); then
     ports+=("${HTTPS_PORT[$p]}")
@@ -320,7 +340,7 @@ for p in ${ONLY//,/ }; do
   if start_proxy "$p" "$p" "$cfg" "${ports[@]}"; then LIVE+=("$p"); else
     [[ $p == ingress ]] && die "Swarm Ingress did not start (log above)"; die "$p did not start (log above)"
   fi
-  if has "$SCENARIOS" 7; then
+  if has "$SCENARIOS" 7 && [[ $p != ingress2 ]]; then
     case "$p" in
       haproxy) rcfg="$WORK/routes-haproxy.cfg" ;; nginx) rcfg="$WORK/routes-nginx.conf" ;; ingress) rcfg="$WORK/routes-ingress.yaml" ;;
     esac
@@ -394,6 +414,9 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   if ! kill -0 "${PID_OF[$TARGET_NAME]}" 2>/dev/null; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "process has exited" >>"$RAW"; log "  $p: exited, skipped"; return
   fi
+  if [[ ($key == 7b || $key == 7c) && $p == ingress2 ]]; then
+    printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "no routing-table instance for --jar2" >>"$RAW"; return
+  fi
   if [[ ($key == 5 || $key == 9?) && $p == nginx && $NGINX_STREAM != yes ]]; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "${NGINX_STREAM_WHY}" >>"$RAW"; return
   fi
@@ -442,7 +465,7 @@ measure_mem() {   # measure_mem ROUND PROXY
   wait_quiet
   sleep 1
   local heap_idle="" heap_loaded=""
-  [[ $p == ingress ]] && heap_idle=$(live_heap_kib "$p")
+  [[ $p == ingress* ]] && heap_idle=$(live_heap_kib "$p")
   idle=$(rss_kib "$p")
   taskset -c "$LOAD_CPU" python3 "$TOOLS/hold_conns.py" --port "${HTTP_PORT[$p]}" -n "$IDLE_CONNS" --hold "$IDLE_HOLD" >"$out" 2>&1 &
   local hp=$!; PIDS+=("$hp")
@@ -454,7 +477,7 @@ measure_mem() {   # measure_mem ROUND PROXY
   fi
   sleep 3
   loaded=$(rss_kib "$p")
-  [[ $p == ingress ]] && heap_loaded=$(live_heap_kib "$p")
+  [[ $p == ingress* ]] && heap_loaded=$(live_heap_kib "$p")
   wait $hp 2>/dev/null || true
   done_line="$(grep '^DONE' "$out" || echo 'DONE still_open=0')"
   local opened failed still
@@ -473,7 +496,7 @@ log "warm-up: ${WARMUP}s of scenario 1 on each proxy"
 for p in "${LIVE[@]}"; do
   focus "$p"; scenario_args 1 "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p.txt"
   log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p.txt")"
-  if has "$SCENARIOS" 7; then
+  if has "$SCENARIOS" 7 && [[ $p != ingress2 ]]; then
     focus "$p-routes"; scenario_args 7b "$p"; run_wrk "$WARMUP" "$WORK/warmup-$p-routes.txt"
     log "  $p-routes: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$WORK/warmup-$p-routes.txt")"
   fi

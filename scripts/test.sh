@@ -4,10 +4,12 @@
 #   bash scripts/test.sh
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
-# socat, prometheus for promtool, slowhttptest for SlowClientIT, curl and openssl for the TLS
-# tests), starts a private single-node Docker Swarm (bench/swarm/lab.sh), runs `mvn -B verify`
-# against it, and takes the lab down again whatever happened. A lab that cannot start is a
-# failure, never a skip: the Swarm tests are part of the suite.
+# socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
+# SlowClientIT, haproxy and curl for ClientAddressTest, curl and openssl for the TLS tests, and the
+# Debian JDK 17 whose jmods deploy/jre-image.sh links into the offline base image), starts a private
+# single-node Docker Swarm (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab
+# down again whatever happened. A lab that cannot start is a failure, never a skip: the Swarm tests
+# are part of the suite.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +18,14 @@ say() { echo "test.sh: $*" >&2; }
 packages=()
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
 command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
-command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+# StackDeployIT builds the image's JRE offline with jlink from this JDK's jmods.
+[ -d /usr/lib/jvm/java-17-openjdk-amd64/jmods ] || packages+=(openjdk-17-jdk-headless)
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || packages+=(prometheus)
 command -v socat >/dev/null 2>&1 || packages+=(socat)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
+command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 if [ "${#packages[@]}" -gt 0 ]; then
     say "installing ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive

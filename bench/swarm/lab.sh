@@ -85,7 +85,8 @@ stop_pid() {
     sleep 0.5
 }
 
-# The host network namespace can have only one dockerd (docker0, iptables, gwbridge).
+# The host network namespace can have only one dockerd (docker0, iptables, gwbridge). Daemons in
+# other network namespaces (bench/swarm/cluster.sh's nodes) are no concern.
 refuse_foreign_dockerd() {
     local p foreign=() ours
     ours=$(readlink /proc/self/ns/net)

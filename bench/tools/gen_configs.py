@@ -11,8 +11,8 @@ ingress.yaml         Swarm Ingress: bench/proxy-bench.yaml, plus with --tls the 
 
 With --tls DIR (cert.pem, key.pem and combined.pem: one ECDSA P-256 certificate for all), every
 proxy also terminates TLS 1.3 in front of the same backend (HAProxy :19130, nginx :19230,
-Ingress :19030) and passes TLS through by SNI to the backend's own TLS listener :18443 (HAProxy
-mode tcp with req.ssl_sni :19120, nginx stream with ssl_preread :19220, Ingress tls_passthrough :19020).
+Ingress :19040) and passes TLS through by SNI to the backend's own TLS listener :18443 (HAProxy
+mode tcp with req.ssl_sni :19120, nginx stream with ssl_preread :19220, Ingress tls_passthrough :19050).
 
 Every address is on loopback. All rules point to the same three endpoints, so only the cost of
 matching differs between the one-rule and the many-rule instances.
@@ -272,13 +272,13 @@ def ingress_yaml(bench_yaml):
         return text
     text = text.replace("entrypoints:\n", f"""entrypoints:
   - name: bench-https
-    address: 127.0.0.1:19030
+    address: 127.0.0.1:19040
     protocol: http
     tls:
       certificates: [{{cert: {TLS}/cert.pem, key: {TLS}/key.pem}}]
       protocols: [TLSv1.3]
   - name: bench-pass
-    address: 127.0.0.1:19020
+    address: 127.0.0.1:19050
     protocol: tcp
     tls_passthrough: true
     service: backend-tls

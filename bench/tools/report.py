@@ -13,7 +13,7 @@ import statistics
 import sys
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-PROXIES = ["haproxy", "nginx", "ingress"]
+PROXIES = ["haproxy", "nginx", "ingress", "ingress2"]
 SCENARIOS = {
     "1": "1 keep-alive c50",
     "2": "2 keep-alive c1000",

@@ -72,6 +72,7 @@ public final class ConfigParser {
             YamlFields f = document.fields(root, "");
             int ioThreads = f.integer("io_threads", IngressConfig.defaultIoThreads());
             Duration grace = f.duration("shutdown_grace", IngressConfig.DEFAULT_SHUTDOWN_GRACE);
+            Duration delay = f.duration("shutdown_delay", IngressConfig.DEFAULT_SHUTDOWN_DELAY);
             AdminConfig admin = f.mapping("admin", (m, path) -> {
                 YamlFields a = document.fields(m, path);
                 HostPort address = a.hostPort("address", true, true);
@@ -91,7 +92,7 @@ public final class ConfigParser {
             f.finish();
             Location location = f.location();
             try {
-                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm);
+                return new IngressConfig(entrypoints, routes, services, admin, ioThreads, grace, location, swarm, delay);
             } catch (ConfigException e) {
                 for (ConfigError error : e.errors()) {
                     if (!refersToInvalid(error)) {
@@ -135,16 +136,23 @@ public final class ConfigParser {
             long minRate = f.integer("request_body_min_rate", (int) d.bodyMinRate());
             int maxConnections = f.integer("max_connections", d.maxConnections());
             boolean via = f.bool("via", false);
+            boolean proxyProtocol = f.bool("proxy_protocol", false);
+            boolean trustGiven = f.has("trusted_proxies");
             int errorsBefore = document.errorCount();
+            List<Cidr> trusted = f.scalarList("trusted_proxies", (value, field) -> Cidr.parse(value));
+            boolean trustValid = document.errorCount() == errorsBefore;
+            int errorsBeforeTls = document.errorCount();
             TlsConfig tls = f.mapping("tls", tlsSection::read);
-            boolean tlsBroken = document.errorCount() > errorsBefore;
+            boolean tlsBroken = document.errorCount() > errorsBeforeTls;
             boolean passthrough = f.bool("tls_passthrough", false);
             String redirect = f.string("https_redirect", null);
             f.finish();
             ClientLimits limits = f.build(() -> new ClientLimits(idle, header, body, minRate, maxConnections));
-            EntrypointConfig built = address == null || protocol == null || limits == null || tlsBroken ? null
-                    : f.build(() -> new EntrypointConfig(name, address, protocol, service, limits, via, f.location(), tls,
-                            passthrough, redirect));
+            TrustedProxies trust = new TrustedProxies(trusted);
+            EntrypointConfig built = address == null || protocol == null || limits == null || (trustGiven && !trustValid)
+                    || tlsBroken ? null
+                    : f.build(() -> new EntrypointConfig(name, address, protocol, service, limits, via, proxyProtocol, trust,
+                            f.location(), tls, passthrough, redirect));
             if (built == null && name != null) {
                 invalidEntrypoints.add(name);
             }
@@ -176,6 +184,7 @@ public final class ConfigParser {
             RetryPolicy retry = policies.retry(f);
             OutlierPolicy outlier = policies.outlier(f);
             HealthCheck healthCheck = policies.healthCheck(f);
+            UpstreamOptions upstream = policies.upstream(f);
             List<HostPort> endpoints = f.scalarList("endpoints", (value, field) -> HostPort.parse(value, false));
             SwarmServiceRef swarm = f.mapping("swarm", (m, p) -> {
                 YamlFields s = document.fields(m, p);
@@ -187,8 +196,9 @@ public final class ConfigParser {
             });
             f.finish();
             Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain));
-            ServiceConfig built = timeouts == null || lb == null || retry == null ? null
-                    : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck));
+            ServiceConfig built = timeouts == null || lb == null || retry == null || upstream == null ? null
+                    : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck,
+                            upstream));
             if (built == null && name != null) {
                 invalidServices.add(name);
             }

@@ -10,6 +10,9 @@ package io.swarmingress.config;
  * @param limits timeouts and connection limits for the clients of this entrypoint (on a
  *               passthrough entrypoint {@code request_header_timeout} bounds the wait for the hello)
  * @param via whether responses and upstream requests get a {@code Via} header
+ * @param proxyProtocol whether every connection must start with a PROXY protocol header (v1 or
+ *                      v2), whose source address is then the client's; one without is closed
+ * @param trustedProxies the peers whose X-Forwarded-* fields are kept (http only)
  * @param tls TLS termination; null for plaintext (or passthrough)
  * @param tlsPassthrough a tcp entrypoint that routes TLS connections by their server name without
  *                       terminating them
@@ -17,8 +20,8 @@ package io.swarmingress.config;
  *                      request to (308); null to serve its routes
  */
 public record EntrypointConfig(String name, HostPort address, Protocol protocol, String service,
-                               ClientLimits limits, boolean via, Location location, TlsConfig tls, boolean tlsPassthrough,
-                               String httpsRedirect) {
+                               ClientLimits limits, boolean via, boolean proxyProtocol, TrustedProxies trustedProxies,
+                               Location location, TlsConfig tls, boolean tlsPassthrough, String httpsRedirect) {
 
     public EntrypointConfig {
         Names.require("name", name);
@@ -52,15 +55,22 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
         if (limits == null) {
             limits = ClientLimits.DEFAULT;
         }
+        if (trustedProxies == null) {
+            trustedProxies = TrustedProxies.NONE;
+        }
+        if (protocol == Protocol.TCP && !trustedProxies.isEmpty()) {
+            throw new InvalidFieldException("trusted_proxies", "is only for http entrypoints (a tcp relay writes no "
+                    + "X-Forwarded-For; use proxy_protocol to learn the client's address)");
+        }
         if (location == null) {
             location = Location.NONE;
         }
     }
 
-    /** A plaintext entrypoint (the shape before TLS existed). */
+    /** Plaintext, without PROXY protocol and with no trusted proxies. */
     public EntrypointConfig(String name, HostPort address, Protocol protocol, String service, ClientLimits limits, boolean via,
                             Location location) {
-        this(name, address, protocol, service, limits, via, location, null, false, null);
+        this(name, address, protocol, service, limits, via, false, TrustedProxies.NONE, location, null, false, null);
     }
 
     public static EntrypointConfig http(String name, HostPort address) {
@@ -68,7 +78,8 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
     }
 
     public static EntrypointConfig https(String name, HostPort address, TlsConfig tls) {
-        return new EntrypointConfig(name, address, Protocol.HTTP, null, ClientLimits.DEFAULT, false, Location.NONE, tls, false, null);
+        return new EntrypointConfig(name, address, Protocol.HTTP, null, ClientLimits.DEFAULT, false, false, TrustedProxies.NONE, Location.NONE,
+                tls, false, null);
     }
 
     public static EntrypointConfig tcp(String name, HostPort address, String service) {

@@ -15,12 +15,16 @@ import java.util.Map;
  * @param ioThreads event loop threads shared by all entrypoints
  * @param shutdownGrace how long in-flight requests may run after SIGTERM
  * @param swarm the Swarm provider; null when no service comes from Swarm
+ * @param shutdownDelay how long after SIGTERM the proxy keeps serving while {@code /healthz} already
+ *                      answers 503, so that a load balancer in front stops sending before the
+ *                      listeners close (zero: close at once)
  */
 public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
                             AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location,
-                            SwarmProviderConfig swarm) {
+                            SwarmProviderConfig swarm, Duration shutdownDelay) {
 
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_SHUTDOWN_DELAY = Duration.ZERO;
 
     public IngressConfig {
         entrypoints = List.copyOf(entrypoints);
@@ -29,26 +33,40 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
         if (shutdownGrace == null) {
             shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         }
+        if (shutdownDelay == null) {
+            shutdownDelay = DEFAULT_SHUTDOWN_DELAY;
+        }
         if (location == null) {
             location = Location.NONE;
         }
         List<ConfigError> errors = validate(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location);
+        if (shutdownDelay.isNegative()) {
+            errors.add(location.error("", "shutdown_delay", shutdownDelay + " (expected: >= 0)"));
+        }
         validateSwarm(entrypoints, services, swarm, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
     }
 
+    /** A config without a shutdown delay (the shape before it existed). */
+    public IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
+                         AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location,
+                         SwarmProviderConfig swarm) {
+        this(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location, swarm, DEFAULT_SHUTDOWN_DELAY);
+    }
+
     /** A config without the Swarm provider (the shape before it existed). */
     public IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
                          AdminConfig admin, int ioThreads, Duration shutdownGrace, Location location) {
-        this(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location, null);
+        this(entrypoints, routes, services, admin, ioThreads, shutdownGrace, location, null, DEFAULT_SHUTDOWN_DELAY);
     }
 
     /** A config built in code, for tests and embedders. */
     public static IngressConfig of(List<EntrypointConfig> entrypoints, List<RouteConfig> routes, List<ServiceConfig> services,
                                    AdminConfig admin, int ioThreads) {
-        return new IngressConfig(entrypoints, routes, services, admin, ioThreads, DEFAULT_SHUTDOWN_GRACE, Location.NONE, null);
+        return new IngressConfig(entrypoints, routes, services, admin, ioThreads, DEFAULT_SHUTDOWN_GRACE, Location.NONE, null,
+                DEFAULT_SHUTDOWN_DELAY);
     }
 
     public static int defaultIoThreads() {

@@ -12,10 +12,11 @@ import java.util.Set;
  * @param retry when a failed request is tried on another endpoint
  * @param outlier when a failing endpoint is taken out of rotation (passive health)
  * @param healthCheck active checks of the endpoints, or null for none
+ * @param upstream the PROXY header upstream connections start with, and whom they may serve
  */
 public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints,
                             SwarmServiceRef swarm, Location location, RetryPolicy retry, OutlierPolicy outlier,
-                            HealthCheck healthCheck) {
+                            HealthCheck healthCheck, UpstreamOptions upstream) {
 
     public ServiceConfig {
         Names.require("name", name);
@@ -47,12 +48,21 @@ public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<Ho
         if (outlier == null) {
             outlier = OutlierPolicy.DEFAULT;
         }
+        if (upstream == null) {
+            upstream = UpstreamOptions.DEFAULT;
+        }
+    }
+
+    /** With shared upstream connections and no PROXY header. */
+    public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
+                         Location location, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck) {
+        this(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, null);
     }
 
     /** With the default retry and outlier policies and no active checks. */
     public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
                          Location location) {
-        this(name, lb, timeouts, endpoints, swarm, location, null, null, null);
+        this(name, lb, timeouts, endpoints, swarm, location, null, null, null, null);
     }
 
     public static ServiceConfig of(String name, LbPolicy lb, List<HostPort> endpoints) {

@@ -43,6 +43,18 @@ final class ServicePolicies {
         return parsed == null ? OutlierPolicy.DEFAULT : parsed;
     }
 
+    /** {@code send_proxy_protocol: v1|v2} and {@code upstream_reuse: shared|per_client}; null after an error (reported). */
+    UpstreamOptions upstream(YamlFields f) {
+        String proxyText = f.string("send_proxy_protocol", null);
+        ProxyProtocolVersion proxy = f.convert("send_proxy_protocol", proxyText, ProxyProtocolVersion::fromConfig);
+        String reuseText = f.string("upstream_reuse", null);
+        UpstreamOptions.Reuse reuse = f.convert("upstream_reuse", reuseText, UpstreamOptions.Reuse::fromConfig);
+        if ((proxyText != null && proxy == null) || (reuseText != null && reuse == null)) {
+            return null;
+        }
+        return f.build(() -> new UpstreamOptions(proxy, reuse));
+    }
+
     /** {@code health_check: {path | tcp, interval, timeout, healthy_threshold, unhealthy_threshold}}; null when absent. */
     HealthCheck healthCheck(YamlFields f) {
         return f.mapping("health_check", (m, p) -> {

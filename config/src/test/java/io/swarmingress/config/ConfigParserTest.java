@@ -40,6 +40,7 @@ class ConfigParserTest {
             "    endpoints: [10.0.1.5:8080, '[::1]:8080', 'backend:${BACKEND_PORT}']",
             "  - name: pg",
             "    endpoints: [10.0.1.9:5432]",
+            "shutdown_delay: 4s",
             "");
 
     @Test
@@ -47,6 +48,7 @@ class ConfigParserTest {
         IngressConfig c = parser.parse(VALID, "ingress.yaml");
         assertThat(c.ioThreads()).isEqualTo(2);
         assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.shutdownDelay()).isEqualTo(Duration.ofSeconds(4));
         assertThat(c.admin().address()).isEqualTo(new HostPort("127.0.0.1", 9090));
         assertThat(c.entrypoints()).extracting(EntrypointConfig::name).containsExactly("web", "db");
         assertThat(c.entrypoint("web").protocol()).isEqualTo(Protocol.HTTP);
@@ -70,6 +72,8 @@ class ConfigParserTest {
         IngressConfig c = parser.parse("entrypoints: [{name: web, address: ':80'}]\n", "min.yaml");
         assertThat(c.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(c.admin()).isNull();
+        assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.shutdownDelay()).as("no delay unless a load balancer in front needs one").isZero();
         assertThat(c.entrypoint("web").address()).isEqualTo(new HostPort("0.0.0.0", 80));
         assertThat(c.entrypoint("web").limits()).isEqualTo(ClientLimits.DEFAULT);
     }
@@ -105,6 +109,92 @@ class ConfigParserTest {
                                 "bad.yaml:16: services[0].lb: 'random' (expected: round_robin or least_conn)",
                                 "bad.yaml:17: services[0].connect_timeout: '5' (expected: a number with a unit ms, s, m or h, e.g. 5s)",
                                 "bad.yaml:18: services[0].endpoints[0]: port 0 in '10.0.0.1:0' (expected: 1-65535)"));
+    }
+
+    @Test
+    void clientAddressOptionsAreReadWithTheirDefaults() {
+        String text = String.join("\n",
+                "entrypoints:",
+                "  - name: edge",
+                "    address: 0.0.0.0:8080",
+                "    proxy_protocol: true",
+                "    trusted_proxies: [10.0.0.0/8, '::1', 2001:db8::/32, 192.0.2.7]",
+                "  - name: plain",
+                "    address: 0.0.0.0:8081",
+                "  - name: db",
+                "    address: 0.0.0.0:5432",
+                "    protocol: tcp",
+                "    proxy_protocol: true",
+                "    service: pg",
+                "services:",
+                "  - name: pg",
+                "    send_proxy_protocol: v2",
+                "    endpoints: [10.0.1.9:5432]",
+                "  - name: api",
+                "    send_proxy_protocol: v1",
+                "    upstream_reuse: per_client",
+                "    endpoints: [10.0.1.9:80]",
+                "  - name: legacy",
+                "    upstream_reuse: per_client",
+                "    endpoints: [10.0.1.9:81]",
+                "  - name: plain",
+                "    endpoints: [10.0.1.9:82]",
+                "");
+        IngressConfig c = parser.parse(text, "addr.yaml");
+        EntrypointConfig edge = c.entrypoint("edge");
+        assertThat(edge.proxyProtocol()).isTrue();
+        assertThat(edge.trustedProxies().blocks()).extracting(Cidr::toString)
+                .containsExactly("10.0.0.0/8", "::1/128", "2001:db8::/32", "192.0.2.7/32");
+        assertThat(c.entrypoint("plain").proxyProtocol()).isFalse();
+        assertThat(c.entrypoint("plain").trustedProxies()).isEqualTo(TrustedProxies.NONE);
+        assertThat(c.entrypoint("db").proxyProtocol()).isTrue();
+        assertThat(c.service("pg").upstream()).isEqualTo(new UpstreamOptions(ProxyProtocolVersion.V2, UpstreamOptions.Reuse.PER_CLIENT));
+        assertThat(c.service("pg").upstream().perClient()).as("a PROXY header describes one client").isTrue();
+        assertThat(c.service("api").upstream().sendProxyProtocol()).isEqualTo(ProxyProtocolVersion.V1);
+        assertThat(c.service("legacy").upstream()).isEqualTo(new UpstreamOptions(null, UpstreamOptions.Reuse.PER_CLIENT));
+        assertThat(c.service("plain").upstream()).isEqualTo(UpstreamOptions.DEFAULT);
+        assertThat(c.service("plain").upstream().perClient()).isFalse();
+    }
+
+    @Test
+    void clientAddressOptionErrorsNameFileLineAndField() {
+        String text = String.join("\n",
+                "entrypoints:",                                    // 1
+                "  - name: web",                                   // 2
+                "    address: 0.0.0.0:8080",                       // 3
+                "    proxy_protocol: yes please",                  // 4
+                "    trusted_proxies: [10.0.0.0/8, 10.1.0.0/8, proxy.example.com]", // 5
+                "  - name: db",                                    // 6
+                "    address: 0.0.0.0:5432",                       // 7
+                "    protocol: tcp",                               // 8
+                "    service: pg",                                 // 9
+                "    trusted_proxies: [10.0.0.0/8]",               // 10
+                "services:",                                       // 11
+                "  - name: pg",                                    // 12
+                "    send_proxy_protocol: v3",                     // 13
+                "    endpoints: [10.0.1.9:5432]",                  // 14
+                "  - name: api",                                   // 15
+                "    send_proxy_protocol: v2",                     // 16
+                "    upstream_reuse: shared",                      // 17
+                "    endpoints: [10.0.1.9:80]",                    // 18
+                "  - name: other",                                 // 19
+                "    upstream_reuse: sometimes",                   // 20
+                "    endpoints: [10.0.1.9:81]",                    // 21
+                "");
+        assertThatThrownBy(() -> parser.parse(text, "addr.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::toString)
+                        .containsExactlyInAnyOrder(
+                                "addr.yaml:4: entrypoints[0].proxy_protocol: 'yes please' (expected: true or false)",
+                                "addr.yaml:5: entrypoints[0].trusted_proxies[1]: '10.1.0.0/8' has bits set past the /8 prefix "
+                                        + "(expected: 10.0.0.0/8)",
+                                "addr.yaml:5: entrypoints[0].trusted_proxies[2]: 'proxy.example.com' (expected: an IPv4 or IPv6 "
+                                        + "address or CIDR block, e.g. 10.0.0.0/8 or fd00::/8)",
+                                "addr.yaml:10: entrypoints[1].trusted_proxies: is only for http entrypoints (a tcp relay writes no "
+                                        + "X-Forwarded-For; use proxy_protocol to learn the client's address)",
+                                "addr.yaml:13: services[0].send_proxy_protocol: 'v3' (expected: v1 or v2)",
+                                "addr.yaml:17: services[1].upstream_reuse: shared cannot go with send_proxy_protocol "
+                                        + "(a connection that starts with a PROXY header describes one client)",
+                                "addr.yaml:20: services[2].upstream_reuse: 'sometimes' (expected: shared or per_client)"));
     }
 
     @Test

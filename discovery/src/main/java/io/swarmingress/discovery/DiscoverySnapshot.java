@@ -3,8 +3,10 @@ package io.swarmingress.discovery;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.swarmingress.config.HostPort;
@@ -18,36 +20,84 @@ import io.swarmingress.config.ServiceConfig;
  *
  * @param endpoints endpoints by proxy service name: a file service under its config name, a
  *                  labelled service under its Swarm service name; an empty list is a service that
- *                  exists but has no running task (503), never the result of an API error
+ *                  exists but has no running task (503), never the result of an API error. These
+ *                  are the endpoints to route to, fallbacks included.
+ * @param fallbacks by service name, those of its {@link #endpoints()} that are fallbacks: tasks
+ *                  Swarm has told to stop whose containers still run, kept while the service has
+ *                  fewer ready tasks than it wants (a reschedule after a node missed its
+ *                  heartbeats, a stop-first update, a drain; the rule is in {@code TaskEndpoints}).
+ *                  The data plane may prefer the other, ready, endpoints; a fallback may also be
+ *                  dead (a node that is down). A service without fallbacks has no entry.
  * @param services services declared by labels ({@code ingress.enable=true}), sorted by name
  * @param routes routes declared by labels, each naming one of {@link #services()}
  * @param warnings what discovery could not use, in words for /routes and the log (sorted)
  * @param lastSuccess when the read that produced this snapshot ended; null only for {@link #EMPTY}
  */
-public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<ServiceConfig> services,
-                                List<RouteConfig> routes, List<String> warnings, Instant lastSuccess) {
+public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, Map<String, Set<HostPort>> fallbacks,
+                                List<ServiceConfig> services, List<RouteConfig> routes, List<String> warnings,
+                                Instant lastSuccess) {
 
     /** Before the first successful read. */
     public static final DiscoverySnapshot EMPTY = new DiscoverySnapshot(Map.of(), List.of(), List.of(), List.of(), null);
 
+    /**
+     * @throws IllegalArgumentException if a fallback is not among its service's endpoints
+     */
     public DiscoverySnapshot {
         Map<String, List<HostPort>> sorted = new TreeMap<>();
         endpoints.forEach((name, list) -> sorted.put(name, List.copyOf(list)));
         endpoints = Collections.unmodifiableMap(sorted);
+        Map<String, Set<HostPort>> marked = new TreeMap<>();
+        for (Map.Entry<String, Set<HostPort>> e : fallbacks.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue; // no entry rather than an empty one: equal state, equal snapshot
+            }
+            List<HostPort> of = endpoints.getOrDefault(e.getKey(), List.of());
+            for (HostPort h : e.getValue()) {
+                if (!of.contains(h)) {
+                    throw new IllegalArgumentException("fallbacks of '" + e.getKey() + "': " + h
+                            + " (expected: one of its endpoints " + of + ")");
+                }
+            }
+            marked.put(e.getKey(), Collections.unmodifiableSet(new LinkedHashSet<>(e.getValue())));
+        }
+        fallbacks = Collections.unmodifiableMap(marked);
         services = List.copyOf(services);
         routes = List.copyOf(routes);
         warnings = List.copyOf(warnings);
     }
 
-    /** The endpoints of one service, empty when the service is unknown. */
+    /** A snapshot without fallbacks. */
+    public DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<ServiceConfig> services,
+                             List<RouteConfig> routes, List<String> warnings, Instant lastSuccess) {
+        this(endpoints, Map.of(), services, routes, warnings, lastSuccess);
+    }
+
+    /** The endpoints of one service, fallbacks included; empty when the service is unknown. */
     public List<HostPort> endpoints(String service) {
         return endpoints.getOrDefault(service, List.of());
     }
 
+    /** Which endpoints of one service are fallbacks; empty when none (or the service is unknown). */
+    public Set<HostPort> fallbacks(String service) {
+        return fallbacks.getOrDefault(service, Set.of());
+    }
+
+    /** The endpoints of one service that are not fallbacks: its ready tasks, in endpoint order. */
+    public List<HostPort> readyEndpoints(String service) {
+        Set<HostPort> f = fallbacks(service);
+        if (f.isEmpty()) {
+            return endpoints(service);
+        }
+        List<HostPort> out = new ArrayList<>(endpoints(service));
+        out.removeAll(f);
+        return Collections.unmodifiableList(out);
+    }
+
     /** Equal in everything the proxy routes on; the time of the read does not count as a change. */
     public boolean sameContent(DiscoverySnapshot other) {
-        return other != null && endpoints.equals(other.endpoints) && services.equals(other.services)
-                && routes.equals(other.routes) && warnings.equals(other.warnings);
+        return other != null && endpoints.equals(other.endpoints) && fallbacks.equals(other.fallbacks)
+                && services.equals(other.services) && routes.equals(other.routes) && warnings.equals(other.warnings);
     }
 
     /**
@@ -67,6 +117,6 @@ public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<Serv
         List<ServiceConfig> allServices = new ArrayList<>(file.services());
         allServices.addAll(services);
         return new IngressConfig(file.entrypoints(), allRoutes, allServices, file.admin(), file.ioThreads(),
-                file.shutdownGrace(), file.location(), file.swarm());
+                file.shutdownGrace(), file.location(), file.swarm(), file.shutdownDelay());
     }
 }

@@ -39,7 +39,7 @@ import io.swarmingress.config.SwarmProviderConfig;
  * answered last is asked first next time; one that failed is tried last for a while, so an outage
  * costs one timeout, not one per call ({@link ManagerOrder}).
  */
-final class DockerApi implements Closeable {
+final class DockerApi implements Closeable, SwarmReader.Api {
     private static final Logger log = LoggerFactory.getLogger(DockerApi.class);
 
     /** Reads a successful response body. */
@@ -111,7 +111,8 @@ final class DockerApi implements Closeable {
     }
 
     /** {@code GET path}, on the first manager that answers within the deadline. */
-    <T> T get(String path, BodyReader<T> reader) throws UnavailableException, NotFoundException {
+    @Override
+    public <T> T get(String path, BodyReader<T> reader) throws UnavailableException, NotFoundException {
         if (closed) {
             throw new UnavailableException("discovery is closed");
         }

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -127,6 +128,7 @@ final class SnapshotBuilder {
             byName.put(s.name(), s);
         }
         Map<String, List<HostPort>> endpoints = new TreeMap<>();
+        Map<String, Set<HostPort>> fallbacks = new TreeMap<>();
         Set<String> warnings = new TreeSet<>();
 
         for (ServiceConfig fs : swarmFileServices) {
@@ -138,8 +140,8 @@ final class SnapshotBuilder {
                 continue;
             }
             String network = ref.network() != null ? ref.network() : provider.network();
-            endpoints.put(fs.name(), TaskEndpoints.of(s, network, ref.port(), "service '" + fs.name() + "' (Swarm service '"
-                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings));
+            put(fs.name(), TaskEndpoints.of(s, network, ref.port(), "service '" + fs.name() + "' (Swarm service '"
+                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings), endpoints, fallbacks);
         }
 
         List<SwarmService> labelled = new ArrayList<>();
@@ -194,8 +196,8 @@ final class SnapshotBuilder {
                 continue;
             }
             labelServices.add(service);
-            endpoints.put(s.name(), TaskEndpoints.of(s, network, port, who, "label " + provider.label("network")
-                    + " or swarm.network", warnings));
+            put(s.name(), TaskEndpoints.of(s, network, port, who, "label " + provider.label("network")
+                    + " or swarm.network", warnings), endpoints, fallbacks);
 
             String host = label(s, "http.host");
             String path = label(s, "http.path");
@@ -262,7 +264,15 @@ final class SnapshotBuilder {
             }
             labelRoutes.add(route);
         }
-        return new DiscoverySnapshot(endpoints, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+        return new DiscoverySnapshot(endpoints, fallbacks, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+    }
+
+    private static void put(String name, TaskEndpoints.Chosen chosen, Map<String, List<HostPort>> endpoints,
+                            Map<String, Set<HostPort>> fallbacks) {
+        endpoints.put(name, chosen.all());
+        if (!chosen.fallbacks().isEmpty()) {
+            fallbacks.put(name, new LinkedHashSet<>(chosen.fallbacks()));
+        }
     }
 
     /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */

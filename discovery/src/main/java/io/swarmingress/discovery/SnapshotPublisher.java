@@ -115,10 +115,16 @@ final class SnapshotPublisher {
         for (String name : names) {
             List<HostPort> a = before.endpoints().get(name);
             List<HostPort> b = after.endpoints().get(name);
-            if (!Objects.equals(a, b)) {
+            Set<HostPort> fa = before.fallbacks(name);
+            Set<HostPort> fb = after.fallbacks(name);
+            if (!Objects.equals(a, b) || !fa.equals(fb)) {
                 sb.append(sb.length() == 0 ? "" : ", ").append(name).append(' ')
                         .append(a == null ? "new" : String.valueOf(a.size())).append(" -> ")
                         .append(b == null ? "gone" : b.size() + " endpoints");
+                if (!fb.isEmpty()) {
+                    sb.append(" (").append(fb.size()).append(fb.size() == 1 ? " fallback" : " fallbacks")
+                            .append(": told to stop, still running, kept until replacements run)");
+                }
             }
         }
         if (!before.routes().equals(after.routes())) {

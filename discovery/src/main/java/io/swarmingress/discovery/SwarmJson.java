@@ -31,7 +31,12 @@ final class SwarmJson {
     private SwarmJson() {
     }
 
-    /** {@code GET /tasks}: every task with its service id, state and network addresses. */
+    /**
+     * {@code GET /tasks}: the tasks worth keeping ({@link SwarmTask#worthKeeping()}: meant to run or
+     * still running) with their service id, state and network addresses. The Engine API cannot
+     * filter on a task's status, so a read of every desired state also returns the finished tasks
+     * Swarm keeps as history (five per slot by default); they are dropped here, as they are parsed.
+     */
     static Map<String, List<SwarmTask>> tasksByService(InputStream in) throws IOException {
         Map<String, List<SwarmTask>> out = new HashMap<>();
         try (JsonParser p = FACTORY.createParser(in)) {
@@ -40,7 +45,7 @@ final class SwarmJson {
                 String id = null;
                 String service = null;
                 String desired = null;
-                String state = null;
+                String[] status = {null, null};
                 List<Attachment> attachments = List.of();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
@@ -49,35 +54,39 @@ final class SwarmJson {
                         case "ID": id = p.getValueAsString(); break;
                         case "ServiceID": service = p.getValueAsString(); break;
                         case "DesiredState": desired = p.getValueAsString(); break;
-                        case "Status": state = status(p, value); break;
+                        case "Status": status(p, value, status); break;
                         case "NetworksAttachments": attachments = attachments(p, value); break;
                         default: p.skipChildren();
                     }
                 }
                 if (id != null && service != null) {
-                    out.computeIfAbsent(service, s -> new ArrayList<>()).add(new SwarmTask(id, state, desired, attachments));
+                    SwarmTask task = new SwarmTask(id, status[0], desired, status[1], attachments);
+                    if (task.worthKeeping()) {
+                        out.computeIfAbsent(service, s -> new ArrayList<>()).add(task);
+                    }
                 }
             }
         }
         return out;
     }
 
-    private static String status(JsonParser p, JsonToken value) throws IOException {
+    /** Reads {@code Status}: its {@code State} into {@code out[0]}, its {@code Timestamp} into {@code out[1]}. */
+    private static void status(JsonParser p, JsonToken value, String[] out) throws IOException {
         if (value != JsonToken.START_OBJECT) {
             p.skipChildren();
-            return null;
+            return;
         }
-        String state = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
             if (field.equals("State")) {
-                state = p.getValueAsString();
+                out[0] = p.getValueAsString();
+            } else if (field.equals("Timestamp")) {
+                out[1] = p.getValueAsString();
             } else {
                 p.skipChildren();
             }
         }
-        return state;
     }
 
     private static List<Attachment> attachments(JsonParser p, JsonToken value) throws IOException {

@@ -1,7 +1,10 @@
 package io.swarmingress.discovery;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,37 +20,82 @@ import io.swarmingress.discovery.SwarmService.SwarmTask;
  * services. Tasks are read only for services routing needs ({@code routed}), since a task list is
  * most of the bytes of a large swarm. A failure is thrown as a {@link CompletionException}, so that
  * a read can be the body of a {@code CompletableFuture} as it is.
+ *
+ * <p>Which tasks: endpoints come from tasks meant to run, and, while a service has fewer ready
+ * tasks than it wants, from its outgoing tasks too (fallbacks, see {@link TaskEndpoints}). The
+ * Engine API filters tasks by desired state and service but not by status, and a read of every
+ * desired state also returns the finished tasks Swarm keeps as history (up to five per slot), so:
+ * <ul>
+ * <li>a full read asks for the tasks meant to run of the whole swarm (the one big answer, as
+ *     small as it can be), then, in a third call and only if there are any, for every task of the
+ *     services below what they want (in a settled swarm there are none: two calls);</li>
+ * <li>a read of a few services (events, the 100 ms re-reads of converging services) asks for
+ *     every task of those services in one call: their history is bounded, and one call sees
+ *     outgoing and incoming tasks at the same moment.</li>
+ * </ul>
+ * Finished tasks are dropped as they are parsed ({@link SwarmJson#tasksByService}).
  */
 final class SwarmReader {
-    private static final String RUNNING_TASKS = "/tasks?filters=" + DockerApi.query("{\"desired-state\":[\"running\"]}");
+    private static final String MEANT_TO_RUN = "/tasks?filters=" + DockerApi.query("{\"desired-state\":[\"running\"]}");
 
-    private final DockerApi api;
+    /** The one call the reader makes: {@code DockerApi::get}. */
+    interface Api {
+        <T> T get(String path, DockerApi.BodyReader<T> reader)
+                throws DockerApi.UnavailableException, DockerApi.NotFoundException;
+    }
+
+    private final Api api;
     private final Predicate<SwarmService> routed;
 
     /** @param routed whether routing needs a service's tasks; read at the time of each read */
-    SwarmReader(DockerApi api, Predicate<SwarmService> routed) {
+    SwarmReader(Api api, Predicate<SwarmService> routed) {
         this.api = api;
         this.routed = routed;
     }
 
-    /** Two calls whatever the size of the swarm: all services, all tasks meant to run. */
+    /**
+     * All services and the tasks routing needs: two calls whatever the size of the swarm, three
+     * while some routed service is below what it wants. A service removed between the calls is
+     * left out.
+     */
     List<SwarmService> readAll(long seq) {
         try {
             List<SwarmService> all = api.get("/services", in -> SwarmJson.services(in, seq));
-            Map<String, List<SwarmTask>> tasks = api.get(RUNNING_TASKS, SwarmJson::tasksByService);
+            Map<String, List<SwarmTask>> tasks = api.get(MEANT_TO_RUN, SwarmJson::tasksByService);
             List<SwarmService> out = new ArrayList<>(all.size());
+            Set<String> below = new LinkedHashSet<>();
             for (SwarmService s : all) {
-                out.add(routed.test(s) ? s.withTasks(tasks.getOrDefault(s.id(), List.of()), seq) : s);
+                if (routed.test(s)) {
+                    SwarmService read = s.withTasks(tasks.getOrDefault(s.id(), List.of()), seq);
+                    out.add(read);
+                    if (read.belowWanted()) {
+                        below.add(s.id());
+                    }
+                } else {
+                    out.add(s);
+                }
+            }
+            if (!below.isEmpty()) {
+                Tasks outgoingToo = tasksOf(below);
+                List<SwarmService> completed = new ArrayList<>(out.size());
+                for (SwarmService s : out) {
+                    if (!below.contains(s.id())) {
+                        completed.add(s);
+                    } else if (!outgoingToo.gone().contains(s.id())) {
+                        completed.add(s.withTasks(outgoingToo.of(s.id()), seq));
+                    }
+                }
+                return completed;
             }
             return out;
-        } catch (DockerApi.UnavailableException | DockerApi.NotFoundException e) {
+        } catch (DockerApi.UnavailableException | DockerApi.NotFoundException | JsonProcessingException e) {
             throw new CompletionException(e);
         }
     }
 
     /**
-     * The given services and their tasks: one call per service, one for the tasks of all of them.
-     * A service that no longer exists is absent from the answer.
+     * The given services and all their tasks: one call per service, one for the tasks of all of
+     * them. A service that no longer exists is absent from the answer.
      */
     Map<String, SwarmService> readSome(Set<String> ids, long seq) {
         try {
@@ -65,17 +113,51 @@ final class SwarmReader {
                 }
             }
             if (!withTasks.isEmpty()) {
-                String filter = "{\"desired-state\":[\"running\"],\"service\":"
-                        + SwarmJson.MAPPER.writeValueAsString(withTasks) + "}";
-                Map<String, List<SwarmTask>> tasks = api.get("/tasks?filters=" + DockerApi.query(filter),
-                        SwarmJson::tasksByService);
+                Tasks tasks = tasksOf(withTasks);
                 for (String id : withTasks) {
-                    found.put(id, found.get(id).withTasks(tasks.getOrDefault(id, List.of()), seq));
+                    if (tasks.gone().contains(id)) {
+                        found.remove(id);
+                    } else {
+                        found.put(id, found.get(id).withTasks(tasks.of(id), seq));
+                    }
                 }
             }
             return found;
-        } catch (DockerApi.UnavailableException | DockerApi.NotFoundException | JsonProcessingException e) {
+        } catch (DockerApi.UnavailableException | JsonProcessingException e) {
             throw new CompletionException(e);
         }
+    }
+
+    /** Tasks by service id, and the services Swarm no longer knows. */
+    private record Tasks(Map<String, List<SwarmTask>> byService, Set<String> gone) {
+        List<SwarmTask> of(String id) {
+            return byService.getOrDefault(id, List.of());
+        }
+    }
+
+    /**
+     * Every task of these services (finished ones dropped), in one call. Swarm answers 404 to the
+     * whole call when one of the services named in the filter is gone (removed since it was read),
+     * so then each service is asked on its own, and those that answer 404 are the ones gone.
+     */
+    private Tasks tasksOf(Collection<String> ids) throws DockerApi.UnavailableException, JsonProcessingException {
+        try {
+            return new Tasks(api.get(everyTaskOf(ids), SwarmJson::tasksByService), Set.of());
+        } catch (DockerApi.NotFoundException someGone) {
+            Map<String, List<SwarmTask>> byService = new HashMap<>();
+            Set<String> gone = new HashSet<>();
+            for (String id : ids) {
+                try {
+                    byService.putAll(api.get(everyTaskOf(List.of(id)), SwarmJson::tasksByService));
+                } catch (DockerApi.NotFoundException e) {
+                    gone.add(id);
+                }
+            }
+            return new Tasks(byService, gone);
+        }
+    }
+
+    private static String everyTaskOf(Collection<String> ids) throws JsonProcessingException {
+        return "/tasks?filters=" + DockerApi.query(SwarmJson.MAPPER.writeValueAsString(Map.of("service", ids)));
     }
 }

@@ -27,18 +27,29 @@
  *                     services (given up after 60 s), no overlapping reads
  *  CatalogueSync      carries a read: SwarmReader on a reader thread, then on the loop applied,
  *                     counted (SyncStatus) and published; a failed read is applied nowhere
- *    SwarmReader      the two reads: everything in two calls, or a few services
+ *    SwarmReader      the two reads: everything in two calls (a third while a routed service
+ *                     has fewer ready tasks than it wants), or a few services with all their tasks
  *      DockerApi      the Engine API of several managers, a deadline per call, failover in the
  *                     order of ManagerOrder (last answer first, recent failures last)
  *    ServiceCatalogue services by id as last read successfully (stale-on-error, newer read wins)
- *  SnapshotPublisher  SnapshotBuilder (+ TaskEndpoints) over the catalogue; publishes only what
- *                     changed; holds what the file says, so a new file is one more publish
+ *  SnapshotPublisher  SnapshotBuilder (+ TaskEndpoints: which tasks, which address) over the
+ *                     catalogue; publishes only what changed; holds what the file says, so a
+ *                     new file is one more publish
  *  SwarmDiscovery     the public face: lifecycle, threads and the wiring of the rooms above
  * </pre>
  * Time is passed in: a Caffeine {@link com.github.benmanes.caffeine.cache.Ticker} for every delay
  * and age, a {@link java.time.Clock} for the "last success" timestamps, and delays run through
  * the {@code DiscoveryLoop}; {@code SystemTime} is the one place that reads the system's clocks.
  * Tests move time by hand instead of sleeping.
+ *
+ * <h2>Make before break</h2>
+ * Swarm moves a task's desired state before its container stops. A task told to stop whose
+ * container still runs stays an endpoint, as a fallback, while its service has fewer ready tasks
+ * than it wants (a reschedule after a node missed its heartbeats, a drain, a stop-first update);
+ * it leaves when its replacement runs or its container stops. Where the remaining ready tasks
+ * suffice (a scale-down, a start-first update) it leaves at once, as before. The rule is in
+ * {@code TaskEndpoints}; {@link io.swarmingress.discovery.DiscoverySnapshot#fallbacks()} tells the
+ * proxy which endpoints are fallbacks, and {@code endpoints()} still lists every endpoint to route to.
  *
  * <h2>Labels</h2> (prefix {@code ingress.} by default, {@code swarm.label_prefix} in the config)
  * <ul>
@@ -61,7 +72,8 @@
  * and {@code onEvent} into {@code ingress_discovery_events_total{type}}, and read
  * {@link io.swarmingress.discovery.SwarmDiscovery#lastSuccess()} for
  * {@code ingress_discovery_last_success_timestamp_seconds} (and the age /routes shows); the sizes
- * of {@code snapshot.endpoints()} give {@code ingress_service_endpoints{service}}. Manager
+ * of {@code snapshot.endpoints()} give {@code ingress_service_endpoints{service}} (fallbacks
+ * included; {@code snapshot.fallbacks()} says how many are fallbacks). Manager
  * failovers are reported through {@code onFailover} too, but the proxy does not export them as a
  * metric (yet); {@link io.swarmingress.discovery.DiscoveryCounters}, a ready observer that only
  * counts, counts them.

@@ -39,7 +39,7 @@ class CatalogueSyncTest {
         SnapshotPublisher publisher = new SnapshotPublisher(new SnapshotBuilder(provider, List.of()), recorder);
         ServiceCatalogue catalogue = new ServiceCatalogue();
         SwarmService app = new SwarmService("id-app", "app", Map.of("ingress.enable", "true", "ingress.port", "8080"), 1,
-                false, List.of(new SwarmTask("t1", "running", "running",
+                false, List.of(new SwarmTask("t1", "running", "running", null,
                         List.of(new Attachment("n", "appnet", false, List.of("10.0.1.5/24"))))), catalogue.nextReadSeq());
         catalogue.applyAll(List.of(app), app.readSeq());
         publisher.publish(catalogue, EARLIER);

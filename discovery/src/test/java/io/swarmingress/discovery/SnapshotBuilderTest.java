@@ -30,15 +30,17 @@ class SnapshotBuilderTest {
     private final SwarmProviderConfig provider = SwarmProviderConfig.of(List.of()).withEntrypoint("web");
 
     private static SwarmTask task(String id, String state, String desired, Attachment... attachments) {
-        return new SwarmTask(id, state, desired, List.of(attachments));
+        return new SwarmTask(id, state, desired, null, List.of(attachments));
     }
 
     private static Attachment on(String network, String address) {
         return new Attachment("id-" + network, network, false, List.of(address));
     }
 
+    /** A replicated service that wants as many replicas as it has tasks meant to run. */
     private static SwarmService service(String name, Map<String, String> labels, SwarmTask... tasks) {
-        return new SwarmService("id-" + name, name, labels, tasks.length, false, List.of(tasks), 1);
+        return new SwarmService("id-" + name, name, labels,
+                java.util.Arrays.stream(tasks).filter(SwarmTask::meantToRun).count(), false, List.of(tasks), 1);
     }
 
     private static Map<String, String> routed(String... more) {
@@ -51,15 +53,18 @@ class SnapshotBuilderTest {
 
     @Test
     void onlyRunningTasksOnTheChosenNetworkWithThePrefixLengthStripped() {
-        SwarmService web = service("web", routed("ingress.network", "appnet", "ingress.http.host", "web.example.com"),
+        SwarmService web = new SwarmService("id-web", "web",
+                routed("ingress.network", "appnet", "ingress.http.host", "web.example.com"), 2, false, List.of(
                 task("a", "running", "running", on("appnet", "10.0.1.10/24"), on("other", "10.0.9.3/24")),
                 task("b", "running", "running", on("appnet", "10.0.1.9/24"),
                         new Attachment("ing", "ingress", true, List.of("10.255.0.4/16"))),
                 task("c", "starting", "running", on("appnet", "10.0.1.11/24")),
-                task("d", "running", "shutdown", on("appnet", "10.0.1.12/24")));
+                // told to stop and still running, but the two ready tasks are all the service wants
+                task("d", "running", "shutdown", on("appnet", "10.0.1.12/24"))), 1);
         DiscoverySnapshot s = new SnapshotBuilder(provider, List.of()).build(List.of(web), NOW);
         assertThat(s.endpoints()).containsExactly(Map.entry("web",
                 List.of(new HostPort("10.0.1.9", 8080), new HostPort("10.0.1.10", 8080))));
+        assertThat(s.fallbacks()).isEmpty();
         assertThat(s.services()).containsExactly(new ServiceConfig("web", LbPolicy.ROUND_ROBIN, Timeouts.DEFAULT, List.of(),
                 new SwarmServiceRef("web", 8080, "appnet"), Location.of("swarm service web labels")));
         assertThat(s.routes()).containsExactly(new RouteConfig("web", "web.example.com", "/", Map.of(), false, "web",
@@ -149,9 +154,10 @@ class SnapshotBuilderTest {
                 "swarm service 'tcpish': no route, because 'db' is not an http entrypoint of the config");
 
         IngressConfig withSwarm = new IngressConfig(file.entrypoints(), file.routes(), file.services(), null, 1,
-                IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider);
+                IngressConfig.DEFAULT_SHUTDOWN_GRACE, Location.NONE, provider, java.time.Duration.ofSeconds(5));
         IngressConfig merged = s.mergeInto(withSwarm);
         assertThat(merged.swarm()).isSameAs(provider);
+        assertThat(merged.shutdownDelay()).isEqualTo(java.time.Duration.ofSeconds(5));
         assertThat(merged.routes()).hasSize(2);
         assertThat(merged.services()).extracting(ServiceConfig::name).containsExactly("pg", "api", "nowhere", "shop",
                 "tcpish");
@@ -212,14 +218,16 @@ class SnapshotBuilderTest {
                 + "\"DesiredState\":\"running\",\"NetworksAttachments\":[{\"Network\":{\"ID\":\"n1\",\"Spec\":{"
                 + "\"Name\":\"ingress\",\"Ingress\":true,\"Labels\":{}}},\"Addresses\":[\"10.255.0.5/16\"]},"
                 + "{\"Network\":{\"ID\":\"n2\",\"Spec\":{\"Name\":\"appnet\"}},\"Addresses\":[\"10.0.1.5/24\","
-                + "\"fd00::5/64\"]}]},{\"ID\":\"t2\",\"ServiceID\":\"s1\",\"DesiredState\":\"shutdown\"}]";
+                + "\"fd00::5/64\"]}]},{\"ID\":\"t2\",\"ServiceID\":\"s1\",\"DesiredState\":\"shutdown\"},"
+                + "{\"ID\":\"t3\",\"ServiceID\":\"s1\",\"Status\":{\"State\":\"running\"},\"DesiredState\":\"remove\"},"
+                + "{\"ID\":\"t4\",\"ServiceID\":\"s1\",\"Status\":{\"State\":\"complete\"},\"DesiredState\":\"shutdown\"}]";
         Map<String, List<SwarmTask>> byService = SwarmJson.tasksByService(stream(tasks));
         assertThat(byService).containsOnlyKeys("s1");
-        assertThat(byService.get("s1")).containsExactly(
-                new SwarmTask("t1", "running", "running", List.of(
+        assertThat(byService.get("s1")).as("finished tasks (history) are dropped").containsExactly(
+                new SwarmTask("t1", "running", "running", "2026", List.of(
                         new Attachment("n1", "ingress", true, List.of("10.255.0.5/16")),
                         new Attachment("n2", "appnet", false, List.of("10.0.1.5/24", "fd00::5/64")))),
-                new SwarmTask("t2", null, "shutdown", List.of()));
+                new SwarmTask("t3", "running", "remove", null, List.of()));
 
         String services = "[{\"ID\":\"s1\",\"Spec\":{\"Name\":\"web\",\"Labels\":{\"ingress.enable\":\"true\"},"
                 + "\"Mode\":{\"Replicated\":{\"Replicas\":3}}},\"UpdateStatus\":{\"State\":\"updating\"}},"

@@ -36,7 +36,7 @@ class SnapshotPublisherTest {
     private static SwarmService labelled(String name, String host, String... addresses) {
         List<SwarmTask> tasks = new java.util.ArrayList<>();
         for (String a : addresses) {
-            tasks.add(new SwarmTask("t-" + a, "running", "running",
+            tasks.add(new SwarmTask("t-" + a, "running", "running", null,
                     List.of(new Attachment("n1", "appnet", false, List.of(a + "/24")))));
         }
         return new SwarmService("id-" + name, name, Map.of("ingress.enable", "true", "ingress.port", "8080",
@@ -119,6 +119,26 @@ class SnapshotPublisherTest {
         assertThat(toRead).containsExactly("id-db");
         assertThat(publisher.routed(plain)).isTrue();
         assertThat(recorder.latest().endpoints()).containsKeys("app", "database");
+    }
+
+    @Test
+    void readyEndpointsTurningIntoFallbacksIsAChangeThoughTheAddressesStay() {
+        SnapshotPublisher publisher = new SnapshotPublisher(SnapshotBuilder.forConfig(file(List.of(), List.of())),
+                recorder);
+        SwarmService settled = labelled("app", "app.test", "10.0.1.5", "10.0.1.6");
+        catalogue.applyAll(List.of(settled), 1);
+        publisher.publish(catalogue, READ_AT);
+        List<SwarmTask> toldToStop = new java.util.ArrayList<>();
+        for (SwarmTask t : settled.tasks()) {
+            toldToStop.add(new SwarmTask(t.id(), "running", "shutdown", t.stateSince(), t.attachments()));
+        }
+        catalogue.applyAll(List.of(settled.withTasks(toldToStop, 2)), 2);
+        publisher.publish(catalogue, READ_AT);
+
+        assertThat(recorder.count()).isEqualTo(2);
+        assertThat(recorder.latest().endpoints("app")).isEqualTo(recorder.all().get(0).snapshot().endpoints("app"));
+        assertThat(recorder.latest().fallbacks("app")).containsExactlyInAnyOrder(new HostPort("10.0.1.5", 8080),
+                new HostPort("10.0.1.6", 8080));
     }
 
     @Test

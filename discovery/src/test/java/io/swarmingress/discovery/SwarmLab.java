@@ -132,8 +132,14 @@ final class SwarmLab {
      * key=value pairs.
      */
     void createService(String name, int replicas, String... labels) {
+        createService(name, replicas, List.of("--stop-grace-period", "1s"), labels);
+    }
+
+    /** As {@link #createService(String, int, String...)}, with more {@code service create} options. */
+    void createService(String name, int replicas, List<String> options, String... labels) {
         List<String> args = new ArrayList<>(List.of("service", "create", "-d", "--name", name, "--replicas",
-                String.valueOf(replicas), "--network", NETWORK, "--no-resolve-image", "--stop-grace-period", "1s"));
+                String.valueOf(replicas), "--network", NETWORK, "--no-resolve-image"));
+        args.addAll(options);
         for (String l : labels) {
             args.add("--label");
             args.add(l);
@@ -150,6 +156,38 @@ final class SwarmLab {
     void removeService(String name) {
         docker("service", "rm", name);
         created.remove(name);
+    }
+
+    /**
+     * Freezes the lab's dockerd (SIGSTOP, by the pid in the lab's pidfile next to its socket) for
+     * the given time, then thaws it (SIGCONT), whatever happens in between. Containers keep
+     * running (containerd and the shims are other processes); the Engine API and the swarm's
+     * manager and agent stand still, as on a node that misses its heartbeats.
+     *
+     * @return the wall-clock millis of the freeze and of the thaw
+     */
+    long[] freezeDaemon(java.time.Duration frozen) {
+        Path pidfile = socket.resolveSibling("dockerd.pid");
+        String pid;
+        try {
+            pid = Files.readString(pidfile).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("no pidfile of the lab's dockerd at " + pidfile + " (bench/swarm/lab.sh writes"
+                    + " it): " + e, e);
+        }
+        if (!pid.matches("[0-9]+")) {
+            throw new IllegalStateException(pidfile + " holds '" + pid + "'");
+        }
+        long stop = System.currentTimeMillis();
+        run(List.of("kill", "-STOP", pid), 10);
+        try {
+            Thread.sleep(frozen.toMillis()); // the fault's duration, not a wait for a result
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            run(List.of("kill", "-CONT", pid), 10);
+        }
+        return new long[] {stop, System.currentTimeMillis()};
     }
 
     /** Removes what this run created; for @AfterEach/@AfterAll. */

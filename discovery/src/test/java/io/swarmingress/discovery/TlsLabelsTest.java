@@ -19,6 +19,7 @@ import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.TlsCertificate;
 import io.swarmingress.config.TlsConfig;
+import io.swarmingress.config.TrustedProxies;
 import io.swarmingress.discovery.SwarmService.Attachment;
 import io.swarmingress.discovery.SwarmService.SwarmTask;
 
@@ -31,7 +32,7 @@ class TlsLabelsTest {
         EntrypointConfig secure = EntrypointConfig.https("websecure", new HostPort("127.0.0.1", 8443),
                 TlsConfig.of(List.of(TlsCertificate.of("a.crt", "a.key"))));
         EntrypointConfig pass = new EntrypointConfig("pass", new HostPort("127.0.0.1", 8444), Protocol.TCP, null,
-                ClientLimits.DEFAULT, false, Location.NONE, null, true, null);
+                ClientLimits.DEFAULT, false, false, TrustedProxies.NONE, Location.NONE, null, true, null);
         return new IngressConfig(List.of(web, secure, pass), List.of(), List.of(), null, 1, null, Location.NONE,
                 SwarmProviderConfig.of(List.of()).withEntrypoint("web"));
     }
@@ -41,7 +42,7 @@ class TlsLabelsTest {
         for (int i = 0; i < labels.length; i += 2) {
             l.put(labels[i], labels[i + 1]);
         }
-        SwarmTask task = new SwarmTask("t-" + name, "running", "running",
+        SwarmTask task = new SwarmTask("t-" + name, "running", "running", null,
                 List.of(new Attachment("n", "appnet", false, List.of("10.0.1.5/24"))));
         return new SwarmService("id-" + name, name, l, 1, false, List.of(task), 1);
     }

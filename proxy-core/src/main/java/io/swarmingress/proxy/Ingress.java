@@ -52,7 +52,7 @@ public final class Ingress implements AutoCloseable {
     private final ConfigWatcher watcher;
     private final DiscoveryObserver discoveryObserver;
     /** TLS termination, for the certificates /routes lists. */
-    private TlsLayer tls;
+    private final TlsLayer tls;
     private volatile IngressConfig config;
     /**
      * Null when the config has no swarm: section. A reload hands it the new file; it is replaced
@@ -66,35 +66,38 @@ public final class Ingress implements AutoCloseable {
         this.parser = parser;
         this.config = config;
         this.metrics = new IngressMetrics();
-        ProxyServer s = null;
-        AdminServer a = null;
+        ProxyServer s;
         try {
             List<Layer> layers = Fronts.layers(metrics);
-            for (Layer layer : layers) {
-                if (layer instanceof TlsLayer) {
-                    tls = (TlsLayer) layer;
-                }
-            }
             s = ProxyServer.start(config, metrics, Fronts.all(), layers, transport, clock, Ticker.systemTicker());
-            if (config.admin() != null) {
-                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
-                log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
-            }
+            tls = layers.stream().filter(TlsLayer.class::isInstance).map(TlsLayer.class::cast).findFirst().orElse(null);
         } catch (RuntimeException e) {
-            if (s != null) {
-                s.close();
-            }
             metrics.close();
             throw e;
         }
         this.server = s;
-        this.admin = a;
         this.discoveryObserver = metrics.discovery(() -> {
             SwarmDiscovery d = discovery;
             Instant last = d == null ? null : d.lastSuccess();
             return last == null ? Double.NaN : last.toEpochMilli() / 1000.0;
         });
         startDiscovery(config, true);
+        // The admin listener opens once the proxy serves what it will report healthy on: after the
+        // first Swarm read (or its bounded wait). A load balancer that polls /healthz during a rolling
+        // update would otherwise send traffic for label routes that are not loaded yet (404s).
+        AdminServer a = null;
+        if (config.admin() != null) {
+            try {
+                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
+            } catch (RuntimeException e) {
+                closeDiscovery();
+                s.close();
+                metrics.close();
+                throw e;
+            }
+            log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
+        }
+        this.admin = a;
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);
     }
 
@@ -248,8 +251,30 @@ public final class Ingress implements AutoCloseable {
         return discovery;
     }
 
-    /** Graceful: stop accepting, let in-flight requests finish within the config's grace period. */
+    /**
+     * Graceful: first {@code /healthz} answers 503 for the config's shutdown delay while everything
+     * keeps serving (a load balancer in front takes the node out meanwhile), then the listeners
+     * close and in-flight requests finish within the config's grace period.
+     */
     public void shutdown() {
+        shutdown(ShutdownPause.SLEEP);
+    }
+
+    void shutdown(ShutdownPause pause) {
+        if (admin != null) {
+            admin.startDraining();
+        }
+        Duration delay = config.shutdownDelay();
+        if (!delay.isZero()) {
+            log.info("draining: /healthz answers 503 for {} ms (shutdown_delay) while requests are still served",
+                    delay.toMillis());
+            try {
+                pause.pause(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("shutdown delay interrupted; closing the listeners now");
+            }
+        }
         watcher.close();
         closeDiscovery();
         server.shutdown(config.shutdownGrace());

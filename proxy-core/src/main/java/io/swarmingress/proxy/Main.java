@@ -34,11 +34,12 @@ import picocli.CommandLine.Option;
 /** The command line: run the proxy, check a config, or run the quickstart demo. */
 @Command(name = "swarm-ingress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The front door for traffic into a Docker Swarm cluster.",
-        subcommands = {Main.Check.class, Main.Demo.class})
+        subcommands = {Main.Check.class, Main.Demo.class, HealthcheckCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-    @Option(names = {"-c", "--config"}, description = "The YAML config file (watched and reloaded on change).")
+    @Option(names = {"-c", "--config"}, defaultValue = "${env:INGRESS_CONFIG}",
+            description = "The YAML config file (watched and reloaded on change; env INGRESS_CONFIG).")
     Path config;
 
     @CommandLine.Spec
@@ -56,7 +57,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         if (config == null) {
-            spec.commandLine().getErr().println("Missing required option: '--config=<config>'");
+            spec.commandLine().getErr().println("Missing required option: '--config=<config>' (or env INGRESS_CONFIG)");
             spec.commandLine().usage(spec.commandLine().getErr());
             return 2;
         }
@@ -86,7 +87,10 @@ public final class Main implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopping: no new connections, in-flight requests get up to {} ms", ingress.config().shutdownGrace().toMillis());
+        log.info("stopping: {}no new connections, in-flight requests get up to {} ms",
+                ingress.config().shutdownDelay().isZero() ? ""
+                        : "/healthz says draining for " + ingress.config().shutdownDelay().toMillis() + " ms, then ",
+                ingress.config().shutdownGrace().toMillis());
         ingress.shutdown();
         for (AutoCloseable c : alsoClose) {
             try {

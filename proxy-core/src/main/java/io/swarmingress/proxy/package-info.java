@@ -11,7 +11,8 @@
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay (SNI-routed for TLS passthrough)
  *   tls           TLS termination ahead of the fronts (a server Layer): certificates by SNI, reload,
  *                 ticket keys; the ClientHello reader passthrough routes with
- *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, Layers ahead)
+ *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, Layers ahead,
+ *                 behind the PROXY protocol reader where an entrypoint requires one)
  *   health        active health checks, on a loop of their own; state left on endpoints
  *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
  *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices

@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.swarmingress.proxy.wire.ForwardedFields;
 import io.swarmingress.proxy.wire.RequestHeadWriter;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
@@ -53,7 +54,8 @@ public class HeaderRewriteBenchmark {
             + "Connection: keep-alive\r\n"
             + "ETag: \"6568c0e0-1c\"\r\n"
             + "Accept-Ranges: bytes\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] FORWARDED = "x-forwarded-proto: http\r\nx-forwarded-port: 8080\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** A client that is no trusted proxy: its X-Forwarded-For, if any, is replaced. */
+    private static final ForwardedFields FORWARDED = new ForwardedFields("203.0.113.7", "http", 8080, false);
 
     private final RequestParser parser = new RequestParser();
     private final ResponseFramer framer = new ResponseFramer();
@@ -65,7 +67,7 @@ public class HeaderRewriteBenchmark {
         @Override
         public void onRequestHead(RequestParser head) {
             written = RequestHeadWriter.write(head, ByteBufAllocator.DEFAULT, head.target().path() + head.target().query(), null,
-                    "203.0.113.7", FORWARDED, head.host(), null);
+                    FORWARDED, head.host(), null);
         }
 
         @Override

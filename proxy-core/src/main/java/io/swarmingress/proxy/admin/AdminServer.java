@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -52,10 +53,12 @@ public final class AdminServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final AtomicBoolean draining;
 
-    private AdminServer(EventLoopGroup group, Channel channel) {
+    private AdminServer(EventLoopGroup group, Channel channel, AtomicBoolean draining) {
         this.group = group;
         this.channel = channel;
+        this.draining = draining;
     }
 
     /**
@@ -66,6 +69,7 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(HostPort address, Transport transport, IngressMetrics metrics, Supplier<RoutingTable> table,
                                     Supplier<Map<String, Object>> extra, Clock clock) {
         EventLoopGroup group = transport.newGroup(1, "ingress-admin");
+        AtomicBoolean draining = new AtomicBoolean();
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -74,13 +78,13 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new Handler(metrics, table, extra, clock));
+                                    new Handler(metrics, table, extra, clock, draining));
                         }
                     })
                     .bind(new InetSocketAddress(address.host(), address.port()))
                     .syncUninterruptibly()
                     .channel();
-            return new AdminServer(group, ch);
+            return new AdminServer(group, ch, draining);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("admin cannot listen on " + address + ": " + e, e);
@@ -89,6 +93,14 @@ public final class AdminServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) channel.localAddress();
+    }
+
+    /**
+     * From now on {@code /healthz} answers 503 "draining", while everything else keeps working:
+     * a load balancer in front stops sending new connections before the listeners close.
+     */
+    public void startDraining() {
+        draining.set(true);
     }
 
     @Override
@@ -113,6 +125,12 @@ public final class AdminServer implements AutoCloseable {
             m.put("protocol", e.protocol().configName());
             if (e.service() != null) {
                 m.put("service", e.service());
+            }
+            if (e.proxyProtocol()) {
+                m.put("proxy_protocol", true);
+            }
+            if (!e.trustedProxies().isEmpty()) {
+                m.put("trusted_proxies", e.trustedProxies().blocks().stream().map(Object::toString).toList());
             }
             entrypoints.add(m);
         }
@@ -139,6 +157,10 @@ public final class AdminServer implements AutoCloseable {
             m.put("connect_timeout", Durations.format(s.timeouts().connect()));
             m.put("response_timeout", Durations.format(s.timeouts().response()));
             m.put("idle_timeout", Durations.format(s.timeouts().idle()));
+            if (s.config().upstream().sendProxyProtocol() != null) {
+                m.put("send_proxy_protocol", s.config().upstream().sendProxyProtocol().configName());
+            }
+            m.put("upstream_reuse", s.config().upstream().reuse().configName());
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint ep : s.endpoints()) {
                 endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active(), "state", ep.state(nowNanos)));
@@ -155,12 +177,15 @@ public final class AdminServer implements AutoCloseable {
         private final Supplier<RoutingTable> table;
         private final Supplier<Map<String, Object>> extra;
         private final Clock clock;
+        private final AtomicBoolean draining;
 
-        Handler(IngressMetrics metrics, Supplier<RoutingTable> table, Supplier<Map<String, Object>> extra, Clock clock) {
+        Handler(IngressMetrics metrics, Supplier<RoutingTable> table, Supplier<Map<String, Object>> extra, Clock clock,
+                AtomicBoolean draining) {
             this.metrics = metrics;
             this.table = table;
             this.extra = extra;
             this.clock = clock;
+            this.draining = draining;
         }
 
         @Override
@@ -177,9 +202,13 @@ public final class AdminServer implements AutoCloseable {
                 response = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
             } else if (path.equals("/healthz")) {
                 RoutingTable t = table.get();
-                response = t == null
-                        ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting\n", "text/plain; charset=utf-8")
-                        : text(HttpResponseStatus.OK, "ok\n", "text/plain; charset=utf-8");
+                if (draining.get()) {
+                    response = text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n", "text/plain; charset=utf-8");
+                } else {
+                    response = t == null
+                            ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting\n", "text/plain; charset=utf-8")
+                            : text(HttpResponseStatus.OK, "ok\n", "text/plain; charset=utf-8");
+                }
             } else if (path.equals("/routes")) {
                 RoutingTable t = table.get();
                 response = t == null

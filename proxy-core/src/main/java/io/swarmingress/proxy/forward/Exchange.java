@@ -81,6 +81,10 @@ public final class Exchange implements ResponseFramer.Sink {
         }
         this.route = route;
         metrics = route.metrics();
+        if (route.headerCount() > 0 && route.conditionRepeated(request)) {
+            answerLocally(HttpResponseStatus.BAD_REQUEST, "a header the route matches on appears more than once");
+            return;
+        }
         service = route.service();
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
@@ -97,15 +101,16 @@ public final class Exchange implements ResponseFramer.Sink {
         endpoint = picked;
         picked.acquire();
         ByteBuf encoded = head.encode(forwarder.alloc, upstreamPath, head.host() == null ? picked.address().toString() : null);
-        UpstreamConnection pooled = UpstreamPool.current().acquire(picked.address());
-        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts());
+        UpstreamPool pool = forwarder.pool(service);
+        UpstreamConnection pooled = pool.acquire(picked.address());
+        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts(), pool);
         upstream = c;
         c.lease(this);
         c.framer.start(headRequest);
         c.write(encoded);
         retries.resend(c);
         if (pooled == null) {
-            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType);
+            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType, forwarder.proxyHeader(service));
         }
     }
 
@@ -287,6 +292,10 @@ public final class Exchange implements ResponseFramer.Sink {
 
     @Override
     public void onResponseBody(ByteBuf bytes) {
+        if (done) {
+            bytes.release();
+            return;
+        }
         down.onResponseBody(bytes);
         if (!down.isWritable() && !done) {
             upstream.autoRead(false);
@@ -295,6 +304,9 @@ public final class Exchange implements ResponseFramer.Sink {
 
     @Override
     public void onResponseEnd(boolean clean) {
+        if (done) {
+            return;
+        }
         // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not
         // reused; nor is a connection to an endpoint that left the service.
         upstream.release(reusable && clean && requestComplete && !endpoint.removed());

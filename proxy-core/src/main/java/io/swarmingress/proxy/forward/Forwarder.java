@@ -1,13 +1,17 @@
 package io.swarmingress.proxy.forward;
 
+import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Ticker;
+import io.swarmingress.config.ProxyProtocolVersion;
 import io.swarmingress.proxy.routing.RoutingTable;
+import io.swarmingress.proxy.routing.Service;
 
 /**
  * Forwards the requests of one client connection: route, service, endpoint pick, upstream lease
@@ -15,6 +19,11 @@ import io.swarmingress.proxy.routing.RoutingTable;
  * connection and starts an {@link Exchange} per request (an HTTP/2 front would start one per
  * stream). Upstream connections are opened and pooled on the client's own event loop, so nothing
  * here crosses threads.
+ *
+ * <p>Upstream connections of most services go back to the loop's pool and serve any client
+ * next. Those of a service with {@code send_proxy_protocol} (their PROXY header names this
+ * client) or {@code upstream_reuse: per_client} stay in a pool of this client connection's own,
+ * which {@link #close} closes when the client connection ends.
  */
 public final class Forwarder {
     private final String entrypoint;
@@ -23,19 +32,35 @@ public final class Forwarder {
     final ByteBufAllocator alloc;
     final Class<? extends Channel> channelType;
     final Ticker ticker;
+    private final InetSocketAddress clientAddress;
+    private final InetSocketAddress clientDestination;
+    /** This client connection's own upstream connections; made on first use. */
+    private UpstreamPool ownPool;
+    private boolean closed;
 
     /**
      * @param table the live routing table, read once per request
      * @param channelType the socket channel class of the client's transport, for upstream connections
+     * @param clientAddress the client's address (from a PROXY header when there was one), or null
+     * @param clientDestination the address the client connected to, or null; with
+     *                          {@code clientAddress}, what a PROXY header sent upstream says
      */
     public Forwarder(String entrypoint, Supplier<RoutingTable> table, EventLoop loop, ByteBufAllocator alloc,
-                     Class<? extends Channel> channelType) {
+                     Class<? extends Channel> channelType, InetSocketAddress clientAddress, InetSocketAddress clientDestination) {
         this.entrypoint = entrypoint;
         this.table = table;
         this.loop = loop;
         this.alloc = alloc;
         this.channelType = channelType;
         this.ticker = loop.ticker();
+        this.clientAddress = clientAddress;
+        this.clientDestination = clientDestination;
+    }
+
+    /** Without the client's addresses: a PROXY header sent upstream says UNKNOWN (v1) or LOCAL (v2). */
+    public Forwarder(String entrypoint, Supplier<RoutingTable> table, EventLoop loop, ByteBufAllocator alloc,
+                     Class<? extends Channel> channelType) {
+        this(entrypoint, table, loop, alloc, channelType, null, null);
     }
 
     /**
@@ -48,9 +73,41 @@ public final class Forwarder {
         return exchange;
     }
 
+    /** Where the service's idle upstream connections wait: the loop's pool, or this client connection's own. */
+    UpstreamPool pool(Service service) {
+        if (!service.config().upstream().perClient()) {
+            return UpstreamPool.current();
+        }
+        if (ownPool == null) {
+            ownPool = UpstreamPool.privateScope();
+            if (closed) {
+                ownPool.close();
+            }
+        }
+        return ownPool;
+    }
+
+    /** The PROXY header a new upstream connection of the service starts with, or null when it sends none. */
+    ByteBuf proxyHeader(Service service) {
+        ProxyProtocolVersion version = service.config().upstream().sendProxyProtocol();
+        return version == null ? null : ProxyProtocolHeader.encode(alloc, version, clientAddress, clientDestination);
+    }
+
+    /**
+     * The client connection closed: its own upstream connections close too. The exchange in
+     * progress, if any, is the front's to cancel.
+     */
+    public void close() {
+        closed = true;
+        if (ownPool != null) {
+            ownPool.close();
+        }
+    }
+
     /**
      * Closes idle upstream connections to endpoints the new table no longer has, on every loop:
-     * a pool keeps connections only to live endpoints.
+     * a pool keeps connections only to live endpoints. (A client connection's own pool keeps them
+     * until they idle out or it closes: no request picks a removed endpoint.)
      */
     public static void tablePublished(RoutingTable table, EventExecutorGroup loops) {
         UpstreamPool.retainEverywhere(loops, table::hasEndpoint);

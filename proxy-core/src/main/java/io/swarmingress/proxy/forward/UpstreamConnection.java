@@ -22,8 +22,12 @@ import io.swarmingress.proxy.wire.ResponseFramer;
 
 /**
  * One connection to an endpoint, and the only handler of its pipeline. It belongs to at most one
- * exchange at a time (its {@link #owner}); between exchanges it sits in its loop's
- * {@link UpstreamPool}, and anything it receives there is a protocol error that ends it.
+ * exchange at a time (its {@link #owner}); between exchanges it sits in its {@link UpstreamPool}
+ * (the loop's, or its client connection's own), and anything it receives there is a protocol
+ * error that ends it.
+ *
+ * <p>A connection to a service with {@code send_proxy_protocol} starts with the PROXY header,
+ * written ahead of everything else the moment it connects.
  *
  * <p>While it is still connecting, what the exchange writes waits here, up to a bound the
  * exchange respects by pausing the client; the connect outcome goes to the owner.
@@ -38,6 +42,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_PENDING_BYTES = 64 * 1024;
 
     final HostPort address;
+    /** Where it goes between exchanges: the loop's pool, or its client connection's own. */
+    private final UpstreamPool pool;
     /** Reads this connection's responses; one per connection because it carries state between reads. */
     final ResponseFramer framer = new ResponseFramer();
     private final long idleNanos;
@@ -47,27 +53,37 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Ticker ticker;
     private boolean connected;
+    /** Inside {@link #channelRead}: a release then waits for the read batch to end. */
+    private boolean reading;
+    private boolean poolAfterRead;
     private List<ByteBuf> pending;
+    /** The PROXY header, written first once connected; null when none (or once written). */
+    private ByteBuf preface;
     private int pendingBytes;
     private long pooledSince;
     private ScheduledFuture<?> timer;
 
-    private UpstreamConnection(HostPort address, long idleNanos) {
+    private UpstreamConnection(HostPort address, long idleNanos, UpstreamPool pool) {
         this.address = address;
         this.idleNanos = idleNanos;
+        this.pool = pool;
     }
 
-    /** A connection for {@code owner} to the endpoint; {@link #connect} opens it. */
-    UpstreamConnection(Exchange owner, Endpoint endpoint, Timeouts timeouts) {
-        this(endpoint.address(), timeouts.idle().toNanos());
+    /** A connection for {@code owner} to the endpoint, kept in {@code pool} between exchanges; {@link #connect} opens it. */
+    UpstreamConnection(Exchange owner, Endpoint endpoint, Timeouts timeouts, UpstreamPool pool) {
+        this(endpoint.address(), timeouts.idle().toNanos(), pool);
         this.owner = owner;
     }
 
     /**
      * Connects on the client's own loop, with the client's channel type. The owner hears the
      * outcome through {@link Exchange#onConnected}, possibly before this returns.
+     *
+     * @param proxyHeader the PROXY header to start with (owned by this connection from now on), or null
      */
-    void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType) {
+    void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType,
+                 ByteBuf proxyHeader) {
+        preface = proxyHeader;
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
@@ -89,9 +105,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         connected = true;
+        if (preface != null) {
+            // Ahead of everything, whoever uses the connection: the receiver reads it first or not at all.
+            channel.write(preface, channel.voidPromise());
+            preface = null;
+        }
         if (o == null) {
             // The exchange ended while connecting: keep a good connection for the next one.
             releasePending();
+            channel.flush();
             releaseToPool();
             return;
         }
@@ -144,17 +166,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Back to the loop's pool, or closed when it cannot carry another exchange. */
     void release(boolean reusable) {
         owner = null;
-        if (reusable && connected && channel.isActive()) {
-            releaseToPool();
-        } else {
+        if (!reusable || !connected || !channel.isActive()) {
             close();
+        } else if (reading) {
+            // Ended inside a read: more of that read batch may follow (bytes after the response, in
+            // the next buffer of the same batch). The pool gets it once the batch is over and clean.
+            poolAfterRead = true;
+        } else {
+            releaseToPool();
         }
     }
 
     private void releaseToPool() {
         channel.config().setAutoRead(true);
         pooledSince = ticker.nanoTime();
-        UpstreamPool.current().release(this);
+        pool.release(this);
     }
 
     void close() {
@@ -172,6 +198,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void releasePending() {
+        if (preface != null) {
+            preface.release();
+            preface = null;
+        }
         if (pending != null) {
             for (ByteBuf msg : pending) {
                 msg.release();
@@ -216,8 +246,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Exchange o = owner;
         if (o != null && msg instanceof ByteBuf) {
-            o.onUpstreamRead(this, (ByteBuf) msg);
+            reading = true;
+            try {
+                o.onUpstreamRead(this, (ByteBuf) msg);
+            } finally {
+                reading = false;
+            }
         } else {
+            poolAfterRead = false;
             // Bytes while idle in the pool: a late body or a response nobody asked for. Never handed on.
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -226,6 +262,13 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (poolAfterRead) {
+            poolAfterRead = false;
+            if (channel.isActive()) {
+                releaseToPool();
+            }
+            return;
+        }
         Exchange o = owner;
         if (o != null) {
             o.onUpstreamReadComplete(this);
@@ -247,7 +290,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
-        UpstreamPool.current().forget(this);
+        pool.forget(this);
         Exchange o = owner;
         if (o != null) {
             o.onUpstreamClosed(this);

@@ -16,6 +16,11 @@ import io.swarmingress.config.HostPort;
  * only ever used by client connections of its own loop, so the pool needs no lock and a proxied
  * request never crosses threads. Most recently used first, which keeps the set of warm
  * connections small and lets the others time out at the backend.
+ *
+ * <p>A {@link #privateScope private pool} belongs to one client connection instead (its
+ * {@link Forwarder}): for services whose upstream connections must never serve another client
+ * (they start with a PROXY header, or {@code upstream_reuse: per_client}). It is closed with the
+ * client connection, and a connection released into it after that is closed.
  */
 final class UpstreamPool {
     /** Idle connections kept per endpoint and loop; more are closed on release. */
@@ -29,6 +34,7 @@ final class UpstreamPool {
     };
 
     private final Map<HostPort, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private boolean closed;
 
     private UpstreamPool() {
     }
@@ -36,6 +42,11 @@ final class UpstreamPool {
     /** The pool of the calling event loop. */
     static UpstreamPool current() {
         return POOLS.get();
+    }
+
+    /** A pool of one client connection's own, used on that connection's loop only. */
+    static UpstreamPool privateScope() {
+        return new UpstreamPool();
     }
 
     /**
@@ -65,6 +76,10 @@ final class UpstreamPool {
 
     /** Keeps a connection whose last exchange ended cleanly; it leaves the pool by itself when it closes. */
     void release(UpstreamConnection c) {
+        if (closed) {
+            c.channel.close();
+            return;
+        }
         ArrayDeque<UpstreamConnection> connections = idle.computeIfAbsent(c.address, a -> new ArrayDeque<>());
         if (!c.channel.isActive() || connections.size() >= MAX_IDLE_PER_ENDPOINT) {
             c.channel.close();
@@ -79,6 +94,17 @@ final class UpstreamPool {
         if (connections != null) {
             connections.remove(c);
         }
+    }
+
+    /** Closes every idle connection, and each one released from now on: the client connection it belonged to closed. */
+    void close() {
+        closed = true;
+        for (ArrayDeque<UpstreamConnection> connections : idle.values()) {
+            for (UpstreamConnection c : connections.toArray(new UpstreamConnection[0])) {
+                c.channel.close();
+            }
+        }
+        idle.clear();
     }
 
     private void retain(Predicate<HostPort> live) {

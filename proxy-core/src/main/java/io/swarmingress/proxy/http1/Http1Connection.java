@@ -1,8 +1,5 @@
 package io.swarmingress.proxy.http1;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 import io.swarmingress.proxy.wire.RequestParser;
@@ -55,8 +53,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     ClientDeadlines deadlines;
     private Http1Request request;
     private ParsedRequest head;
-    /** This connection's X-Forwarded-Proto and -Port lines; a client certificate's subject joins them after the handshake. */
-    private ForwardedLines forwarded;
+    /** The header of a verified client certificate's subject; null on an entrypoint without client certificates. */
+    private String subjectHeader;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -93,19 +91,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
-        SocketAddress remote = ch.remoteAddress();
-        String client = remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
-        forwarded = new ForwardedLines(config, ch.localAddress());
-        if (forwarded.subjectHeader() != null) {
-            parser.ownField(forwarded.subjectHeader());
+        subjectHeader = ClientSubject.header(config);
+        if (subjectHeader != null) {
+            parser.ownField(subjectHeader);
         }
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
         timer.fireBy(deadlines.next(true));
+        ClientAddresses addresses = ClientAddresses.of(ch);
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
-                entrypoint.transport().socketChannel());
-        head = new ParsedRequest(parser, client, forwarded.lines(), config.via());
+                entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
+        head = new ParsedRequest(parser, ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via());
         request = new Http1Request(this, parser, forwarder, head);
         entrypoint.meters().opened();
     }
@@ -123,6 +120,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             }
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (!request.inExchange()) {
+            // Any byte between requests starts the next head's clock, even one the parser skips
+            // (empty lines before a request): trickled CRLFs must not hold a connection open.
+            deadlines.headPending(timer.now());
         }
         inbound.add((ByteBuf) msg, ctx.alloc());
         readRequests();
@@ -154,9 +156,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             inbound.release();
         }
         if (!closing) {
-            if (!request.inExchange() && inbound.any()) {
+            if (!request.inExchange() && deadlines.headStarted()) {
                 // Part of the next head is here: it is due a fixed time after its first byte.
-                deadlines.headPending(timer.now());
                 timer.fireBy(deadlines.next(true));
             } else if (deadlines.readingBody()) {
                 timer.fireBy(deadlines.next(false));
@@ -187,6 +188,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
             deadlines.paused(!read, timer.now());
+            if (read && deadlines.readingBody()) {
+                // The body's deadline runs again, whether or not the client sends more.
+                timer.fireBy(deadlines.next(false));
+            }
         }
     }
 
@@ -222,6 +227,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     /** The exchange ended and the connection stays: the idle deadline applies, and a pipelined request may start. */
     void nextRequest() {
+        deadlines.exchangeEnded(timer.now());
         timer.fireBy(deadlines.next(true));
         if (inbound.any() && !reading) {
             readRequests();
@@ -330,9 +336,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent) {
-            if (((SslHandshakeCompletionEvent) evt).isSuccess() && forwarded.subjectHeader() != null) {
+            String subject = subjectHeader != null && ((SslHandshakeCompletionEvent) evt).isSuccess()
+                    ? ClientSubject.verified(ctx.pipeline().get(SslHandler.class)) : null;
+            if (subject != null) {
                 // Before any request could be read: every request of the connection carries the verified subject.
-                head.forwardedLines(forwarded.withSubject(ctx.pipeline().get(SslHandler.class)));
+                head.verifiedSubject(subjectHeader, subject);
             }
         } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {

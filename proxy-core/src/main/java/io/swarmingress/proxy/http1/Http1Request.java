@@ -91,12 +91,14 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     public void onRequestHead(RequestParser request) {
         begin();
         requestComplete = !request.hasBody();
-        if (!requestComplete) {
-            connection.deadlines.bodyStarted(startNanos);
-        }
         http10 = request.http10();
         clientKeepAlive = request.keepAlive() && !connection.entrypoint().draining();
         expectContinue = request.expectContinue();
+        if (!requestComplete && !expectContinue) {
+            // A client that expects 100-continue waits for the backend before it sends: its body
+            // clock starts with the 100 or the first body byte, whichever comes first (mod_reqtimeout).
+            connection.deadlines.bodyStarted(startNanos);
+        }
         headRequest = request.methodIs("HEAD");
         ParsedRequest.Refusal refusal = head.read();
         if (refusal != null) {
@@ -121,6 +123,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     @Override
     public void onRequestBody(ByteBuf bytes) {
         int n = bytes.readableBytes();
+        startBodyClock();
         connection.deadlines.bodyReceived(n);
         if (!inExchange || discarding) {
             // The rest of a request that was answered already, e.g. a 404 with a body.
@@ -142,6 +145,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             finish();
         } else if (exchange != null) {
             exchange.requestEnded();
+            // The response timeout runs from now, which may come before the deadline the timer is set for.
+            connection.timer.fireBy(exchange.deadline());
         }
     }
 
@@ -174,6 +179,14 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     private void reject(HttpResponseStatus refusal, String detail) {
         connection.entrypoint().table().unrouted(connection.entrypoint().name()).record(refusal.code(), connection.timer.now() - startNanos);
         respondLocally(refusal, detail, true);
+    }
+
+    /** The body of a request that expected 100-continue is on its way now: its deadline starts. */
+    private void startBodyClock() {
+        if (expectContinue && inExchange && !requestComplete && !connection.deadlines.readingBody()) {
+            connection.deadlines.bodyStarted(connection.timer.now());
+            connection.timer.fireBy(connection.deadlines.next(false));
+        }
     }
 
     // ---------------------------------------------------------------- deadlines and endings from the connection
@@ -218,6 +231,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             exchange.cancel(499);
         }
         inExchange = false;
+        // Upstream connections kept for this client alone close with it.
+        forwarder.close();
     }
 
     // ---------------------------------------------------------------- the response (Downstream)
@@ -227,6 +242,9 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
         if (!http10) {
             connection.write(response.encodeHead(connection.ctx.alloc(), false, null, null));
+            if (response.status() == 100) {
+                startBodyClock();
+            }
         }
     }
 
@@ -240,6 +258,14 @@ final class Http1Request implements RequestParser.Sink, Downstream {
                 // A body that ends when the upstream closes can end for the client only the same way.
                 || response.endsAtClose();
         boolean dechunk = http10 && response.chunked();
+        if (dechunk && response.codedBeyondChunked()) {
+            // An HTTP/1.0 client has no Transfer-Encoding to learn of the other codings from:
+            // handing it the coded bytes as the content would be a lie.
+            exchange.cancel(HttpResponseStatus.BAD_GATEWAY.code());
+            exchange = null;
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, "the response has a transfer coding an HTTP/1.0 client cannot take", true);
+            return;
+        }
         if (dechunk) {
             response.dechunk();
             close = true;
@@ -250,6 +276,10 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
                 ? exchange.route().config().hsts() : null;
         connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, hsts));
+        if (exchange != null) {
+            // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
+            connection.timer.fireBy(exchange.deadline());
+        }
     }
 
     @Override

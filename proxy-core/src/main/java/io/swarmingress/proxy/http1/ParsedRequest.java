@@ -1,12 +1,18 @@
 package io.swarmingress.proxy.http1;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Locale;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.RequestHead;
+import io.swarmingress.proxy.server.ClientAddresses;
+import io.swarmingress.proxy.wire.ForwardedFields;
 import io.swarmingress.proxy.wire.RequestHeadWriter;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.RequestTarget;
@@ -21,9 +27,8 @@ final class ParsedRequest implements RequestHead {
     static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final RequestParser parser;
-    private final String clientAddress;
-    /** This connection's X-Forwarded-Proto and -Port lines (and a client certificate's subject), the same for every request. */
-    private byte[] forwardedLines;
+    /** What this connection says about its client, the same for every request (a client certificate's subject joins once verified). */
+    private ForwardedFields forwarded;
     private final boolean via;
     private String hostValue;
     private boolean hostReplaced;
@@ -33,16 +38,33 @@ final class ParsedRequest implements RequestHead {
     private String lastHostValue;
     private String lastHost;
 
-    ParsedRequest(RequestParser parser, String clientAddress, byte[] forwardedLines, boolean via) {
+    ParsedRequest(RequestParser parser, ForwardedFields forwarded, boolean via) {
         this.parser = parser;
-        this.clientAddress = clientAddress;
-        this.forwardedLines = forwardedLines;
+        this.forwarded = forwarded;
         this.via = via;
     }
 
-    /** Replaces the connection's fixed lines: a client certificate's subject joins them once the TLS handshake ends. */
-    void forwardedLines(byte[] lines) {
-        this.forwardedLines = lines;
+    /**
+     * What a connection's requests say about its client upstream, decided once: the peer is
+     * trusted or not for the connection's life. With a PROXY header the client is the address it
+     * named; the header's sender is trusted by configuration, the client it names is judged like
+     * any peer. The scheme is https on an entrypoint that terminates TLS, or when a PROXY header
+     * says its sender did.
+     *
+     * @param remote the socket's remote address, named when the connection has no IP client (tests)
+     */
+    static ForwardedFields forwarded(ClientAddresses addresses, EntrypointConfig config, SocketAddress remote) {
+        InetSocketAddress source = addresses.source();
+        String client = source == null ? String.valueOf(remote) : NetUtil.toAddressString(source.getAddress());
+        boolean trusted = source != null && config.trustedProxies().trusts(source.getAddress());
+        int port = addresses.destination() == null ? -1 : addresses.destination().getPort();
+        boolean https = addresses.tls() || config.terminatesTls();
+        return new ForwardedFields(client, https ? "https" : "http", port, trusted);
+    }
+
+    /** The connection's TLS handshake verified a client certificate: its subject goes upstream with every request. */
+    void verifiedSubject(String lowerCaseHeader, String subject) {
+        forwarded = forwarded.withSubject(lowerCaseHeader, subject);
     }
 
     /** Why a head is answered by the proxy rather than forwarded. */
@@ -124,12 +146,16 @@ final class ParsedRequest implements RequestHead {
     }
 
     @Override
+    public int count(AsciiString lowerCaseName) {
+        return parser.headerCount(lowerCaseName);
+    }
+
+    @Override
     public ByteBuf encode(ByteBufAllocator alloc, String upstreamPath, String hostIfMissing) {
         RequestTarget target = parser.target();
         String sent = target.form() == RequestTarget.Form.ASTERISK ? "*" : upstreamPath + target.query();
         String hostLine = hostReplaced ? hostValue : hostIfMissing;
-        return RequestHeadWriter.write(parser, alloc, sent, hostLine, clientAddress, forwardedLines, hostValue,
-                via ? VIA_VALUE : null);
+        return RequestHeadWriter.write(parser, alloc, sent, hostLine, forwarded, hostValue, via ? VIA_VALUE : null);
     }
 
     /** The host routes match: lower case, without port or trailing dot. */

@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.Counter;
 
 /**
  * An entrypoint's connection meters: connections open now, bytes read and written, clients cut
- * off by a deadline and connections refused at the limit. Handlers sum bytes in plain fields and
+ * off by a deadline, connections refused at the limit, connections closed for want of a valid
+ * PROXY protocol header and, on a TLS passthrough entrypoint, how each ClientHello ended. Handlers sum bytes in plain fields and
  * add them here once per read batch or flush, so the shared adders see a few updates per batch
  * instead of one per buffer.
  */
@@ -24,22 +25,32 @@ public final class ConnectionMeters {
         BODY
     }
 
+    /** Why a connection to an entrypoint that requires a PROXY protocol header was closed before it got one. */
+    public enum ProxyProtocolError {
+        /** What came was not a valid v1 or v2 header (or was larger than allowed). */
+        INVALID,
+        /** No complete header within the entrypoint's request_header_timeout. */
+        TIMEOUT
+    }
+
     private final AtomicInteger open;
     private final Counter bytesIn;
     private final Counter bytesOut;
     private final Counter[] timeouts;
     private final Counter rejected;
+    private final Counter[] proxyProtocolErrors;
     private final Function<String, Counter> passthroughCounter;
     private final Map<String, Counter> passthrough = new ConcurrentHashMap<>();
 
     ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected,
-                     Function<String, Counter> passthroughCounter) {
+                     Counter[] proxyProtocolErrors, Function<String, Counter> passthroughCounter) {
         this.passthroughCounter = passthroughCounter;
         this.open = open;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
         this.timeouts = timeouts;
         this.rejected = rejected;
+        this.proxyProtocolErrors = proxyProtocolErrors;
     }
 
     public void opened() {
@@ -74,5 +85,10 @@ public final class ConnectionMeters {
     /** A connection closed at accept because the entrypoint had {@code max_connections} open. */
     public void rejected() {
         rejected.increment();
+    }
+
+    /** A connection closed because it did not start with a valid PROXY protocol header in time. */
+    public void proxyProtocolError(ProxyProtocolError reason) {
+        proxyProtocolErrors[reason.ordinal()].increment();
     }
 }

@@ -220,8 +220,18 @@ public final class IngressMetrics implements AutoCloseable {
                     .description("Client connections closed at accept because the entrypoint had max_connections open")
                     .tag("entrypoint", entrypoint)
                     .register(registry);
+            ConnectionMeters.ProxyProtocolError[] reasons = ConnectionMeters.ProxyProtocolError.values();
+            Counter[] proxyProtocolErrors = new Counter[reasons.length];
+            for (ConnectionMeters.ProxyProtocolError r : reasons) {
+                proxyProtocolErrors[r.ordinal()] = Counter.builder("ingress.proxy.protocol.errors")
+                        .description("Client connections closed because they did not start with a valid PROXY protocol header "
+                                + "in time (entrypoints with proxy_protocol: true)")
+                        .tag("entrypoint", entrypoint)
+                        .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry);
+            }
             return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected,
-                    result -> passthrough(entrypoint, result));
+                    proxyProtocolErrors, result -> passthrough(entrypoint, result));
         });
     }
 

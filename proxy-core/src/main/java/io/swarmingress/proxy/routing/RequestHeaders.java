@@ -13,4 +13,9 @@ public interface RequestHeaders {
 
     /** @return the value of the first header with this name, or null */
     String get(AsciiString lowerCaseName);
+
+    /** How many times a header with this name appears. */
+    default int count(AsciiString lowerCaseName) {
+        return get(lowerCaseName) == null ? 0 : 1;
+    }
 }

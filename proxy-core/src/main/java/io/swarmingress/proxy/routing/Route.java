@@ -44,7 +44,7 @@ public final class Route {
         return config.pathPrefix();
     }
 
-    int headerCount() {
+    public int headerCount() {
         return headerNames.length;
     }
 
@@ -56,6 +56,19 @@ public final class Route {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a header this route matched on appears more than once: the route saw the first
+     * value, a backend may read another, or all of them joined.
+     */
+    public boolean conditionRepeated(RequestHeaders headers) {
+        for (AsciiString name : headerNames) {
+            if (headers.count(name) > 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

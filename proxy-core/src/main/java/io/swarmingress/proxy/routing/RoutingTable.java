@@ -64,6 +64,16 @@ public final class RoutingTable {
      */
     public static RoutingTable build(IngressConfig config, Map<String, List<HostPort>> discovered, RoutingTable previous,
                                      IngressMetrics metrics, Clock clock) {
+        return build(config, discovered, Map.of(), previous, metrics, clock);
+    }
+
+    /**
+     * @param fallbacks endpoints of discovered services that are only fallbacks (tasks Swarm is
+     *                  replacing that still run): picked only when no other endpoint is available
+     */
+    public static RoutingTable build(IngressConfig config, Map<String, List<HostPort>> discovered,
+                                     Map<String, ? extends java.util.Set<HostPort>> fallbacks, RoutingTable previous,
+                                     IngressMetrics metrics, Clock clock) {
         Map<String, Service> services = new LinkedHashMap<>();
         Map<HostPort, Endpoint> endpointsByAddress = new HashMap<>();
         for (ServiceConfig sc : config.services()) {
@@ -78,6 +88,8 @@ public final class RoutingTable {
                 } else if (sc.healthCheck() == null) {
                     e.health(Endpoint.HEALTHY);
                 }
+                java.util.Set<HostPort> standby = fallbacks.get(sc.name());
+                e.fallback(standby != null && standby.contains(address));
                 endpoints.add(e);
             }
             Service before = previous == null ? null : previous.services.get(sc.name());

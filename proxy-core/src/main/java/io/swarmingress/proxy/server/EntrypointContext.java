@@ -62,9 +62,14 @@ public final class EntrypointContext {
         return meters;
     }
 
+    /** The entrypoint's options in the live table; null once a reload removed it. */
+    EntrypointConfig options() {
+        return table.get().entrypoint(name);
+    }
+
     /** Takes a new connection in, unless the entrypoint has {@code max_connections} open already. */
     boolean admit() {
-        EntrypointConfig options = table.get().entrypoint(name);
+        EntrypointConfig options = options();
         int max = options == null ? Integer.MAX_VALUE : options.limits().maxConnections();
         while (true) {
             int n = admitted.get();

@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -43,7 +42,9 @@ import io.swarmingress.proxy.routing.Service;
  * relay in progress.
  *
  * <p>Listeners know no protocol: each entrypoint's connections get the handlers of the
- * {@link Front} wired for its protocol.
+ * {@link Front} wired for its protocol, behind the {@link Layer}s it asks for (TLS) and the
+ * {@link ProxyProtocolReader} when it requires a PROXY protocol header (connection-level concerns
+ * of every protocol); {@link ConnectionInitializer} puts them in place.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -150,7 +151,7 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("io_threads changed from {} to {}: this takes effect on restart", ioThreads, file.ioThreads());
         }
         IngressConfig config = merge(file, discovered);
-        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), table.get(), metrics, clock);
+        RoutingTable next = RoutingTable.build(config, discovered.endpoints(), discovered.fallbacks(), table.get(), metrics, clock);
         List<Layer.Staged> staged = new ArrayList<>();
         Map<String, Listener> bound = new HashMap<>();
         try {
@@ -225,7 +226,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         RoutingTable current = table.get();
         if (current != null && fileConfig != null) {
-            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), current, metrics, clock));
+            publish(RoutingTable.build(merge(fileConfig, snapshot), snapshot.endpoints(), snapshot.fallbacks(), current, metrics, clock));
         }
     }
 
@@ -286,23 +287,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (!context.admit()) {
-                            // At max_connections: this one is closed before it costs a handler.
-                            meters.rejected();
-                            ch.close();
-                            return;
-                        }
-                        ch.closeFuture().addListener(f -> context.leave());
-                        connections.add(ch);
-                        for (Layer layer : layers) {
-                            layer.initChannel(ch, context);
-                        }
-                        front.initChannel(ch, context);
-                    }
-                });
+                .childHandler(new ConnectionInitializer(context, connections, layers, front));
         front.childOptions(b);
         InetSocketAddress address = new InetSocketAddress(ec.address().host(), ec.address().port());
         Channel channel;

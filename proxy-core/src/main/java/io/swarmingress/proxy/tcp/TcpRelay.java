@@ -21,13 +21,18 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.proxy.metrics.ServiceMeters;
+import io.swarmingress.config.ProxyProtocolVersion;
+import io.swarmingress.proxy.forward.ProxyProtocolHeader;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
+import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /**
- * A byte relay between a client and one endpoint of the entrypoint's service.
+ * A byte relay between a client and one endpoint of the entrypoint's service. When the service
+ * has {@code send_proxy_protocol}, the upstream connection starts with a PROXY header naming the
+ * client (the one a PROXY header in front named, if the entrypoint takes one).
  *
  * <p>Both channels run with autoRead off and share one event loop. A side is read again only when
  * the other side can take more (writable), so a slow reader stalls its fast peer instead of making
@@ -196,7 +201,7 @@ final class TcpRelay {
                     .handler(upstreamSide);
             b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
-                    connected(f.channel());
+                    connected(f.channel(), service);
                     return;
                 }
                 long now = ctx.executor().ticker().nanoTime();
@@ -215,20 +220,27 @@ final class TcpRelay {
             });
         }
 
-        private void connected(Channel upstream) {
+        private void connected(Channel upstream, Service service) {
             peer = upstream;
             Channel client = upstream.pipeline().get(UpstreamSide.class).peer;
             if (!client.isActive() && early == null) {
                 peer.close();
                 return;
             }
+            ProxyProtocolVersion sendProxy = service.config().upstream().sendProxyProtocol();
+            if (sendProxy != null) {
+                // First, and flushed at once: a server that speaks first waits for it.
+                ClientAddresses addresses = ClientAddresses.of(client);
+                peer.write(ProxyProtocolHeader.encode(peer.alloc(), sendProxy, addresses.source(), addresses.destination()),
+                        peer.voidPromise());
+            }
             if (early != null) {
                 for (Object msg : early) {
                     peer.write(msg, peer.voidPromise());
                 }
                 early = null;
-                peer.flush();
             }
+            peer.flush();
             if (inputShutdown) {
                 shutdownPeerOutput();
             } else {

@@ -21,7 +21,7 @@ final class Authority {
             REG_NAME[c] = true;
             REG_NAME[Character.toUpperCase(c)] = true;
         }
-        // unreserved and sub-delims; '%' is checked as an escape of its own
+        // unreserved and sub-delims
         for (char c : "-._~!$&'()*+,;=".toCharArray()) {
             REG_NAME[c] = true;
         }
@@ -60,11 +60,9 @@ final class Authority {
             while (p < e && b[p] != ':') {
                 byte c = b[p];
                 if (c == '%') {
-                    if (p + 2 >= e || hex(b[p + 1]) < 0 || hex(b[p + 2]) < 0) {
-                        return "malformed percent-encoding";
-                    }
-                    p += 3;
-                    continue;
+                    // Allowed in a reg-name, but a decoded "/" or "." would make routes and
+                    // backends read different hosts ("evil.com%2F.wild.example"): no host needs it.
+                    return "percent-encoding in the host";
                 }
                 if (c < 0 || !REG_NAME[c]) {
                     return "invalid character in the host";
@@ -95,7 +93,4 @@ final class Authority {
         return v > 65535 ? "invalid port" : null;
     }
 
-    private static int hex(byte c) {
-        return Character.digit(c, 16);
-    }
 }

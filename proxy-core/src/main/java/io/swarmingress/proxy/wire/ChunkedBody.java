@@ -113,6 +113,7 @@ final class ChunkedBody {
                 continue;
             }
             byte c = in.getByte(p);
+            int before = state;
             String wrong = state >= TRAILER_START && state <= END_LF ? trailerByte(c) : lineByte(c);
             if (wrong != null) {
                 return fail(p, wrong);
@@ -122,7 +123,8 @@ final class ChunkedBody {
                 position = p;
                 return DONE;
             }
-            if (state == SIZE || state == TRAILER_START) {
+            if (state != before && (state == SIZE || state == TRAILER_START)) {
+                // A new size or trailer line begins after this byte.
                 lineStart = p;
             }
         }

@@ -27,7 +27,7 @@ final class FieldRules {
     private static final String[] GUARDED = {
         "content-length", "transfer-encoding", "host", "connection", "keep-alive", "proxy-connection", "te",
         "trailer", "upgrade", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
-        "x-forwarded-port",
+        "x-forwarded-port", "x-real-ip",
     };
 
     private FieldRules() {

@@ -22,8 +22,20 @@ final class HeadLines {
     static final byte KEEP = 0;
     /** ...left out (hop-by-hop, set by the proxy, or written again in canonical form)... */
     static final byte DROP = 1;
-    /** ...or folded into the X-Forwarded-For line the proxy writes. */
+    /** ...or folded into the X-Forwarded-For line the proxy writes, when the peer is trusted... */
     static final byte FORWARDED_FOR = 2;
+    /**
+     * ...or a claim about the client that only a trusted peer may make, copied from such a peer
+     * and dropped otherwise: X-Forwarded-Proto, -Host, -Port, Forwarded, X-Real-IP. The writer
+     * keeps a bit per kind ({@code 1 << flag}) to know which of its own lines to leave out.
+     */
+    static final byte CLAIM_PROTO = 3;
+    static final byte CLAIM_HOST = 4;
+    static final byte CLAIM_PORT = 5;
+    static final byte CLAIM_FORWARDED = 6;
+    static final byte CLAIM_REAL_IP = 7;
+    /** Another field in which a peer speaks for the client: its scheme, address or original path. */
+    static final byte CLAIM_OTHER = 8;
 
     private static final boolean[] TOKEN = new boolean[128];
 
@@ -219,8 +231,9 @@ final class HeadLines {
         return p;
     }
 
+    /** Where line i's value ends, trailing whitespace left out; never before {@link #valueStart}. */
     int valueEnd(int i) {
-        int s = nameEnd[i] + 1;
+        int s = valueStart(i);
         int e = end[i];
         while (e > s && isSpace(bytes[e - 1])) {
             e--;
@@ -231,6 +244,17 @@ final class HeadLines {
     String value(int i) {
         int s = valueStart(i);
         return new String(bytes, s, valueEnd(i) - s, StandardCharsets.ISO_8859_1);
+    }
+
+    /** How many lines name {@code lowerName}. */
+    int count(CharSequence lowerName) {
+        int n = 0;
+        for (int i = 1; i < count; i++) {
+            if (nameLength(i) == lowerName.length() && equalsIgnoreCase(start[i], nameEnd[i], lowerName)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The value of the first header named {@code lowerName}, or null. */

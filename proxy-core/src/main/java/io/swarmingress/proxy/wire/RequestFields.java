@@ -2,10 +2,24 @@ package io.swarmingress.proxy.wire;
 
 /**
  * The fields only a request has, read in the shared header loop: Host and Expect are noted, and
- * the fields the proxy sets itself are dropped (or, for X-Forwarded-For, folded into the proxy's
- * own line) so that a client can claim no other address, scheme, host or port.
+ * the fields in which a peer speaks about the client (X-Forwarded-*, Forwarded, X-Real-IP) are
+ * marked, so that the writer passes them on from a trusted peer and from no other: an untrusted
+ * client can claim no other address, scheme, host or port. A field the proxy vouches for itself
+ * (a client certificate's subject) is dropped from every client, trusted or not.
  */
 final class RequestFields implements MessageFields.Visitor {
+    /**
+     * Fields by which frameworks let a front proxy speak for the client besides the X-Forwarded-*
+     * four: a scheme (Rack reads X-Forwarded-Ssl before X-Forwarded-Proto), an address, or the
+     * original path (honoured as the path by some backends, which would step around a prefix
+     * route). From a client they are claims, not facts.
+     */
+    private static final String[] OTHER_CLAIMS = {
+        "x-forwarded-ssl", "x-forwarded-scheme", "x-forwarded-server", "x-forwarded-prefix", "x-forwarded-uri",
+        "x-forwarded-path", "x-original-url", "x-original-uri", "x-rewrite-url", "x-url-scheme", "front-end-https",
+        "x-client-ip", "true-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
+    };
+
     int hostCount;
     int hostLine;
     boolean expectContinue;
@@ -29,12 +43,10 @@ final class RequestFields implements MessageFields.Visitor {
 
     @Override
     public String field(HeadLines h, int i) {
-        if (ownField != null && h.nameLength(i) == ownField.length()) {
-            dropIf(h, i, ownField);
-            dropIf(h, i, ownFieldUnderscore);
-            if (h.flags[i] == HeadLines.DROP) {
-                return null;
-            }
+        if (ownField != null && h.nameLength(i) == ownField.length()
+                && (h.nameIs(i, ownField) || h.nameIs(i, ownFieldUnderscore))) {
+            h.flags[i] = HeadLines.DROP;
+            return null;
         }
         switch (h.nameLength(i)) {
             case 4:
@@ -50,29 +62,37 @@ final class RequestFields implements MessageFields.Visitor {
                 break;
             case 9:
                 // RFC 7239's Forwarded would let a client claim another address, like X-Forwarded-For.
-                dropIf(h, i, "forwarded");
+                markIf(h, i, "forwarded", HeadLines.CLAIM_FORWARDED);
+                markIf(h, i, "x-real-ip", HeadLines.CLAIM_REAL_IP);
                 break;
             case 15:
-                if (h.nameIs(i, "x-forwarded-for")) {
-                    h.flags[i] = HeadLines.FORWARDED_FOR;
-                }
+                markIf(h, i, "x-forwarded-for", HeadLines.FORWARDED_FOR);
                 break;
             case 16:
-                dropIf(h, i, "x-forwarded-host");
-                dropIf(h, i, "x-forwarded-port");
+                markIf(h, i, "x-forwarded-host", HeadLines.CLAIM_HOST);
+                markIf(h, i, "x-forwarded-port", HeadLines.CLAIM_PORT);
                 break;
             case 17:
-                dropIf(h, i, "x-forwarded-proto");
+                markIf(h, i, "x-forwarded-proto", HeadLines.CLAIM_PROTO);
                 break;
             default:
                 break;
         }
+        int first = HeadLines.lower(h.bytes[h.start[i]]);
+        if (h.flags[i] == HeadLines.KEEP && h.nameLength(i) >= 11 && (first == 'x' || first == 't' || first == 'f' || first == 'c')) {
+            for (String name : OTHER_CLAIMS) {
+                if (h.nameIs(i, name)) {
+                    h.flags[i] = HeadLines.CLAIM_OTHER;
+                    break;
+                }
+            }
+        }
         return null;
     }
 
-    private static void dropIf(HeadLines h, int i, String lowerName) {
+    private static void markIf(HeadLines h, int i, String lowerName, byte flag) {
         if (h.nameIs(i, lowerName)) {
-            h.flags[i] = HeadLines.DROP;
+            h.flags[i] = flag;
         }
     }
 }

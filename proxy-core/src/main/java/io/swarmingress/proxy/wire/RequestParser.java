@@ -106,7 +106,9 @@ public final class RequestParser {
         }
         if (found == 0) {
             int readable = in.readableBytes();
-            if (head.count == 0 && readable > MAX_REQUEST_LINE) {
+            // A CR at the end of the bytes so far belongs to the line's end, not the line.
+            int lineSoFar = readable > 0 && in.getByte(in.writerIndex() - 1) == '\r' ? readable - 1 : readable;
+            if (head.count == 0 && lineSoFar > MAX_REQUEST_LINE) {
                 return fail(sink, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
             }
             if (readable > MAX_REQUEST_LINE + MAX_HEADERS
@@ -320,6 +322,11 @@ public final class RequestParser {
                 head.flags[i] = HeadLines.DROP;
             }
         }
+    }
+
+    /** How many lines of the head name {@code lowerName}. */
+    public int headerCount(CharSequence lowerName) {
+        return head.count(lowerName);
     }
 
     /** The value of the first field named {@code lowerName}, or null. */

@@ -212,6 +212,13 @@ public final class RequestTarget {
             int next = decoded.indexOf("/", i);
             int end = next < 0 ? n : next;
             int len = end - i;
+            int semicolon = decoded.indexOf(";", i);
+            if (semicolon >= 0 && semicolon < end && isDots(decoded, i, semicolon)) {
+                // "..;x": servers that strip path parameters before dot-segments (Tomcat, Jetty,
+                // Spring) read a ".." where a plain reader sees a name. Refused, not guessed at.
+                fail("a dot-segment with parameters in the path");
+                return null;
+            }
             if (len == 0 || (len == 1 && decoded.charAt(i) == '.')) {
                 trailingSlash = true;
             } else if (len == 2 && decoded.charAt(i) == '.' && decoded.charAt(i + 1) == '.') {
@@ -235,6 +242,11 @@ public final class RequestTarget {
             out.append('/');
         }
         return out.toString();
+    }
+
+    /** Whether {@code text[s, e)} is "." or "..". */
+    private static boolean isDots(CharSequence text, int s, int e) {
+        return (e - s == 1 && text.charAt(s) == '.') || (e - s == 2 && text.charAt(s) == '.' && text.charAt(s + 1) == '.');
     }
 
     private static int hex(byte c) {

@@ -258,6 +258,11 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return chunked;
     }
 
+    /** Whether codings other than chunked were applied (gzip, chunked): de-chunking alone would not give the content. */
+    public boolean codedBeyondChunked() {
+        return fields.coding == FieldRules.Coding.CHUNKED_AFTER_OTHERS;
+    }
+
     /** Whether the body ends only when the upstream closes the connection. */
     public boolean endsAtClose() {
         return state == BODY && untilClose;
@@ -282,7 +287,10 @@ public final class ResponseFramer implements ChunkedBody.Data {
         long remaining = body.remaining();
         int inline = state == BODY && !chunked && !untilClose && remaining <= INLINE_BODY && current != null
                 && current.readableBytes() >= remaining ? (int) remaining : 0;
-        ByteBuf out = ResponseHeadWriter.write(head, alloc, contentLength, dropTransferEncoding, connection, via, hsts, inline);
+        // An interim response has no content: framing lines (or HSTS) in one would only mislead.
+        boolean interim = status < 200;
+        ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : contentLength, dropTransferEncoding || interim,
+                connection, via, interim ? null : hsts, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
             body.consumed(inline);

@@ -116,6 +116,20 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one head, interim (1xx) or final, without its body: for a client that waits for a
+     * {@code 100 Continue} before it sends its body.
+     */
+    Response readHead() throws IOException {
+        String status = line();
+        List<String> headers = new ArrayList<>();
+        String h;
+        while (!(h = line()).isEmpty()) {
+            headers.add(h);
+        }
+        return new Response(0, status, headers, new byte[0]);
+    }
+
     /** Bytes read until the connection ended or the timeout passed, and how it ended. */
     record Rest(byte[] bytes, End end) {
     }

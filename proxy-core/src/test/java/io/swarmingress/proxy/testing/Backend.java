@@ -58,6 +58,7 @@ public final class Backend implements AutoCloseable {
     private final Channel channel;
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
@@ -72,6 +73,8 @@ public final class Backend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        open.incrementAndGet();
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new Handler());
                     }
                 })
@@ -104,6 +107,11 @@ public final class Backend implements AutoCloseable {
     /** Connections accepted since start: shows whether the proxy reuses upstream connections. */
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now: shows whether the proxy closed the upstream connections it kept. */
+    public int openConnections() {
+        return open.get();
     }
 
     public Queue<String> seenUris() {

@@ -27,9 +27,18 @@ public final class Tools {
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
         try {
             Process p = b.start();
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
+            // Fed from another thread: a tool may exit before it read all of it (a server that
+            // closed the connection), and its output must be read meanwhile either way.
+            Thread feeder = new Thread(() -> {
+                try (var in = p.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // Broken pipe: the tool stopped reading; what it printed says why.
+                }
+            }, "stdin-" + cmd.get(0));
+            feeder.start();
             byte[] out = p.getInputStream().readAllBytes();
+            feeder.join(30_000);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", cmd) + " did not finish in 30 s");

@@ -52,11 +52,11 @@ class FieldRulesTest {
     @Test
     void hostValuesThatAUrlParserWouldSplitDifferentlyAreRefused() {
         for (String good : new String[] {"", "example.com", "Example.COM:8080", "a-b_c~d.example", "10.0.0.1:1", "[::1]", "[::1]:443",
-            "[2001:db8::1.2.3.4]", "xn--bcher-kva.example", "a%2Db"}) {
+            "[2001:db8::1.2.3.4]", "xn--bcher-kva.example"}) {
             assertThat(host(good)).as("'%s'", good).isNull();
         }
         for (String bad : new String[] {"good.example:@evil.com", "a@evil.com#.wild.example", "user@host", "h:", "h:65536", "h:1:2",
-            "h/x", "h?x", "h\\x", "h x", "[::1", "[]", "[::g]", "h:123456", "a%zz", "caf\u00e9.example"}) {
+            "h/x", "h?x", "h\\x", "h x", "[::1", "[]", "[::g]", "h:123456", "a%zz", "a%2Db", "caf\u00e9.example"}) {
             assertThat(host(bad)).as("'%s'", bad).isNotNull();
         }
     }

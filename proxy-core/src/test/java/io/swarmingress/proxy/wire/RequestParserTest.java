@@ -21,10 +21,12 @@ import io.netty.util.AsciiString;
  * first). Multi-read cases are fed split at every byte, as a socket may cut anywhere.
  */
 class RequestParserTest {
-    private static final byte[] FORWARDED = "x-forwarded-proto: http\r\nx-forwarded-port: 8080\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Client 10.0.0.9, no trusted proxy, on port 8080 over plain HTTP. */
+    private static final ForwardedFields FORWARDED = new ForwardedFields("10.0.0.9", "http", 8080, false);
 
     /** Records what the parser hands on; each head is written as the proxy would for client 10.0.0.9. */
     private static class Recorder implements RequestParser.Sink {
+        ForwardedFields forwarded = FORWARDED;
         final List<String> heads = new ArrayList<>();
         final StringBuilder body = new StringBuilder();
         int ends;
@@ -44,7 +46,7 @@ class RequestParserTest {
             http10 = head.http10();
             routeHeader = head.header(AsciiString.cached("x-canary"));
             ByteBuf out = RequestHeadWriter.write(head, ByteBufAllocator.DEFAULT, head.target().path() + head.target().query(), null,
-                    "10.0.0.9", FORWARDED, head.host(), null);
+                    forwarded, head.host(), null);
             heads.add(out.toString(StandardCharsets.ISO_8859_1));
             out.release();
         }
@@ -76,7 +78,10 @@ class RequestParserTest {
 
     /** Feeds the pieces one read at a time into one buffer, as the handler does, parsing after each. */
     private Recorder feed(String... pieces) {
-        Recorder r = new Recorder();
+        return feed(new Recorder(), pieces);
+    }
+
+    private Recorder feed(Recorder r, String... pieces) {
         RequestParser parser = new RequestParser();
         ByteBuf in = Unpooled.buffer();
         buffers.add(in);
@@ -96,11 +101,58 @@ class RequestParserTest {
                 + "Proxy-Authorization: Basic eA==\r\nX-Forwarded-For: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\n"
                 + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Port: 1\r\nAccept: */*\r\n\r\n");
         assertThat(r.error).isNull();
+        // The client is no trusted proxy: what it claims about itself is replaced by what the proxy saw.
         assertThat(r.heads).containsExactly("GET /a?b=c HTTP/1.1\r\nHost: shop.example.com\r\nUser-Agent: curl\r\nAccept: */*\r\n"
-                + "x-forwarded-for: 1.2.3.4, 5.6.7.8, 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-port: 8080\r\n"
+                + "x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-port: 8080\r\n"
                 + "x-forwarded-host: shop.example.com\r\n\r\n");
         assertThat(r.keepAlive).isTrue();
         assertThat(r.ends).as("no body, no end callback").isZero();
+    }
+
+    private static final String CLAIMS = "GET / HTTP/1.1\r\nHost: shop.example.com\r\nX-Forwarded-For: 203.0.113.7\r\n"
+            + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nForwarded: for=203.0.113.7;proto=https\r\n"
+            + "x-forwarded-for: 198.51.100.2\r\nX-Forwarded-Host: www.example.com\r\nX-Forwarded-Port: 443\r\nAccept: */*\r\n\r\n";
+
+    @Test
+    void anUntrustedPeersClaimsAboutTheClientAreReplacedOrRemoved() {
+        Recorder r = feed(CLAIMS);
+        assertThat(r.heads).containsExactly("GET / HTTP/1.1\r\nHost: shop.example.com\r\nAccept: */*\r\n"
+                + "x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-port: 8080\r\n"
+                + "x-forwarded-host: shop.example.com\r\n\r\n");
+    }
+
+    @Test
+    void aTrustedPeersChainIsKeptAndTheClientAppended() {
+        // A TLS-terminating load balancer in front: its scheme, host and port are the ones the client used.
+        Recorder r = new Recorder();
+        r.forwarded = new ForwardedFields("10.0.0.9", "http", 8080, true);
+        feed(r, CLAIMS);
+        assertThat(r.heads).containsExactly("GET / HTTP/1.1\r\nHost: shop.example.com\r\n"
+                + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nForwarded: for=203.0.113.7;proto=https\r\n"
+                + "X-Forwarded-Host: www.example.com\r\nX-Forwarded-Port: 443\r\nAccept: */*\r\n"
+                + "x-forwarded-for: 203.0.113.7, 198.51.100.2, 10.0.0.9\r\nforwarded: for=10.0.0.9\r\n\r\n");
+    }
+
+    @Test
+    void aTrustedPeerThatSentNoClaimsGetsTheProxysOwn() {
+        Recorder r = new Recorder();
+        r.forwarded = new ForwardedFields("2001:db8::9", "https", 443, true);
+        feed(r, "GET / HTTP/1.1\r\nHost: shop.example.com\r\nX-Forwarded-Proto: https\r\n\r\n");
+        // Only the kinds the peer sent are its own; IPv6 goes into X-Forwarded-For bare.
+        assertThat(r.heads).containsExactly("GET / HTTP/1.1\r\nHost: shop.example.com\r\nX-Forwarded-Proto: https\r\n"
+                + "x-forwarded-for: 2001:db8::9\r\nx-forwarded-port: 443\r\nx-forwarded-host: shop.example.com\r\n\r\n");
+        Recorder forwarded = new Recorder();
+        forwarded.forwarded = new ForwardedFields("2001:db8::9", "http", 80, true);
+        feed(forwarded, "GET / HTTP/1.1\r\nHost: h\r\nForwarded: for=192.0.2.1\r\n\r\n");
+        // RFC 7239 section 6: an IPv6 node is bracketed and quoted.
+        assertThat(forwarded.heads).hasSize(1).first().asString().contains("Forwarded: for=192.0.2.1\r\n")
+                .contains("forwarded: for=\"[2001:db8::9]\"\r\n");
+    }
+
+    @Test
+    void anUnderscoreSpellingOfXRealIpIsRefused() {
+        // X_Real_IP reaches a CGI/PHP backend as HTTP_X_REAL_IP: a claim that would bypass the trust rule.
+        assertThat(feed("GET / HTTP/1.1\r\nHost: h\r\nX_Real_IP: 1.2.3.4\r\n\r\n").error).isEqualTo(HttpResponseStatus.BAD_REQUEST);
     }
 
     @Test
@@ -195,7 +247,7 @@ class RequestParserTest {
     /**
      * Chunked bodies go upstream as sent, so the walker must not accept what a strict backend
      * would read differently: a lone LF instead of CRLF anywhere in the framing, or whitespace
-     * after a size without an extension. A regression: "2;\nxx\r\n5a..." smuggled a request.
+     * after a size without an extension ("2;\nxx\r\n5a..." would smuggle a request).
      */
     @Test
     void chunkFramingThatAStrictPeerWouldReadDifferentlyIsRefused() {
@@ -217,7 +269,7 @@ class RequestParserTest {
     @Test
     void leadingEmptyLinesAreSkippedButNotWithoutLimit() {
         assertThat(feed("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").heads).hasSize(1);
-        // A regression: 13,000 of them stalled the request until the idle timeout.
+        // Without a limit, 13,000 of them would hold the request until the idle timeout.
         Recorder many = feed("\r\n".repeat(13_000) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         assertThat(many.error).isNotNull();
         assertThat(many.heads).isEmpty();
@@ -269,7 +321,7 @@ class RequestParserTest {
             @Override
             public void onRequestHead(RequestParser head) {
                 head.dropHost();
-                ByteBuf out = RequestHeadWriter.write(head, ByteBufAllocator.DEFAULT, "/x", "new.example", "10.0.0.9", FORWARDED, null,
+                ByteBuf out = RequestHeadWriter.write(head, ByteBufAllocator.DEFAULT, "/x", "new.example", FORWARDED, null,
                         "1.1 swarm-ingress");
                 heads.add(out.toString(StandardCharsets.ISO_8859_1));
                 out.release();

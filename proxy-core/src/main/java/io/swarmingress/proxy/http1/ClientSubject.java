@@ -1,7 +1,5 @@
 package io.swarmingress.proxy.http1;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -14,35 +12,18 @@ import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.TlsConfig;
 
 /**
- * The lines every request of one client connection carries upstream, the same for each request:
- * {@code X-Forwarded-Proto} ({@code https} on a TLS entrypoint) and {@code X-Forwarded-Port} (the
- * port the client connected to), and with client certificates the verified subject, which is
- * known once the TLS handshake ended.
+ * The subject of a client certificate, which the proxy vouches for upstream in the header an
+ * entrypoint's {@code client_auth} names: known once the TLS handshake verified the certificate,
+ * the same for every request of the connection.
  */
-final class ForwardedLines {
-    private final String base;
-    /** The header of a verified client subject (lower case); null without client certificates. */
-    private final String subjectHeader;
+final class ClientSubject {
+    private ClientSubject() {
+    }
 
-    ForwardedLines(EntrypointConfig config, SocketAddress local) {
-        String port = local instanceof InetSocketAddress ? Integer.toString(((InetSocketAddress) local).getPort()) : "";
-        this.base = "x-forwarded-proto: " + (config.terminatesTls() ? "https" : "http") + "\r\nx-forwarded-port: " + port + "\r\n";
+    /** The header that carries a verified subject upstream (lower case); null on an entrypoint without client certificates. */
+    static String header(EntrypointConfig config) {
         TlsConfig.ClientAuth auth = config.terminatesTls() ? config.tls().clientAuth() : null;
-        this.subjectHeader = auth == null ? null : auth.subjectHeader();
-    }
-
-    byte[] lines() {
-        return base.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    String subjectHeader() {
-        return subjectHeader;
-    }
-
-    /** The lines with the subject of the client certificate the handshake verified; without one, as before. */
-    byte[] withSubject(SslHandler ssl) {
-        String subject = verifiedSubject(ssl);
-        return subject == null ? lines() : (base + subjectHeader + ": " + subject + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        return auth == null ? null : auth.subjectHeader();
     }
 
     /**
@@ -50,7 +31,7 @@ final class ForwardedLines {
      * with every byte outside printable ASCII written as {@code \XX} (UTF-8), so that a header line
      * can carry it unchanged; null when the client sent none.
      */
-    static String verifiedSubject(SslHandler ssl) {
+    static String verified(SslHandler ssl) {
         if (ssl == null) {
             return null;
         }
