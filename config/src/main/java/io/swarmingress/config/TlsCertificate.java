@@ -7,9 +7,12 @@ package io.swarmingress.config;
  * certificate with new names needs no config change.
  *
  * @param isDefault whether clients whose name no certificate covers get this one
+ * @param ocspResponseFile a DER OCSP response for the certificate, stapled to every handshake that
+ *                         serves it and read again when it changes (an OCSP updater such as a
+ *                         cron job of {@code openssl ocsp} renews it); null for no stapling
  * @param location where it was declared, so that a file that cannot be loaded is reported at its line
  */
-public record TlsCertificate(String certFile, String keyFile, boolean isDefault, Location location) {
+public record TlsCertificate(String certFile, String keyFile, boolean isDefault, String ocspResponseFile, Location location) {
 
     public TlsCertificate {
         if (certFile == null || certFile.isBlank()) {
@@ -18,12 +21,15 @@ public record TlsCertificate(String certFile, String keyFile, boolean isDefault,
         if (keyFile == null || keyFile.isBlank()) {
             throw new InvalidFieldException("key", "is required (a PEM file: the private key of the certificate)");
         }
+        if (ocspResponseFile != null && ocspResponseFile.isBlank()) {
+            ocspResponseFile = null;
+        }
         if (location == null) {
             location = Location.NONE;
         }
     }
 
     public static TlsCertificate of(String certFile, String keyFile) {
-        return new TlsCertificate(certFile, keyFile, false, Location.NONE);
+        return new TlsCertificate(certFile, keyFile, false, null, Location.NONE);
     }
 }

@@ -50,8 +50,9 @@ final class TlsSection {
         String cert = resolve(f.string("cert", null));
         String key = resolve(f.string("key", null));
         boolean isDefault = f.bool("default", false);
+        String ocsp = resolve(f.string("ocsp_response", null));
         f.finish();
-        return f.build(() -> new TlsCertificate(cert, key, isDefault, f.location()));
+        return f.build(() -> new TlsCertificate(cert, key, isDefault, ocsp, f.location()));
     }
 
     private String resolve(String file) {

@@ -25,7 +25,7 @@ class TlsConfigParserTest {
                 "    tls:",
                 "      certificates:",
                 "        - {cert: '${CERTS}/site.crt', key: '${CERTS}/site.key'}",
-                "        - {cert: certs/other.crt, key: certs/other.key, default: true}",
+                "        - {cert: certs/other.crt, key: certs/other.key, default: true, ocsp_response: certs/other.ocsp}",
                 "      protocols: [TLSv1.3]",
                 "      ciphers: [TLS_AES_128_GCM_SHA256]",
                 "      session_tickets: false",
@@ -48,6 +48,8 @@ class TlsConfigParserTest {
         assertThat(tls.certificates()).extracting(TlsCertificate::certFile)
                 .containsExactly("/run/secrets/site.crt", Path.of("/etc/ingress/certs/other.crt").toString());
         assertThat(tls.defaultCertificate().keyFile()).isEqualTo("/etc/ingress/certs/other.key");
+        assertThat(tls.certificates()).extracting(TlsCertificate::ocspResponseFile)
+                .containsExactly(null, Path.of("/etc/ingress/certs/other.ocsp").toString());
         assertThat(tls.protocols()).containsExactly("TLSv1.3");
         assertThat(tls.ciphers()).containsExactly("TLS_AES_128_GCM_SHA256");
         assertThat(tls.sessionTickets()).isFalse();
@@ -158,7 +160,7 @@ class TlsConfigParserTest {
         assertThatThrownBy(() -> new TlsConfig(List.of(), null, null, false, true, 1, null, null, null))
                 .isInstanceOf(InvalidFieldException.class).hasMessageContaining("at least one");
         TlsCertificate a = TlsCertificate.of("a.crt", "a.key");
-        TlsCertificate b = new TlsCertificate("b.crt", "b.key", true, null);
+        TlsCertificate b = new TlsCertificate("b.crt", "b.key", true, null, null);
         assertThatThrownBy(() -> new TlsConfig(List.of(a, b), null, null, true, true, 1, null, null, null))
                 .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("sni_strict"));
         assertThatThrownBy(() -> new TlsConfig.ClientAuth(TlsConfig.ClientAuthMode.REQUIRED, "ca.pem", "X-Forwarded-For"))

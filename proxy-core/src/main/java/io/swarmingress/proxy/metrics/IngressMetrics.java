@@ -108,7 +108,8 @@ public final class IngressMetrics implements AutoCloseable {
 
     private Counter certificateReloads(String result) {
         return Counter.builder("ingress.tls.certificate.reloads")
-                .description("Certificate files that changed and were reloaded, by result; a failure keeps the previous certificate serving")
+                .description("Certificate, key and OCSP response files that changed and were reloaded, by result; a failure "
+                        + "keeps the previous one serving")
                 .tag("result", result)
                 .register(registry);
     }

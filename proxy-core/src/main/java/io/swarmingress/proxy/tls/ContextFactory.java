@@ -18,14 +18,13 @@ import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
 import io.swarmingress.config.TlsConfig;
 
 /**
  * Builds the server context of one certificate from an entrypoint's TLS settings: its protocol
  * versions and suites, session cache and tickets, ALPN ({@code http/1.1} on http entrypoints;
- * {@code h2} arrives with HTTP/2) and client certificates.
+ * {@code h2} arrives with HTTP/2), client certificates and OCSP stapling.
  */
 final class ContextFactory {
     private final TlsConfig config;
@@ -62,6 +61,9 @@ final class ContextFactory {
             b.clientAuth(config.clientAuth().mode() == TlsConfig.ClientAuthMode.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
                     .trustManager(clientCas);
         }
+        if (provider.openSsl() && cert.source().ocspResponseFile() != null) {
+            b.enableOcsp(true); // each engine of this context then gets the staple (SniSelector)
+        }
         if (provider.openSsl()) {
             // Handshakes run inline on the event loop: a signature is tens of microseconds, a task hop costs more.
             b.option(OpenSslContextOption.USE_TASKS, false);
@@ -69,11 +71,11 @@ final class ContextFactory {
         SslContext context = b.build();
         if (context instanceof ReferenceCountedOpenSslContext) {
             long ctx = ((ReferenceCountedOpenSslContext) context).sslCtxPointer();
-            if (!config.sessionTickets()) {
-                SSLContext.setOptions(ctx, SSL.SSL_OP_NO_TICKET);
-            }
             // One TLS 1.3 ticket per handshake instead of two: a client resumes with one, and each costs a seal and a write.
-            SSLContext.setNumTickets(ctx, 1);
+            // Without tickets, none; TLS 1.2 tickets stay off as Netty leaves them until ticket keys are given (EntrypointTls
+            // gives none then). SSLContext.setOptions(ctx, SSL_OP_NO_TICKET), the obvious way, crashed the JVM here in
+            // native code (SIGSEGV, netty-tcnative-boringssl-static 2.0.84).
+            SSLContext.setNumTickets(ctx, config.sessionTickets() ? 1 : 0);
             ((ReferenceCountedOpenSslContext) context).setRejectRemoteInitiatedRenegotiation(true);
         }
         return context;

@@ -34,8 +34,11 @@ final class EntrypointTls {
     private static final class Slot {
         LoadedCertificate loaded;
         SslContext context;
+        /** Null without an {@code ocsp_response} file, or while it has none to staple that fits. */
+        OcspStaple staple;
         byte[] badCert;
         byte[] badKey;
+        byte[] badOcsp;
     }
 
     private final String entrypoint;
@@ -52,7 +55,7 @@ final class EntrypointTls {
         this.factory = factory;
         this.slots = slots;
         for (Slot s : slots) {
-            ticketKeys.applyTo(s.context);
+            applyTicketKeys(s.context);
         }
         this.table = buildTable();
     }
@@ -78,11 +81,15 @@ final class EntrypointTls {
             String prefix = path + ".tls.certificates[" + i + "]";
             try {
                 LoadedCertificate loaded = LoadedCertificate.load(c, now);
+                OcspStaple staple = c.ocspResponseFile() == null ? null
+                        : OcspStaple.parse(c.ocspResponseFile(), LoadedCertificate.read("ocsp_response", c.ocspResponseFile()),
+                                loaded.chain(), now);
                 if (factory == null) {
                     continue;
                 }
                 Slot slot = new Slot();
                 slot.loaded = loaded;
+                slot.staple = staple;
                 slot.context = factory.build(loaded);
                 slots.add(slot);
             } catch (LoadedCertificate.Problem p) {
@@ -100,6 +107,10 @@ final class EntrypointTls {
         }
         EntrypointTls tls = new EntrypointTls(entrypoint, config, factory, slots);
         for (Slot s : slots) {
+            if (s.staple != null && !provider.openSsl()) {
+                log.warn("entrypoint {}: {} is not stapled: OCSP stapling needs the OpenSSL provider ({})", entrypoint,
+                        s.loaded.source().ocspResponseFile(), provider.description());
+            }
             if (s.loaded.notBefore().isAfter(now)) {
                 log.warn("entrypoint {}: certificate {} is not valid before {} (clients with a correct clock will refuse it)",
                         entrypoint, s.loaded.source().certFile(), s.loaded.notBefore());
@@ -126,7 +137,7 @@ final class EntrypointTls {
         LoadedCertificate fallback = null;
         TlsCertificate defaultSource = config.sniStrict() ? null : config.defaultCertificate();
         for (Slot s : slots) {
-            served.add(new SniTable.Served(s.loaded, s.context));
+            served.add(new SniTable.Served(s.loaded, s.context, s.staple));
             if (s.loaded.source() == defaultSource) {
                 fallback = s.loaded;
             }
@@ -135,54 +146,115 @@ final class EntrypointTls {
     }
 
     /**
-     * Reads every certificate pair again and swaps those whose files changed and load.
+     * Reads every certificate pair and OCSP response again and swaps those whose files changed and
+     * can be used; drops a staple that went stale.
      *
      * @param retire gets each context a new one replaced, to be released once no handshake can still pick it
-     * @param outcome hears of each changed pair: true when it serves now, false when it was refused
+     * @param outcome hears of each changed pair or OCSP response: true when it serves now, false when it was refused
      * @return whether the table changed
      */
     boolean reloadChanged(Instant now, Consumer<SslContext> retire, Consumer<Boolean> outcome) {
         boolean changed = false;
         for (Slot s : slots) {
-            TlsCertificate source = s.loaded.source();
-            byte[] cert;
-            byte[] key;
-            try {
-                cert = LoadedCertificate.read("cert", source.certFile());
-                key = LoadedCertificate.read("key", source.keyFile());
-            } catch (LoadedCertificate.Problem p) {
-                // Mid-replace or gone: keep serving what we have and look again next time.
-                log.debug("entrypoint {}: {}", entrypoint, p.getMessage());
-                continue;
-            }
-            if (s.loaded.sameContent(cert, key) || (Arrays.equals(cert, s.badCert) && Arrays.equals(key, s.badKey))) {
-                continue;
-            }
-            try {
-                LoadedCertificate next = LoadedCertificate.parse(source, cert, key, now);
-                SslContext context = factory.build(next);
-                ticketKeys.applyTo(context);
-                retire.accept(s.context);
-                s.loaded = next;
-                s.context = context;
-                s.badCert = null;
-                s.badKey = null;
-                changed = true;
-                outcome.accept(true);
-                log.info("entrypoint {}: certificate {} reloaded ({}, {}, expires {})", entrypoint, source.certFile(),
-                        String.join(", ", next.names()), next.keyType(), next.notAfter());
-            } catch (LoadedCertificate.Problem | SSLException | RuntimeException e) {
-                s.badCert = cert;
-                s.badKey = key;
-                outcome.accept(false);
-                log.error("entrypoint {}: certificate {} / {} changed but cannot be used, the previous certificate keeps serving: {}",
-                        entrypoint, source.certFile(), source.keyFile(), e.getMessage());
-            }
+            boolean pair = reloadPair(s, now, retire, outcome);
+            changed |= pair | reloadStaple(s, pair, now, outcome);
         }
         if (changed) {
             table = buildTable();
         }
         return changed;
+    }
+
+    private boolean reloadPair(Slot s, Instant now, Consumer<SslContext> retire, Consumer<Boolean> outcome) {
+        TlsCertificate source = s.loaded.source();
+        byte[] cert;
+        byte[] key;
+        try {
+            cert = LoadedCertificate.read("cert", source.certFile());
+            key = LoadedCertificate.read("key", source.keyFile());
+        } catch (LoadedCertificate.Problem p) {
+            // Mid-replace or gone: keep serving what we have and look again next time.
+            log.debug("entrypoint {}: {}", entrypoint, p.getMessage());
+            return false;
+        }
+        if (s.loaded.sameContent(cert, key) || (Arrays.equals(cert, s.badCert) && Arrays.equals(key, s.badKey))) {
+            return false;
+        }
+        try {
+            LoadedCertificate next = LoadedCertificate.parse(source, cert, key, now);
+            SslContext context = factory.build(next);
+            applyTicketKeys(context);
+            retire.accept(s.context);
+            s.loaded = next;
+            s.context = context;
+            s.badCert = null;
+            s.badKey = null;
+            outcome.accept(true);
+            log.info("entrypoint {}: certificate {} reloaded ({}, {}, expires {})", entrypoint, source.certFile(),
+                    String.join(", ", next.names()), next.keyType(), next.notAfter());
+            return true;
+        } catch (LoadedCertificate.Problem | SSLException | RuntimeException e) {
+            s.badCert = cert;
+            s.badKey = key;
+            outcome.accept(false);
+            log.error("entrypoint {}: certificate {} / {} changed but cannot be used, the previous certificate keeps serving: {}",
+                    entrypoint, source.certFile(), source.keyFile(), e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Takes a changed OCSP response file once it fits the certificate serving now (a response
+     * that does not fit is logged and the previous one stays, unless the certificate itself was
+     * replaced: an answer about the old one is no staple for the new). A staple past its next
+     * update is dropped: a client would refuse it.
+     *
+     * @param certificateChanged whether the slot's certificate was just replaced
+     * @return whether the slot's staple changed
+     */
+    private boolean reloadStaple(Slot s, boolean certificateChanged, Instant now, Consumer<Boolean> outcome) {
+        String file = s.loaded.source().ocspResponseFile();
+        if (file == null) {
+            return false;
+        }
+        OcspStaple before = s.staple;
+        byte[] der = null;
+        try {
+            der = LoadedCertificate.read("ocsp_response", file);
+        } catch (LoadedCertificate.Problem p) {
+            log.debug("entrypoint {}: {}", entrypoint, p.getMessage());
+        }
+        boolean fresh = der != null && (certificateChanged || s.staple == null || !s.staple.sameContent(der))
+                && (certificateChanged || !Arrays.equals(der, s.badOcsp));
+        if (fresh) {
+            try {
+                s.staple = OcspStaple.parse(file, der, s.loaded.chain(), now);
+                s.badOcsp = null;
+                outcome.accept(true);
+                log.info("entrypoint {}: OCSP response {} stapled (next update {})", entrypoint, file, s.staple.nextUpdate());
+            } catch (LoadedCertificate.Problem p) {
+                s.badOcsp = der;
+                outcome.accept(false);
+                if (certificateChanged) {
+                    s.staple = null;
+                }
+                log.error("entrypoint {}: OCSP response changed but cannot be stapled, {}: {}", entrypoint,
+                        s.staple == null ? "nothing is stapled" : "the previous response stays", p.getMessage());
+            }
+        }
+        if (s.staple != null && s.staple.staleAt(now)) {
+            log.warn("entrypoint {}: OCSP response {} went stale at {}: no longer stapled until the file is renewed", entrypoint,
+                    file, s.staple.nextUpdate());
+            s.staple = null;
+        }
+        return s.staple != before;
+    }
+
+    /** Gives a context the entrypoint's ticket keys, which turns TLS 1.2 tickets on; nothing with session_tickets: false. */
+    private void applyTicketKeys(SslContext context) {
+        if (config.sessionTickets()) {
+            ticketKeys.applyTo(context);
+        }
     }
 
     /** Rotates the ticket keys once a session timeout has passed since the last rotation. */
@@ -197,7 +269,7 @@ final class EntrypointTls {
         lastRotation = nowNanos;
         ticketKeys.rotate();
         for (Slot s : slots) {
-            ticketKeys.applyTo(s.context);
+            applyTicketKeys(s.context);
         }
         log.debug("entrypoint {}: session ticket keys rotated", entrypoint);
     }

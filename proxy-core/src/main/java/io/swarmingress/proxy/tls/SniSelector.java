@@ -9,7 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.swarmingress.proxy.metrics.TlsMeters;
 
@@ -60,12 +60,16 @@ final class SniSelector extends HelloReader {
     }
 
     private void terminate(ChannelHandlerContext ctx, ClientHello hello, ByteBuf in) {
-        SslContext context = tls.table().select(hello.serverName(), hello.offersEcdsa());
-        if (context == null) {
+        SniTable.Served served = tls.table().select(hello.serverName(), hello.offersEcdsa());
+        if (served == null) {
             refuse(ctx, in, UNRECOGNIZED_NAME, "no certificate for the name '" + hello.serverName() + "' (sni_strict)");
             return;
         }
-        SslHandler handler = context.newHandler(ctx.alloc());
+        SslHandler handler = served.context().newHandler(ctx.alloc());
+        if (served.staple() != null && handler.engine() instanceof ReferenceCountedOpenSslEngine) {
+            // Before the handshake starts; BoringSSL sends it only to clients that ask (status_request).
+            ((ReferenceCountedOpenSslEngine) handler.engine()).setOcspResponse(served.staple().der());
+        }
         long left = deadlineNanos - ctx.executor().ticker().nanoTime();
         handler.setHandshakeTimeoutMillis(Math.max(1, left / 1_000_000));
         ctx.pipeline().replace(this, "tls", handler);

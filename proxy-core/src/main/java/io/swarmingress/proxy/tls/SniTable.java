@@ -16,24 +16,24 @@ import io.netty.handler.ssl.SslContext;
  */
 final class SniTable {
     /** The certificates of one name, by key type; either may be null. Among equals, the first listed wins. */
-    record Choice(SslContext ecdsa, SslContext rsa) {
-        SslContext pick(boolean offersEcdsa) {
+    record Choice(Served ecdsa, Served rsa) {
+        Served pick(boolean offersEcdsa) {
             if (ecdsa != null && (offersEcdsa || rsa == null)) {
                 return ecdsa;
             }
             return rsa;
         }
 
-        Choice with(LoadedCertificate.KeyType type, SslContext context) {
-            if (type == LoadedCertificate.KeyType.ECDSA) {
-                return ecdsa != null ? this : new Choice(context, rsa);
+        Choice with(Served s) {
+            if (s.certificate().keyType() == LoadedCertificate.KeyType.ECDSA) {
+                return ecdsa != null ? this : new Choice(s, rsa);
             }
-            return rsa != null ? this : new Choice(ecdsa, context);
+            return rsa != null ? this : new Choice(ecdsa, s);
         }
     }
 
-    /** A certificate as it serves: what was loaded and the context built from it. */
-    record Served(LoadedCertificate certificate, SslContext context) {
+    /** A certificate as it serves: what was loaded, the context built from it and its OCSP staple (null for none). */
+    record Served(LoadedCertificate certificate, SslContext context, OcspStaple staple) {
     }
 
     private final Map<String, Choice> exact;
@@ -59,8 +59,7 @@ final class SniTable {
             for (String name : s.certificate().names()) {
                 Map<String, Choice> map = name.startsWith("*.") ? wildcard : exact;
                 String key = name.startsWith("*.") ? name.substring(2) : name;
-                map.merge(key, new Choice(null, null).with(s.certificate().keyType(), s.context()),
-                        (had, added) -> had.with(s.certificate().keyType(), s.context()));
+                map.merge(key, new Choice(null, null).with(s), (had, added) -> had.with(s));
             }
         }
         Choice fallback = null;
@@ -73,9 +72,9 @@ final class SniTable {
 
     /**
      * @param serverName lower case, without a trailing dot; null when the client sent none
-     * @return the context to terminate with, or null when the name is unknown and there is no default
+     * @return the certificate to terminate with, or null when the name is unknown and there is no default
      */
-    SslContext select(String serverName, boolean offersEcdsa) {
+    Served select(String serverName, boolean offersEcdsa) {
         Choice c = null;
         if (serverName != null) {
             c = exact.get(serverName);

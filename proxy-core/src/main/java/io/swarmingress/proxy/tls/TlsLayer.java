@@ -161,11 +161,12 @@ public final class TlsLayer implements Layer {
         ch.pipeline().addLast("tls-meter", new HandshakeMeter(metrics.tls(entrypoint.name()), now));
     }
 
-    /** The certificates every TLS entrypoint serves now, for /routes: names, key type, expiry, files; never keys. */
+    /** The certificates every TLS entrypoint serves now, for /routes: names, key type, expiry, files, OCSP staple; never keys. */
     public List<Map<String, Object>> certificates() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (EntrypointTls t : live.values()) {
-            for (LoadedCertificate c : t.certificates()) {
+            for (SniTable.Served served : t.table().served()) {
+                LoadedCertificate c = served.certificate();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("entrypoint", t.entrypoint());
                 m.put("names", c.names());
@@ -176,6 +177,9 @@ public final class TlsLayer implements Layer {
                 m.put("sha256", c.fingerprint());
                 m.put("cert_file", c.source().certFile());
                 m.put("default", !t.config().sniStrict() && c.source() == t.config().defaultCertificate());
+                if (served.staple() != null) {
+                    m.put("ocsp_next_update", served.staple().nextUpdate() == null ? null : served.staple().nextUpdate().toString());
+                }
                 out.add(m);
             }
         }

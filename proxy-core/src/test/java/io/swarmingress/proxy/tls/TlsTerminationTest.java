@@ -159,6 +159,29 @@ class TlsTerminationTest {
     }
 
     @Test
+    void onlyTheConfiguredCiphersServeAndTls12ResumesFromTheSessionCacheWithoutTickets() {
+        TestCertificates c = certificates();
+        ProxyFixture p = proxy(yaml(c, backend(), String.join("\n",
+                "      protocols: [TLSv1.2]",
+                "      ciphers: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]",
+                "      session_tickets: false")));
+        int port = p.port("websecure");
+        assertThat(Tools.sClient(port, "-servername", "a.test").output()).contains("New, TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384");
+        Tools.Result left = Tools.sClient(port, "-servername", "a.test", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256");
+        assertThat(left.ok()).isFalse();
+        assertThat(left.output()).containsIgnoringCase("handshake failure");
+
+        Path session = dir.resolve("session12.pem");
+        String request = "GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n";
+        Tools.Result first = Tools.run(request, "openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "a.test",
+                "-sess_out", session.toString(), "-ign_eof");
+        assertThat(first.output()).contains("New, TLSv1.2").doesNotContain("TLS session ticket:");
+        Tools.Result second = Tools.run(request, "openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "a.test",
+                "-sess_in", session.toString(), "-ign_eof");
+        assertThat(second.output()).contains("Reused, TLSv1.2").contains("HTTP/1.1 200 OK");
+    }
+
+    @Test
     void plaintextHttpOnATlsPortGetsA400ThatSaysHttps() {
         TestCertificates c = certificates();
         ProxyFixture p = proxy(yaml(c, backend(), ""));
