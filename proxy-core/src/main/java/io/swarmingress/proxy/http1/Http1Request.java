@@ -337,15 +337,11 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         String location = LocalResponses.httpsLocation(host, connection.entrypoint().port(entrypoint), head.redirectTarget());
         connection.entrypoint().table().unrouted(connection.entrypoint().name())
                 .record(HttpResponseStatus.PERMANENT_REDIRECT.code(), connection.timer.now() - startNanos);
-        respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false, location);
+        respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false);
     }
 
     /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
     private void respondLocally(HttpResponseStatus answer, String detail, boolean close) {
-        respondLocally(answer, detail, close, null);
-    }
-
-    private void respondLocally(HttpResponseStatus answer, String detail, boolean close, String location) {
         responseStarted = true;
         status = answer.code();
         if (close || expectContinue || !clientKeepAlive || connection.entrypoint().draining()
@@ -354,7 +350,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             closeAfterResponse = true;
         }
         String connectionValue = closeAfterResponse ? "close" : http10 ? "keep-alive" : null;
-        connection.write(LocalResponses.create(connection.ctx.alloc(), answer, detail, connectionValue, headRequest, location));
+        connection.write(LocalResponses.create(connection.ctx.alloc(), answer, detail, connectionValue, headRequest));
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 
 /**
  * The answers the proxy gives on its own: short, plain text, and saying which side failed, so a
@@ -22,16 +23,11 @@ final class LocalResponses {
     }
 
     /**
+     * @param detail what the body says; for a redirect (3xx), where to, which is also its Location
      * @param connection the value of a Connection header to send, or null for none
      * @param headRequest the answer to a HEAD: the same head, no body (RFC 9110 section 9.3.2)
      */
     static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection, boolean headRequest) {
-        return create(alloc, status, detail, connection, headRequest, null);
-    }
-
-    /** @param location the Location of a redirect, or null */
-    static ByteBuf create(ByteBufAllocator alloc, HttpResponseStatus status, String detail, String connection, boolean headRequest,
-                          String location) {
         byte[] body = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(160)
                 .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
@@ -41,8 +37,8 @@ final class LocalResponses {
         if (connection != null) {
             head.append("connection: ").append(connection).append("\r\n");
         }
-        if (location != null) {
-            head.append("location: ").append(location).append("\r\n");
+        if (status.codeClass() == HttpStatusClass.REDIRECTION) {
+            head.append("location: ").append(detail).append("\r\n");
         }
         head.append("\r\n");
         ByteBuf out = alloc.buffer(head.length() + body.length);

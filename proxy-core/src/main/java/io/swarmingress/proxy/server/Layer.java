@@ -1,5 +1,8 @@
 package io.swarmingress.proxy.server;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import io.netty.channel.Channel;
 import io.swarmingress.config.IngressConfig;
 
@@ -27,6 +30,33 @@ public interface Layer extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Prepares every layer for a config, as one: when a layer refuses it, those already prepared
+     * are abandoned and the refusal is thrown.
+     */
+    static Staged prepareAll(List<Layer> layers, IngressConfig config) {
+        List<Staged> staged = new ArrayList<>();
+        try {
+            for (Layer layer : layers) {
+                staged.add(layer.prepare(config));
+            }
+        } catch (RuntimeException e) {
+            staged.forEach(Staged::abandon);
+            throw e;
+        }
+        return new Staged() {
+            @Override
+            public void commit() {
+                staged.forEach(Staged::commit);
+            }
+
+            @Override
+            public void abandon() {
+                staged.forEach(Staged::abandon);
+            }
+        };
+    }
 
     /** A prepared config: made live, or dropped. */
     interface Staged {

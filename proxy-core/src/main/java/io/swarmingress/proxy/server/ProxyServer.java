@@ -152,12 +152,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         IngressConfig config = merge(file, discovered);
         RoutingTable next = RoutingTable.build(config, discovered.endpoints(), discovered.fallbacks(), table.get(), metrics, clock);
-        List<Layer.Staged> staged = new ArrayList<>();
+        Layer.Staged staged = Layer.prepareAll(layers, config);
         Map<String, Listener> bound = new HashMap<>();
         try {
-            for (Layer layer : layers) {
-                staged.add(layer.prepare(config));
-            }
             for (EntrypointConfig ec : config.entrypoints()) {
                 Listener existing = listeners.get(ec.name());
                 if (existing == null || !sameSocket(existing, ec)) {
@@ -168,14 +165,10 @@ public final class ProxyServer implements AutoCloseable {
             for (Listener l : bound.values()) {
                 l.channel().close();
             }
-            for (Layer.Staged s : staged) {
-                s.abandon();
-            }
+            staged.abandon();
             throw e;
         }
-        for (Layer.Staged s : staged) {
-            s.commit();
-        }
+        staged.commit();
         publish(next);
         List<Listener> retired = new ArrayList<>();
         Map<String, Listener> current = new LinkedHashMap<>();
