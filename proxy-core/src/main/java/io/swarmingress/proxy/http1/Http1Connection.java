@@ -57,6 +57,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private long bytesIn;
     private long bytesOut;
     private long lingered;
+    /** channelInactive ran, or the handler was removed: the connection's meters and upstreams are given back. */
+    private boolean over;
 
     Http1Connection(EntrypointContext entrypoint) {
         this.entrypoint = entrypoint;
@@ -326,8 +328,26 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Removed from a connection still open: another protocol took it over before a request was
+     * read (HTTP/2 by its preface). What started with the connection is given back here, as it
+     * would have been when the connection closed.
+     */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (request != null && !over) {
+            over = true;
+            closing = true;
+            timer.cancel();
+            inbound.release();
+            request.connectionClosed();
+            entrypoint.meters().closed();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        over = true;
         entrypoint.meters().closed();
         entrypoint.meters().read(bytesIn);
         entrypoint.meters().written(bytesOut);

@@ -258,6 +258,16 @@ public final class RequestParser {
         return false;
     }
 
+    /**
+     * Forgets the request in progress: the next {@link #feed} reads a new head. For a parser that
+     * is given heads only (an HTTP/2 stream's, whose body comes in frames), taken up again by the
+     * next stream.
+     */
+    public void reset() {
+        state = HEAD;
+        head.reset();
+    }
+
     // ---------------------------------------------------------------- the head just read
 
     /** Whether the rest of the current body is known to be at most {@code bytes} (false for chunked). */

@@ -2,6 +2,7 @@ package io.swarmingress.proxy.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
 
 /**
  * Reads the responses of one upstream connection as bytes and hands them on with the least work
@@ -52,6 +53,12 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private static final int BODY = 2;
     /** A head without a body was handed on; the message ends when the callback returns. */
     private static final int ENDS_AFTER_HEAD = 3;
+
+    /** A field of the head just read, as the proxy passes it on to a client that takes fields rather than bytes (HTTP/2). */
+    public interface FieldVisitor {
+        /** @param lowerName the name in lower case, as HTTP/2 requires */
+        void field(AsciiString lowerName, AsciiString value);
+    }
 
     private final HeadLines head = new HeadLines();
     private final MessageFields fields = new MessageFields();
@@ -266,6 +273,33 @@ public final class ResponseFramer implements ChunkedBody.Data {
     /** Whether the body ends only when the upstream closes the connection. */
     public boolean endsAtClose() {
         return state == BODY && untilClose;
+    }
+
+    /** The length of the body from Content-Length (also for a response to HEAD), or -1 when the head has none. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    /**
+     * Visits the fields the client gets, for a client that takes them as fields (HTTP/2): the same
+     * lines {@link #encodeHead} copies, without the hop-by-hop ones and without the framing fields
+     * (the client's protocol frames the body itself; {@link #contentLength()} tells the length).
+     */
+    public void forEachField(FieldVisitor visitor) {
+        HeadLines h = head;
+        for (int i = 1; i < h.count; i++) {
+            if (h.flags[i] == HeadLines.DROP || h.nameIs(i, "transfer-encoding")) {
+                continue;
+            }
+            int s = h.start[i];
+            int n = h.nameLength(i);
+            byte[] name = new byte[n];
+            for (int k = 0; k < n; k++) {
+                name[k] = (byte) HeadLines.lower(h.bytes[s + k]);
+            }
+            int vs = h.valueStart(i);
+            visitor.field(new AsciiString(name, false), new AsciiString(h.bytes, vs, h.valueEnd(i) - vs, true));
+        }
     }
 
     /**
