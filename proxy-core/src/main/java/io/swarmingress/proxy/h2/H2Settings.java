@@ -6,7 +6,9 @@ import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.logging.LogLevel;
 import io.swarmingress.proxy.server.EntrypointContext;
 
 /**
@@ -77,7 +79,10 @@ final class H2Settings {
             decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATIONS);
             encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES);
             decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES);
-            if (Boolean.getBoolean("swarm.ingress.h2.frames")) { frameLogger(new io.netty.handler.codec.http2.Http2FrameLogger(io.netty.handler.logging.LogLevel.WARN, "h2")); }
+            if (Boolean.getBoolean("swarm.ingress.h2.frames")) {
+                // Every frame in and out, logged at INFO, to see what a client does: -Dswarm.ingress.h2.frames=true
+                frameLogger(new Http2FrameLogger(LogLevel.INFO, H2Connection.class));
+            }
         }
 
         @Override

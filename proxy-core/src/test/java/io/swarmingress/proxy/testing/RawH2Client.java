@@ -39,7 +39,11 @@ import io.netty.handler.codec.http2.Http2Settings;
  * the windows the test chose end.
  */
 public final class RawH2Client implements AutoCloseable {
-    /** A frame the server sent. {@code data} is the payload of DATA, the debug data of GOAWAY, else empty. */
+    /**
+     * A frame the server sent. {@code data} is the payload of DATA (unless {@link #keepData} is off),
+     * the debug data of GOAWAY, else empty; {@code errorCode} is the code of RST_STREAM and GOAWAY,
+     * the increment of WINDOW_UPDATE and the length of DATA.
+     */
     public record Frame(String type, int streamId, Http2Headers headers, byte[] data, boolean endStream, long errorCode) {
         public String status() {
             return headers == null || headers.status() == null ? null : headers.status().toString();
@@ -55,6 +59,10 @@ public final class RawH2Client implements AutoCloseable {
     public final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
     private final Thread readerThread;
     private volatile boolean closedByServer;
+    /** Whether DATA payloads are kept in the frames (off for large bodies: only their length is). */
+    public volatile boolean keepData = true;
+    /** Whether every DATA frame is answered with WINDOW_UPDATEs for its stream and the connection, as a reading client would. */
+    public volatile boolean autoWindowUpdate;
 
     /**
      * @param initialWindow the stream window announced in this client's SETTINGS
@@ -281,8 +289,18 @@ public final class RawH2Client implements AutoCloseable {
     private final class Listener extends Http2FrameAdapter {
         @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            frames.add(new Frame("DATA", streamId, null, ByteBufUtil.getBytes(data), endOfStream, -1));
-            return data.readableBytes() + padding;
+            int n = data.readableBytes() + padding;
+            frames.add(new Frame("DATA", streamId, null, keepData ? ByteBufUtil.getBytes(data) : new byte[0], endOfStream,
+                    data.readableBytes()));
+            if (autoWindowUpdate && n > 0) {
+                try {
+                    windowUpdate(streamId, n);
+                    windowUpdate(0, n);
+                } catch (IOException e) {
+                    // the connection is going away
+                }
+            }
+            return n;
         }
 
         @Override
