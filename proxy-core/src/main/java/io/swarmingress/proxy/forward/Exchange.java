@@ -259,8 +259,14 @@ public final class Exchange implements ResponseFramer.Sink {
         int code = response.status();
         if (code < 200) {
             if (code == 101) {
-                // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
-                fail(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
+                if (head.webSocketUpgrade() && response.switchesToWebSocket()) {
+                    switchProtocols(response);
+                } else if (head.webSocketUpgrade()) {
+                    fail(HttpResponseStatus.BAD_GATEWAY, "a 101 without 'Upgrade: websocket' from an endpoint of '" + service.name() + "'");
+                } else {
+                    // Only WebSocket upgrades are offered upstream (other Upgrade lines are dropped): a broken peer.
+                    fail(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
+                }
                 return;
             }
             down.onInterim(response);
@@ -283,6 +289,26 @@ public final class Exchange implements ResponseFramer.Sink {
         down.onResponseHead(response);
     }
 
+    /**
+     * The endpoint accepted the upgrade: the exchange ends (counted as a 101) and its upstream
+     * connection and endpoint go to a {@link Tunnel}, which the front relays through.
+     */
+    private void switchProtocols(ResponseFramer response) {
+        service.responded(endpoint, 101, forwarder.ticker.nanoTime());
+        responseStarted = true;
+        retries.responseStarted();
+        status = 101;
+        UpstreamConnection c = upstream;
+        upstream = null;
+        Endpoint e = endpoint;
+        // The tunnel holds the endpoint until it closes; the exchange no longer does.
+        endpoint = null;
+        Tunnel tunnel = new Tunnel(c.channel, e, metrics, service.timeouts().tunnel().toNanos(), response.switchProtocols());
+        c.handOver(tunnel);
+        end();
+        down.onUpgraded(response, tunnel);
+    }
+
     @Override
     public void onResponseBody(ByteBuf bytes) {
         if (done) {
@@ -301,8 +327,9 @@ public final class Exchange implements ResponseFramer.Sink {
             return;
         }
         // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not
-        // reused; nor is a connection to an endpoint that left the service.
-        upstream.release(reusable && clean && requestComplete && !endpoint.removed());
+        // reused; nor is a connection to an endpoint that left the service, nor one whose endpoint
+        // refused an upgrade (it may have switched all the same: its next bytes cannot be trusted).
+        upstream.release(reusable && clean && requestComplete && !endpoint.removed() && !head.webSocketUpgrade());
         upstream = null;
         end();
         down.onResponseEnd();

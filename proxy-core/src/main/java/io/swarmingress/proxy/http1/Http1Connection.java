@@ -13,6 +13,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.forward.Tunnel;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
 import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
@@ -229,6 +230,23 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             flush();
         }
         updateClientRead();
+    }
+
+    /**
+     * The request upgraded the connection (a 101 to a WebSocket upgrade, whose head was just
+     * written): this handler leaves the pipeline to a {@link ClientTunnel}, which relays bytes
+     * both ways from now on, starting with any the client already sent after its request.
+     */
+    void becomeTunnel(Tunnel tunnel) {
+        over = true;
+        closing = true;
+        timer.cancel();
+        ByteBuf early = inbound.isReadable() ? inbound.bytes().retainedSlice() : null;
+        inbound.release();
+        entrypoint.meters().read(bytesIn);
+        bytesIn = 0;
+        request.connectionClosed();
+        ctx.pipeline().replace(this, "tunnel", new ClientTunnel(entrypoint.meters(), tunnel, early, bytesOut));
     }
 
     // ---------------------------------------------------------------- endings

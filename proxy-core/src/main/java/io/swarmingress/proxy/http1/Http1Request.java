@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.forward.Tunnel;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
@@ -274,6 +275,17 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
             connection.timer.fireBy(exchange.deadline());
         }
+    }
+
+    @Override
+    public void onUpgraded(ResponseFramer response, Tunnel tunnel) {
+        responseStarted = true;
+        status = 101;
+        exchange = null;
+        inExchange = false;
+        String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
+        connection.write(response.encodeSwitchHead(connection.ctx.alloc(), via));
+        connection.becomeTunnel(tunnel);
     }
 
     @Override

@@ -132,6 +132,11 @@ public final class ParsedRequest implements RequestHead {
     }
 
     @Override
+    public boolean webSocketUpgrade() {
+        return parser.webSocketUpgrade();
+    }
+
+    @Override
     public String get(AsciiString lowerCaseName) {
         return parser.header(lowerCaseName);
     }

@@ -136,7 +136,13 @@ public final class IngressMetrics implements AutoCloseable {
                     .tag("service", service)
                     .serviceLevelObjectives(BUCKETS)
                     .register(registry);
-            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer);
+            AtomicInteger upgraded = new AtomicInteger();
+            Gauge.builder("ingress.upgraded.connections", upgraded, AtomicInteger::get)
+                    .description("Client connections that switched protocols (WebSocket) and are relayed now, by entrypoint and service")
+                    .tag("entrypoint", entrypoint)
+                    .tag("service", service)
+                    .register(registry);
+            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer, upgraded);
             for (int code : PREREGISTERED_CODES) {
                 m.counter(code);
             }

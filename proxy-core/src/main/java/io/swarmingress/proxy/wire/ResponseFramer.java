@@ -326,6 +326,39 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return out;
     }
 
+    /**
+     * Whether the head is a 101 that switches to WebSocket as RFC 6455 section 4.2.2 has it: the
+     * {@code upgrade} option in Connection and one Upgrade line saying {@code websocket}. A 101
+     * without them is not taken for a switch: the client would get canonical lines it never saw.
+     */
+    public boolean switchesToWebSocket() {
+        return status == 101 && fields.webSocketUpgrade(head);
+    }
+
+    /**
+     * Called from {@link Sink#onResponseHead} for a 101 to a WebSocket upgrade: this framer reads
+     * no more (the connection now carries another protocol), and the bytes that came after the
+     * 101 in the same read are returned, the tunnel's first bytes (often empty).
+     */
+    public ByteBuf switchProtocols() {
+        state = IDLE;
+        return current.readRetainedSlice(current.readableBytes());
+    }
+
+    /**
+     * The 101 head for the client of a WebSocket upgrade: the upstream's lines without the
+     * hop-by-hop ones, then {@code connection: upgrade} and {@code upgrade: websocket} in
+     * canonical form (the upstream's own were dropped with the other hop-by-hop lines).
+     */
+    public ByteBuf encodeSwitchHead(ByteBufAllocator alloc, String via) {
+        ByteBuf out = ResponseHeadWriter.write(head, alloc, -1, true, "upgrade", via, 32);
+        // Before the empty line that ends the head.
+        out.writerIndex(out.writerIndex() - 2);
+        HeadWriter.field(out, "upgrade", "websocket");
+        out.writeShort(HeadWriter.CRLF);
+        return out;
+    }
+
     // ---------------------------------------------------------------- body
 
     /** @return false when bytes of a chunk line not yet checked whole are left (kept for the next read) */
