@@ -238,15 +238,20 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
      * both ways from now on, starting with any the client already sent after its request.
      */
     void becomeTunnel(Tunnel tunnel) {
+        ByteBuf early = inbound.isReadable() ? inbound.bytes().retainedSlice() : null;
+        leave();
+        entrypoint.meters().read(bytesIn);
+        bytesIn = 0;
+        ctx.pipeline().replace(this, "tunnel", new ClientTunnel(entrypoint.meters(), tunnel, early, bytesOut));
+    }
+
+    /** Another handler takes the connection over: what HTTP/1 holds for it (timer, unread bytes, upstreams) is given back. */
+    private void leave() {
         over = true;
         closing = true;
         timer.cancel();
-        ByteBuf early = inbound.isReadable() ? inbound.bytes().retainedSlice() : null;
         inbound.release();
-        entrypoint.meters().read(bytesIn);
-        bytesIn = 0;
         request.connectionClosed();
-        ctx.pipeline().replace(this, "tunnel", new ClientTunnel(entrypoint.meters(), tunnel, early, bytesOut));
     }
 
     // ---------------------------------------------------------------- endings
@@ -359,11 +364,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         if (request != null && !over) {
-            over = true;
-            closing = true;
-            timer.cancel();
-            inbound.release();
-            request.connectionClosed();
+            leave();
             entrypoint.meters().closed();
         }
     }
