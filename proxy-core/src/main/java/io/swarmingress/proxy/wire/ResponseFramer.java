@@ -68,9 +68,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private boolean dechunk;
     private boolean untilClose;
     /** Bytes of an incomplete head, or of a chunk line not yet checked whole, carried to the next read. */
-    private ByteBuf partial;
-    /** Whether the buffer being read is {@link #partial} with the new read appended. */
-    private boolean mergedIn;
+    private final CarriedBytes carried = new CarriedBytes();
     private Sink bodySink;
     private final BodyFraming.Sink toSink = slice -> bodySink.onResponseBody(slice);
     /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
@@ -87,14 +85,14 @@ public final class ResponseFramer implements ChunkedBody.Data {
         this.interim = 0;
         this.state = HEAD;
         head.reset();
-        releasePartial();
+        carried.release();
     }
 
     /** Stops reading the current response: whatever else arrives for it is dropped. */
     public void stop() {
         state = IDLE;
         head.reset();
-        releasePartial();
+        carried.release();
     }
 
     /** Called from {@link Sink#onResponseHead}: the client gets the body's data without chunk framing or trailers. */
@@ -124,13 +122,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     /** Reads what arrived; takes ownership of {@code in}. */
     public void feed(ByteBuf in, Sink sink) {
-        mergedIn = partial != null;
-        if (mergedIn) {
-            ByteBuf merged = partial.writeBytes(in);
-            partial = null;
-            in.release();
-            in = merged;
-        }
+        in = carried.merge(in);
         try {
             while (in.isReadable()) {
                 if (state == HEAD) {
@@ -164,7 +156,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
             if (in.readableBytes() >= MAX_HEAD) {
                 return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
             }
-            keepRest(in);
+            carried.keep(in);
             return false;
         }
         String error = framing.read(head);
@@ -313,7 +305,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
             return true;
         }
         if (in.isReadable()) {
-            keepRest(in);
+            carried.keep(in);
             return false;
         }
         return true;
@@ -322,22 +314,6 @@ public final class ResponseFramer implements ChunkedBody.Data {
     @Override
     public void data(ByteBuf in, int index, int length) {
         bodySink.onResponseBody(in.retainedSlice(index, length));
-    }
-
-    /**
-     * Keeps the unread bytes for the next read: an incomplete head, or a chunk size or trailer line
-     * not yet checked whole.
-     */
-    private void keepRest(ByteBuf in) {
-        if (mergedIn && in.readerIndex() == 0) {
-            // Already our own copy and nothing of it consumed: keep it (feed's release is balanced
-            // here) rather than copy a trickled head again on every read.
-            partial = in.retain();
-        } else {
-            int readable = in.readableBytes();
-            partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
-            partial.writeBytes(in);
-        }
     }
 
     // ---------------------------------------------------------------- endings
@@ -353,15 +329,8 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private boolean fail(ByteBuf in, Sink sink, String reason) {
         state = IDLE;
         in.skipBytes(in.readableBytes());
-        releasePartial();
+        carried.release();
         sink.onResponseError(reason);
         return false;
-    }
-
-    private void releasePartial() {
-        if (partial != null) {
-            partial.release();
-            partial = null;
-        }
     }
 }
