@@ -1,7 +1,6 @@
 package io.swarmingress.proxy.h2;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -27,9 +26,9 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * client's window until it can ({@link #onUpstreamWritabilityChanged}), and the upstream is not
  * read while the client's window for this stream is full ({@link #isWritable}).
  *
- * <p>The last piece of the response is held until the upstream's read batch ends, so that a
- * response read in one batch goes out as HEADERS and one DATA frame with END_STREAM (or HEADERS
- * alone), not followed by an empty DATA frame.
+ * <p>The last piece of the response is held ({@link HeldResponse}) until the upstream's read batch
+ * ends, so that a response read in one batch goes out as HEADERS and one DATA frame with
+ * END_STREAM (or HEADERS alone), not followed by an empty DATA frame.
  */
 final class H2Stream implements Downstream, RequestParser.Sink {
     private final H2Connection connection;
@@ -45,8 +44,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private boolean headRequest;
     /** The response ended (or was cut off, or the stream closed): nothing more is written. */
     private boolean finished;
-    private Http2Headers heldHeaders;
-    private ByteBuf heldData;
+    private final HeldResponse held = new HeldResponse();
     /** Request bytes received but not yet given back to the client's window. */
     private int unconsumed;
     private boolean closed;
@@ -193,7 +191,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             exchange.cancel(499);
         }
         exchange = null;
-        releaseHeld();
+        held.release();
         connection.giveBack(parser);
     }
 
@@ -221,7 +219,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (response.chunked()) {
             response.dechunk();
         }
-        heldHeaders = ResponseHeads.of(response, connection.config.via());
+        held.head(ResponseHeads.of(response, connection.config.via()));
     }
 
     @Override
@@ -231,7 +229,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             return;
         }
         writeHeld(false);
-        heldData = bytes;
+        held.hold(bytes);
     }
 
     @Override
@@ -256,7 +254,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (finished) {
             return;
         }
-        releaseHeld();
+        held.release();
         byte[] body = ResponseHeads.localBody(status, detail);
         ChannelHandlerContext ctx = ctx();
         connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest, ctx.voidPromise());
@@ -273,7 +271,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         }
         finished = true;
         exchange = null;
-        releaseHeld();
+        held.release();
         reset(Http2Error.INTERNAL_ERROR);
     }
 
@@ -298,28 +296,9 @@ final class H2Stream implements Downstream, RequestParser.Sink {
 
     // ---------------------------------------------------------------- writing
 
-    /**
-     * Writes what is held: the head, and the body piece before the next one or the end.
-     *
-     * @param end whether the response ends with it (END_STREAM on the last frame written)
-     */
+    /** Writes what is held ({@link HeldResponse#write}); {@code end} when the response ends with it. */
     private void writeHeld(boolean end) {
-        ChannelHandlerContext ctx = ctx();
-        if (heldHeaders != null) {
-            boolean endNow = end && heldData == null;
-            connection.encoder().writeHeaders(ctx, stream.id(), heldHeaders, 0, endNow, ctx.voidPromise());
-            heldHeaders = null;
-            if (endNow) {
-                return;
-            }
-        }
-        if (heldData != null) {
-            ByteBuf data = heldData;
-            heldData = null;
-            connection.encoder().writeData(ctx, stream.id(), data, 0, end, ctx.voidPromise());
-        } else if (end) {
-            connection.encoder().writeData(ctx, stream.id(), Unpooled.EMPTY_BUFFER, 0, true, ctx.voidPromise());
-        }
+        held.write(connection.encoder(), ctx(), stream.id(), end);
     }
 
     /** The response was written whole; a request still being sent is stopped without error (RFC 9113 section 8.1). */
@@ -335,14 +314,6 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private void reset(Http2Error error) {
         connection.resetStream(ctx(), stream.id(), error.code(), ctx().newPromise());
         connection.flushSoon();
-    }
-
-    private void releaseHeld() {
-        heldHeaders = null;
-        if (heldData != null) {
-            heldData.release();
-            heldData = null;
-        }
     }
 
     private ChannelHandlerContext ctx() {
