@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.swarmingress.config.Protocol;
-import io.swarmingress.proxy.http1.Http1Front;
+import io.swarmingress.proxy.h2.HttpFront;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.server.Front;
 import io.swarmingress.proxy.server.Layer;
@@ -17,7 +17,7 @@ public final class Fronts {
     }
 
     public static Map<Protocol, Front> all() {
-        return Map.of(Protocol.HTTP, new Http1Front(), Protocol.TCP, new TcpFront());
+        return Map.of(Protocol.HTTP, new HttpFront(), Protocol.TCP, new TcpFront());
     }
 
     /** What an entrypoint may ask for ahead of its front, in wire order: TLS termination. */
