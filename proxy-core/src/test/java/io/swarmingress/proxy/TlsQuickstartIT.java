@@ -71,13 +71,22 @@ class TlsQuickstartIT {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             int port = Integer.parseInt(m.group(1));
-            int moved = ports.computeIfAbsent(port, p -> freePort());
+            int moved = ports.computeIfAbsent(port, p -> unusedFreePort());
             m.appendReplacement(out, "127.0.0.1:" + moved);
         }
         m.appendTail(out);
         Path copy = dir.resolve("tls.yaml");
         Files.writeString(copy, out.toString());
         return copy;
+    }
+
+    /** A free port none of the example's other ports was moved to (the kernel may hand the same one out twice). */
+    private int unusedFreePort() {
+        int candidate = freePort();
+        while (ports.containsValue(candidate)) {
+            candidate = freePort();
+        }
+        return candidate;
     }
 
     private int port(int inExample) {
