@@ -57,6 +57,7 @@ public final class ConfigParser {
     private static final class Reader {
         private final YamlDocument document;
         private final ServicePolicies policies;
+        private final TlsSection tlsSection;
         /** Names declared by entries that had errors of their own: references to them are not errors too. */
         private final Set<String> invalidEntrypoints = new HashSet<>();
         private final Set<String> invalidServices = new HashSet<>();
@@ -64,6 +65,7 @@ public final class ConfigParser {
         Reader(YamlDocument document) {
             this.document = document;
             this.policies = new ServicePolicies(document);
+            this.tlsSection = new TlsSection(document);
         }
 
         IngressConfig root(MappingNode root) {
@@ -139,12 +141,18 @@ public final class ConfigParser {
             int errorsBefore = document.errorCount();
             List<Cidr> trusted = f.scalarList("trusted_proxies", (value, field) -> Cidr.parse(value));
             boolean trustValid = document.errorCount() == errorsBefore;
+            int errorsBeforeTls = document.errorCount();
+            TlsConfig tls = f.mapping("tls", tlsSection::read);
+            boolean tlsBroken = document.errorCount() > errorsBeforeTls;
+            boolean passthrough = f.bool("tls_passthrough", false);
+            String redirect = f.string("https_redirect", null);
             f.finish();
             ClientLimits limits = f.build(() -> new ClientLimits(idle, header, body, minRate, maxConnections));
             TrustedProxies trust = new TrustedProxies(trusted);
-            EntrypointConfig built = address == null || protocol == null || limits == null || (trustGiven && !trustValid) ? null
+            EntrypointConfig built = address == null || protocol == null || limits == null || (trustGiven && !trustValid)
+                    || tlsBroken ? null
                     : f.build(() -> new EntrypointConfig(name, address, protocol, service, limits, via, proxyProtocol, trust,
-                            f.location()));
+                            f.location(), tls, passthrough, redirect));
             if (built == null && name != null) {
                 invalidEntrypoints.add(name);
             }
@@ -159,8 +167,9 @@ public final class ConfigParser {
             Map<String, String> headers = f.stringMap("headers");
             boolean strip = f.bool("strip_prefix", false);
             String service = f.string("service", null);
+            String hsts = f.string("hsts", null);
             f.finish();
-            return f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location()));
+            return f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location(), hsts));
         }
 
         ServiceConfig service(MappingNode node, String path) {
@@ -172,6 +181,7 @@ public final class ConfigParser {
             Duration idle = f.duration("idle_timeout", Timeouts.DEFAULT.idle());
             Duration request = f.duration("request_timeout", null);
             Duration drain = f.duration("drain_timeout", Timeouts.DEFAULT_DRAIN);
+            Duration tunnel = f.duration("tunnel_timeout", Timeouts.DEFAULT_TUNNEL);
             RetryPolicy retry = policies.retry(f);
             OutlierPolicy outlier = policies.outlier(f);
             HealthCheck healthCheck = policies.healthCheck(f);
@@ -186,7 +196,7 @@ public final class ConfigParser {
                 return s.build(() -> new SwarmServiceRef(service, port, network));
             });
             f.finish();
-            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain));
+            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain, tunnel));
             ServiceConfig built = timeouts == null || lb == null || retry == null || upstream == null ? null
                     : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck,
                             upstream));

@@ -22,7 +22,7 @@ import io.swarmingress.config.Timeouts;
  * the same names, so a service deployed with labels alone can have zero failed requests too.
  * <ul>
  * <li>timeouts: {@code connect_timeout}, {@code response_timeout}, {@code idle_timeout},
- *     {@code request_timeout}, {@code drain_timeout};</li>
+ *     {@code request_timeout}, {@code drain_timeout}, {@code tunnel_timeout};</li>
  * <li>retries: {@code retries}, {@code retry_on} (comma-separated: reset, 502, 503), {@code retry_budget};</li>
  * <li>passive health: {@code outlier.consecutive_failures}, {@code outlier.consecutive_5xx},
  *     {@code outlier.base_ejection_time}, {@code outlier.max_ejection_time}, {@code outlier.max_ejection_percent};</li>
@@ -43,7 +43,7 @@ final class LabelPolicies {
 
     /** Every label this class reads, without the prefix. */
     static final Set<String> KEYS = Set.of("connect_timeout", "response_timeout", "idle_timeout", "request_timeout",
-            "drain_timeout", "retries", "retry_on", "retry_budget", "outlier.consecutive_failures",
+            "drain_timeout", "tunnel_timeout", "retries", "retry_on", "retry_budget", "outlier.consecutive_failures",
             "outlier.consecutive_5xx", "outlier.base_ejection_time", "outlier.max_ejection_time",
             "outlier.max_ejection_percent", "health.path", "health.tcp", "health.interval", "health.timeout",
             "health.healthy_threshold", "health.unhealthy_threshold");
@@ -75,7 +75,8 @@ final class LabelPolicies {
         Duration idle = duration("idle_timeout", d.idle());
         Duration request = duration("request_timeout", null);
         Duration drain = duration("drain_timeout", Timeouts.DEFAULT_DRAIN);
-        Timeouts timeouts = build("", () -> new Timeouts(connect, response, idle, request, drain));
+        Duration tunnel = duration("tunnel_timeout", Timeouts.DEFAULT_TUNNEL);
+        Timeouts timeouts = build("", () -> new Timeouts(connect, response, idle, request, drain, tunnel));
 
         RetryPolicy r = RetryPolicy.DEFAULT;
         int retries = integer("retries", r.retries());

@@ -60,6 +60,7 @@ class LabelPoliciesTest {
         assertThat(service("ingress.idle_timeout", "2m").timeouts().idle()).isEqualTo(Duration.ofMinutes(2));
         assertThat(service("ingress.request_timeout", "15s").timeouts().request()).isEqualTo(Duration.ofSeconds(15));
         assertThat(service("ingress.drain_timeout", "10s").timeouts().drain()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(service("ingress.tunnel_timeout", "5m").timeouts().tunnel()).isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -109,6 +110,7 @@ class LabelPoliciesTest {
         "ingress.idle_timeout|soon|not a duration",
         "ingress.request_timeout|-1s|not a duration",
         "ingress.drain_timeout|0ms|expected: > 0",
+        "ingress.tunnel_timeout|0s|expected: > 0",
         "ingress.retries|three|not a whole number",
         "ingress.retries|11|expected: 0-10",
         "ingress.retry_on|reset,504|'504' (expected: reset, 502 or 503)",

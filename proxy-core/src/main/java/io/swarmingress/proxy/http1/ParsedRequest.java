@@ -22,13 +22,16 @@ import io.swarmingress.proxy.wire.RequestTarget;
  * and the Host (or the absolute-form authority), written upstream from the bytes the parser kept.
  * One per connection, describing its current request: the parser reads no further head while an
  * exchange is in progress, so the bytes stay valid for as long as the exchange may write them.
+ *
+ * <p>Public because an HTTP/2 stream's head is checked by the same rules: the h2 front writes
+ * its header block as an HTTP/1.1 head, reads it with a parser of its own and takes it from here.
  */
-final class ParsedRequest implements RequestHead {
-    static final String VIA_VALUE = "1.1 swarm-ingress";
+public final class ParsedRequest implements RequestHead {
+    public static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final RequestParser parser;
-    /** What this connection says about its client, the same for every request. */
-    private final ForwardedFields forwarded;
+    /** What this connection says about its client, the same for every request (a client certificate's subject joins once verified). */
+    private ForwardedFields forwarded;
     private final boolean via;
     private String hostValue;
     private boolean hostReplaced;
@@ -38,7 +41,7 @@ final class ParsedRequest implements RequestHead {
     private String lastHostValue;
     private String lastHost;
 
-    ParsedRequest(RequestParser parser, ForwardedFields forwarded, boolean via) {
+    public ParsedRequest(RequestParser parser, ForwardedFields forwarded, boolean via) {
         this.parser = parser;
         this.forwarded = forwarded;
         this.via = via;
@@ -48,20 +51,27 @@ final class ParsedRequest implements RequestHead {
      * What a connection's requests say about its client upstream, decided once: the peer is
      * trusted or not for the connection's life. With a PROXY header the client is the address it
      * named; the header's sender is trusted by configuration, the client it names is judged like
-     * any peer.
+     * any peer. The scheme is https on an entrypoint that terminates TLS, or when a PROXY header
+     * says its sender did.
      *
      * @param remote the socket's remote address, named when the connection has no IP client (tests)
      */
-    static ForwardedFields forwarded(ClientAddresses addresses, EntrypointConfig config, SocketAddress remote) {
+    public static ForwardedFields forwarded(ClientAddresses addresses, EntrypointConfig config, SocketAddress remote) {
         InetSocketAddress source = addresses.source();
         String client = source == null ? String.valueOf(remote) : NetUtil.toAddressString(source.getAddress());
         boolean trusted = source != null && config.trustedProxies().trusts(source.getAddress());
         int port = addresses.destination() == null ? -1 : addresses.destination().getPort();
-        return new ForwardedFields(client, addresses.tls() ? "https" : "http", port, trusted);
+        boolean https = addresses.tls() || config.terminatesTls();
+        return new ForwardedFields(client, https ? "https" : "http", port, trusted);
+    }
+
+    /** The connection's TLS handshake verified a client certificate: its subject goes upstream with every request. */
+    void verifiedSubject(String lowerCaseHeader, String subject) {
+        forwarded = forwarded.withSubject(lowerCaseHeader, subject);
     }
 
     /** Why a head is answered by the proxy rather than forwarded. */
-    record Refusal(HttpResponseStatus status, String detail) {
+    public record Refusal(HttpResponseStatus status, String detail) {
     }
 
     /**
@@ -70,7 +80,7 @@ final class ParsedRequest implements RequestHead {
      *
      * @return null when the request can be forwarded
      */
-    Refusal read() {
+    public Refusal read() {
         if (parser.methodIs("CONNECT")) {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
         }
@@ -108,6 +118,11 @@ final class ParsedRequest implements RequestHead {
         return null;
     }
 
+    /** The target a redirect keeps: the canonical path and the query as sent ({@code /} for {@code OPTIONS *}). */
+    String redirectTarget() {
+        return path + parser.target().query();
+    }
+
     @Override
     public String host() {
         return host;
@@ -126,6 +141,11 @@ final class ParsedRequest implements RequestHead {
     @Override
     public boolean hasBody() {
         return parser.hasBody();
+    }
+
+    @Override
+    public boolean webSocketUpgrade() {
+        return parser.webSocketUpgrade();
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +45,9 @@ public final class IngressMetrics implements AutoCloseable {
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
+    /** Streams per HTTP/2 connection: one request, a page's worth, a long-lived client's. */
+    private static final double[] STREAM_BUCKETS = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 10_000, 100_000};
+
     /**
      * Makes the third-party binders' meters pass {@code promtool check metrics}: the Netty
      * allocator gauges come without a description (an empty HELP), ProcessorMetrics names a
@@ -77,8 +81,12 @@ public final class IngressMetrics implements AutoCloseable {
     private final Map<String, ConnectionMeters> connectionMeters = new ConcurrentHashMap<>();
     private final Map<String, ServiceMeters> serviceMeters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
+    private final Map<String, TlsMeters> tlsMeters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> certificateGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
+    private final Counter certificateReloadSuccess;
+    private final Counter certificateReloadFailure;
 
     public IngressMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -98,6 +106,21 @@ public final class IngressMetrics implements AutoCloseable {
         }
         this.reloadSuccess = reloads("success");
         this.reloadFailure = reloads("failure");
+        this.certificateReloadSuccess = certificateReloads("success");
+        this.certificateReloadFailure = certificateReloads("failure");
+    }
+
+    private Counter certificateReloads(String result) {
+        return Counter.builder("ingress.tls.certificate.reloads")
+                .description("Certificate, key and OCSP response files that changed and were reloaded, by result; a failure "
+                        + "keeps the previous one serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** A certificate's files changed: reloaded, or refused (the previous certificate serves on). */
+    public void certificateReloaded(boolean success) {
+        (success ? certificateReloadSuccess : certificateReloadFailure).increment();
     }
 
     private Counter reloads(String result) {
@@ -124,6 +147,46 @@ public final class IngressMetrics implements AutoCloseable {
         reloadFailure.increment();
     }
 
+    /**
+     * {@code ingress_tls_passthrough_connections_total{entrypoint,result}}: how the TLS hellos of a
+     * passthrough entrypoint ended: routed, unknown_name, not_tls, invalid, timeout.
+     */
+    Counter passthrough(String entrypoint, String result) {
+        return Counter.builder("ingress.tls.passthrough.connections")
+                .description("Connections of a TLS passthrough entrypoint, by what their ClientHello led to")
+                .tag("entrypoint", entrypoint)
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** The handshake meters of a TLS entrypoint, registered at zero on first use. */
+    public TlsMeters tls(String entrypoint) {
+        return tlsMeters.computeIfAbsent(entrypoint, e -> new TlsMeters(registry, e));
+    }
+
+    /**
+     * {@code ingress_tls_certificate_expiry_timestamp_seconds{name}} for every name a certificate
+     * serves now, read from {@code expiry}; a name served by several certificates should report
+     * the one that expires first, the one an alert is about. Names no longer served lose their series.
+     */
+    public synchronized void certificateExpiry(Set<String> names, ToDoubleFunction<String> expiry) {
+        for (String name : names) {
+            certificateGauges.computeIfAbsent(name, n -> Gauge.builder("ingress.tls.certificate.expiry.timestamp", n, expiry)
+                    .description("When the certificate served for a name expires (notAfter), in seconds since the epoch")
+                    .tag("name", n)
+                    .baseUnit("seconds")
+                    .strongReference(true)
+                    .register(registry));
+        }
+        certificateGauges.entrySet().removeIf(e -> {
+            if (names.contains(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
+    }
+
     public RequestMetrics requests(String entrypoint, String service) {
         return requestMetrics.computeIfAbsent(entrypoint + '\0' + service, key -> {
             Timer timer = Timer.builder("ingress.request.duration")
@@ -132,7 +195,13 @@ public final class IngressMetrics implements AutoCloseable {
                     .tag("service", service)
                     .serviceLevelObjectives(BUCKETS)
                     .register(registry);
-            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer);
+            AtomicInteger upgraded = new AtomicInteger();
+            Gauge.builder("ingress.upgraded.connections", upgraded, AtomicInteger::get)
+                    .description("Client connections that switched protocols (WebSocket) and are relayed now, by entrypoint and service")
+                    .tag("entrypoint", entrypoint)
+                    .tag("service", service)
+                    .register(registry);
+            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer, upgraded);
             for (int code : PREREGISTERED_CODES) {
                 m.counter(code);
             }
@@ -172,8 +241,13 @@ public final class IngressMetrics implements AutoCloseable {
                         .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT))
                         .register(registry);
             }
+            DistributionSummary streams = DistributionSummary.builder("ingress.http2.streams.per.connection")
+                    .description("Streams (requests) each HTTP/2 client connection carried, recorded when it closes")
+                    .tag("entrypoint", entrypoint)
+                    .serviceLevelObjectives(STREAM_BUCKETS)
+                    .register(registry);
             return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected,
-                    proxyProtocolErrors);
+                    proxyProtocolErrors, streams, result -> passthrough(entrypoint, result));
         });
     }
 

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
 
 /**
  * Writes the head a client gets for a response just read by a {@link ResponseFramer}: the status
@@ -17,16 +18,20 @@ final class ResponseHeadWriter {
     private ResponseHeadWriter() {
     }
 
-    /** @param room bytes to reserve after the head (a short body written into the same buffer) */
+    /**
+     * @param hsts a Strict-Transport-Security value written instead of the upstream's lines of that name; null keeps them
+     * @param room bytes to reserve after the head (a short body written into the same buffer)
+     */
     static ByteBuf write(HeadLines h, ByteBufAllocator alloc, long contentLength, boolean dropTransferEncoding, String connection,
-            String via, int room) {
+            String via, String hsts, int room) {
         ByteBuf out = alloc.directBuffer(h.length + 64 + room);
         int s = h.start[0];
         out.writeBytes(HTTP_1_1);
         out.writeBytes(h.bytes, s + 8, h.end[0] - s - 8);
         out.writeShort(HeadWriter.CRLF);
         for (int i = 1; i < h.count; i++) {
-            if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))) {
+            if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))
+                    || (hsts != null && h.nameIs(i, "strict-transport-security"))) {
                 continue;
             }
             h.copyLine(i, out);
@@ -40,7 +45,41 @@ final class ResponseHeadWriter {
         if (via != null) {
             HeadWriter.field(out, "via", via);
         }
+        if (hsts != null) {
+            HeadWriter.field(out, "strict-transport-security", hsts);
+        }
         out.writeShort(HeadWriter.CRLF);
         return out;
+    }
+
+    /**
+     * The 101 head for the client of a WebSocket upgrade: the upstream's lines without the
+     * hop-by-hop ones, then {@code connection: upgrade} and {@code upgrade: websocket} in
+     * canonical form (the upstream's own were dropped with the other hop-by-hop lines).
+     */
+    static ByteBuf writeSwitch(HeadLines h, ByteBufAllocator alloc, String via) {
+        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, null, 32);
+        // Before the empty line that ends the head.
+        out.writerIndex(out.writerIndex() - 2);
+        HeadWriter.field(out, "upgrade", "websocket");
+        out.writeShort(HeadWriter.CRLF);
+        return out;
+    }
+
+    /** The lines {@link #write} copies, but Transfer-Encoding, as lower-case names and values (for HTTP/2). */
+    static void visitFields(HeadLines h, ResponseFramer.FieldVisitor visitor) {
+        for (int i = 1; i < h.count; i++) {
+            if (h.flags[i] == HeadLines.DROP || h.nameIs(i, "transfer-encoding")) {
+                continue;
+            }
+            int s = h.start[i];
+            int n = h.nameLength(i);
+            byte[] name = new byte[n];
+            for (int k = 0; k < n; k++) {
+                name[k] = (byte) HeadLines.lower(h.bytes[s + k]);
+            }
+            int vs = h.valueStart(i);
+            visitor.field(new AsciiString(name, false), new AsciiString(h.bytes, vs, h.valueEnd(i) - vs, true));
+        }
     }
 }
