@@ -23,7 +23,6 @@ import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.SwarmServiceRef;
-import io.swarmingress.config.Timeouts;
 
 /**
  * Turns what was read from Swarm into a {@link DiscoverySnapshot}. A pure function of its input,
@@ -38,6 +37,9 @@ import io.swarmingress.config.Timeouts;
  * merging label routes into the config can never make it invalid.
  */
 final class SnapshotBuilder {
+    /** The routing labels, without the prefix; the resilience ones are {@link LabelPolicies#KEYS}. */
+    private static final Set<String> ROUTING_KEYS = Set.of("enable", "port", "lb", "network", "entrypoint", "http.host",
+            "http.path", "http.strip_prefix", "tls", "tls.passthrough");
     private final SwarmProviderConfig provider;
     private final List<ServiceConfig> swarmFileServices;
     private final Set<String> fileServiceNames = new HashSet<>();
@@ -161,6 +163,7 @@ final class SnapshotBuilder {
                         + " name (the file wins)");
                 continue;
             }
+            unknownLabels(s, who, warnings);
             Location origin = Location.of("swarm service " + s.name() + " labels");
             String portText = label(s, "port");
             if (portText == null) {
@@ -185,12 +188,19 @@ final class SnapshotBuilder {
                 warnings.add(who + ": label " + provider.label("lb") + "=" + e.getMessage());
                 continue;
             }
+            List<String> problems = new ArrayList<>();
+            LabelPolicies.Policies policies = LabelPolicies.read(provider, s.labels(), problems);
+            if (policies == null) {
+                problems.forEach(p -> warnings.add(who + ": " + p));
+                continue;
+            }
             String labelNetwork = label(s, "network");
             String network = labelNetwork != null ? labelNetwork : provider.network();
             ServiceConfig service;
             try {
-                service = new ServiceConfig(s.name(), lb, Timeouts.DEFAULT, List.of(),
-                        new SwarmServiceRef(s.name(), port, network), origin);
+                service = new ServiceConfig(s.name(), lb, policies.timeouts(), List.of(),
+                        new SwarmServiceRef(s.name(), port, network), origin, policies.retry(), policies.outlier(),
+                        policies.healthCheck());
             } catch (IllegalArgumentException e) {
                 warnings.add(who + ": " + e.getMessage());
                 continue;
@@ -278,6 +288,22 @@ final class SnapshotBuilder {
     /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
     private static String routeKey(RouteConfig r) {
         return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
+    }
+
+    /**
+     * A label under the prefix that nothing reads is a warning, and otherwise ignored: a misspelt
+     * name ({@code ingress.health.pth}) would else silently leave a setting at its default.
+     */
+    private void unknownLabels(SwarmService s, String who, Collection<String> warnings) {
+        String prefix = provider.label("");
+        for (String key : s.labels().keySet()) {
+            if (key.startsWith(prefix)) {
+                String name = key.substring(prefix.length());
+                if (!ROUTING_KEYS.contains(name) && !LabelPolicies.KEYS.contains(name)) {
+                    warnings.add(who + ": label " + key + " is not one the proxy knows (ignored)");
+                }
+            }
+        }
     }
 
     /** The one name of a set, or null when it has none or several. */

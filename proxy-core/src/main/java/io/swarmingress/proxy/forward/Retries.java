@@ -18,7 +18,7 @@ import io.swarmingress.proxy.routing.Service;
  * acted on: those retry only idempotent methods (RFC 9110 section 9.2.2), and only the failures
  * the service's policy names. Bodies are kept up to {@link #MAX_REPLAY} bytes; a request whose
  * body went past that cannot be sent again. Each retry takes a place in the service's budget,
- * given back when the exchange ends.
+ * given back when the exchange ends, except a retry away from an endpoint that is ejected.
  */
 final class Retries {
     static final int MAX_REPLAY = 64 * 1024;
@@ -61,19 +61,25 @@ final class Retries {
     Endpoint next(RetryReason reason, Service service, Endpoint failed, long now) {
         Endpoint next = service.pickOther(now, failed);
         boolean pointless = next == null || (reason == RetryReason.CONNECT_FAILURE && next == failed);
-        return !pointless && allow(reason, service) ? next : null;
+        // Away from an endpoint passive health ejected, a retry is the ejection's business: a killed
+        // task resets every request it held at once, more than the budget's floor. The budget is for
+        // a service failing as a whole; ejection bounds these (max_ejection_percent of a service).
+        boolean ejectedAway = next != failed && failed.ejected(now);
+        return !pointless && allow(reason, service, !ejectedAway) ? next : null;
     }
 
-    private boolean allow(RetryReason reason, Service service) {
+    private boolean allow(RetryReason reason, Service service, boolean budgeted) {
         if (done >= policy.retries() || !replayable) {
             return false;
         }
         boolean eligible = reason == RetryReason.CONNECT_FAILURE || (idempotent && policy.on().contains(on(reason)));
-        if (!eligible || !service.startRetry()) {
+        if (!eligible || (budgeted && !service.startRetry())) {
             return false;
         }
         done++;
-        budgetTaken++;
+        if (budgeted) {
+            budgetTaken++;
+        }
         service.meters().retried(reason);
         return true;
     }
