@@ -55,6 +55,13 @@ public final class Exchange implements ResponseFramer.Sink {
     private boolean done;
     private int status;
     private long requestSentNanos;
+    /**
+     * When the current attempt's request was all sent (the pooled connection leased, the new one
+     * connected, or the body's end, whichever is last): where the endpoint's latency is measured from.
+     */
+    private long attemptSentNanos;
+    /** The request's key for {@code lb: hash}, kept so a retry goes to the key's next endpoint. */
+    private long hashKey;
     private long lastActivityNanos;
     /** When this exchange first saw its endpoint gone from the service; 0 while it is not. */
     private long drainingSince;
@@ -78,16 +85,18 @@ public final class Exchange implements ResponseFramer.Sink {
             answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
             return;
         }
-        metrics = route.metrics();
+        Service chosen = route.service(request, startNanos);
+        metrics = route.metrics(chosen);
         if (route.headerCount() > 0 && route.conditionRepeated(request)) {
             answerLocally(HttpResponseStatus.BAD_REQUEST, "a header the route matches on appears more than once");
             return;
         }
-        service = route.service();
+        service = chosen;
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
         retries = new Retries(service.retryPolicy(), Retries.idempotent(request));
-        attempt(service.pick(startNanos));
+        hashKey = service.hashKey(request, request.path(), forwarder.clientKey());
+        attempt(service.pick(startNanos, request, hashKey));
     }
 
     /** Sends the request to {@code picked}: over an idle pooled connection to it, or a new one. */
@@ -98,6 +107,7 @@ public final class Exchange implements ResponseFramer.Sink {
         }
         endpoint = picked;
         picked.acquire();
+        attemptSentNanos = forwarder.ticker.nanoTime();
         ByteBuf encoded = head.encode(forwarder.alloc, upstreamPath, head.host() == null ? picked.address().toString() : null);
         UpstreamPool pool = forwarder.pool(service);
         UpstreamConnection pooled = pool.acquire(picked.address());
@@ -129,6 +139,7 @@ public final class Exchange implements ResponseFramer.Sink {
     public void requestEnded() {
         requestComplete = true;
         requestSentNanos = forwarder.ticker.nanoTime();
+        attemptSentNanos = requestSentNanos;
     }
 
     public void flushUpstream() {
@@ -216,6 +227,8 @@ public final class Exchange implements ResponseFramer.Sink {
             failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
             return;
         }
+        // The request leaves now: a new connection's handshake is not the endpoint's answering time.
+        attemptSentNanos = forwarder.ticker.nanoTime();
         down.onUpstreamWritabilityChanged();
     }
 
@@ -270,7 +283,8 @@ public final class Exchange implements ResponseFramer.Sink {
             }
             return;
         }
-        service.responded(endpoint, code, forwarder.ticker.nanoTime());
+        long now = forwarder.ticker.nanoTime();
+        service.responded(endpoint, code, now, now - attemptSentNanos);
         if ((code == 502 || code == 503) && retries.allow(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503, service)) {
             // Not passed on: the next endpoint may answer. The connection, mid-response, is not reused.
             retry();
@@ -280,7 +294,7 @@ public final class Exchange implements ResponseFramer.Sink {
         retries.responseStarted();
         status = code;
         reusable = response.keepAlive() && !response.endsAtClose();
-        down.onResponseHead(response);
+        down.onResponseHead(response, service.stickyCookie(endpoint, head));
     }
 
     @Override
@@ -326,7 +340,7 @@ public final class Exchange implements ResponseFramer.Sink {
      * connection to the same endpoint often succeeds where a pooled one had gone stale).
      */
     private void failOrRetry(RetryReason reason, String detail) {
-        Endpoint next = service.pickOther(forwarder.ticker.nanoTime(), endpoint);
+        Endpoint next = service.pickOther(forwarder.ticker.nanoTime(), endpoint, hashKey);
         boolean pointless = reason == RetryReason.CONNECT_FAILURE && next == endpoint;
         if (!pointless && retries.allow(reason, service)) {
             retry(next);
@@ -336,7 +350,7 @@ public final class Exchange implements ResponseFramer.Sink {
     }
 
     private void retry() {
-        retry(service.pickOther(forwarder.ticker.nanoTime(), endpoint));
+        retry(service.pickOther(forwarder.ticker.nanoTime(), endpoint, hashKey));
     }
 
     private void retry(Endpoint next) {

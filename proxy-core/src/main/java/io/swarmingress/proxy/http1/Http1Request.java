@@ -243,7 +243,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     @Override
-    public void onResponseHead(ResponseFramer response) {
+    public void onResponseHead(ResponseFramer response, String setCookie) {
         responseStarted = true;
         status = response.status();
         // An answer before the whole request was read (a 401 or 413, perhaps to Expect: 100-continue):
@@ -267,7 +267,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         closeAfterResponse = close;
         String connectionValue = close ? "close" : http10 ? "keep-alive" : null;
         String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
-        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
+        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, setCookie));
     }
 
     @Override

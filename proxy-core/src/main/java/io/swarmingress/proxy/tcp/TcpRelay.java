@@ -133,6 +133,8 @@ final class TcpRelay {
     private static final class ClientSide extends Side {
         private final EntrypointContext entrypoint;
         private Endpoint endpoint;
+        /** The client's address as a hash key, for {@code lb: hash}; 0 under other policies. */
+        private long hashKey;
         /**
          * What the client sent before the upstream connection was up. Reading is off until then,
          * but a peer's early FIN makes the transport read what came before it anyway.
@@ -159,7 +161,8 @@ final class TcpRelay {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
             Service service = entrypoint.table().tcpService(entrypoint.name());
-            Endpoint picked = service == null ? null : service.pick(ctx.executor().ticker().nanoTime());
+            hashKey = service == null ? 0 : service.connectionKey(ClientAddresses.of(client).source());
+            Endpoint picked = service == null ? null : service.pickOther(ctx.executor().ticker().nanoTime(), null, hashKey);
             if (picked == null) {
                 log.debug("tcp entrypoint {} has no endpoint, closing {}", entrypoint.name(), client);
                 client.close();
@@ -200,7 +203,7 @@ final class TcpRelay {
                 log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
                 picked.release();
                 endpoint = null;
-                Endpoint next = service.pickOther(now, picked);
+                Endpoint next = service.pickOther(now, picked, hashKey);
                 if (client.isActive() && attempt < service.retryPolicy().retries() && next != picked && service.startRetry()) {
                     service.meters().retried(ServiceMeters.RetryReason.CONNECT_FAILURE);
                     service.retryEnded();

@@ -276,6 +276,17 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @param via a Via value to add, or null
      */
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
+        return encodeHead(alloc, dropTransferEncoding, connection, via, null);
+    }
+
+    /**
+     * The head for the client, with one more Set-Cookie line of the proxy's own after the
+     * endpoint's lines (what it names is the caller's business).
+     *
+     * @param setCookie the value of a Set-Cookie line to add, or null for none
+     */
+    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via,
+            String setCookie) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
         long remaining = body.remaining();
         int inline = state == BODY && !chunked && !untilClose && remaining <= INLINE_BODY && current != null
@@ -283,7 +294,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
         // An interim response has no content: framing lines in one would only mislead.
         boolean interim = status < 200;
         ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : contentLength, dropTransferEncoding || interim,
-                connection, via, inline);
+                connection, via, setCookie, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
             body.consumed(inline);

@@ -17,10 +17,13 @@ final class ResponseHeadWriter {
     private ResponseHeadWriter() {
     }
 
-    /** @param room bytes to reserve after the head (a short body written into the same buffer) */
+    /**
+     * @param setCookie the value of a Set-Cookie line of the proxy's own, or null
+     * @param room bytes to reserve after the head (a short body written into the same buffer)
+     */
     static ByteBuf write(HeadLines h, ByteBufAllocator alloc, long contentLength, boolean dropTransferEncoding, String connection,
-            String via, int room) {
-        ByteBuf out = alloc.directBuffer(h.length + 64 + room);
+            String via, String setCookie, int room) {
+        ByteBuf out = alloc.directBuffer(h.length + 64 + room + (setCookie == null ? 0 : setCookie.length() + 16));
         int s = h.start[0];
         out.writeBytes(HTTP_1_1);
         out.writeBytes(h.bytes, s + 8, h.end[0] - s - 8);
@@ -39,6 +42,9 @@ final class ResponseHeadWriter {
         }
         if (via != null) {
             HeadWriter.field(out, "via", via);
+        }
+        if (setCookie != null) {
+            HeadWriter.field(out, "set-cookie", setCookie);
         }
         out.writeShort(HeadWriter.CRLF);
         return out;
