@@ -49,7 +49,7 @@ public final class HashKeys {
     }
 
     /** MurmurHash3's 64-bit finalizer: every input bit affects every output bit. */
-    static long mix(long h) {
+    public static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
