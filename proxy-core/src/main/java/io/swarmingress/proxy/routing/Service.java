@@ -91,19 +91,23 @@ public final class Service {
 
     /**
      * The endpoint for an HTTP request: the one its sticky cookie names while that one is
-     * present and available, else the balancer's pick.
+     * present and available, else the balancer's pick. When none is available and the balancer
+     * falls back to them all, a session keeps the endpoint its cookie names: under that rule any
+     * endpoint is a guess, and this guess does not move the session.
      *
      * @param hashKey the request's {@link #hashKey}
      * @return null when the service has no endpoints (503)
      */
     public Endpoint pick(long now, RequestHeaders request, long hashKey) {
-        if (sticky != null) {
-            Endpoint named = sticky.named(request);
-            if (named != null && named.available(now)) {
-                return named;
-            }
+        if (sticky == null) {
+            return loadBalancer.pick(now, null, hashKey);
         }
-        return loadBalancer.pick(now, null, hashKey);
+        Endpoint named = sticky.named(request);
+        if (named != null && named.available(now)) {
+            return named;
+        }
+        Endpoint picked = loadBalancer.pick(now, null, hashKey);
+        return named != null && picked != null && !picked.available(now) ? named : picked;
     }
 
     /** Another endpoint than {@code avoid} when one will do: where a retry goes. */
