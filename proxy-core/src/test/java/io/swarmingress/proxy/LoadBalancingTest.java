@@ -179,10 +179,13 @@ class LoadBalancingTest {
                     one.get(lb), four.get(lb));
         }
         // One request at a time: nothing is ever in flight when a pick is made, so least_conn
-        // cannot tell the slow endpoint from the others; p2c has measured it.
+        // cannot tell the slow endpoint from the others; p2c has measured it. On a quiet machine
+        // it sends the slow one 0-2 %; on one loaded with other builds (load average 10 on 2
+        // cores) a stall of a fast backend raises that one's peak above 50 ms for a while, and
+        // p2c then rightly prefers the slow one: 10 % was seen there. Far from a third either way.
         assertThat(one.get("round_robin").get("slow")).isEqualTo(100);
         assertThat(one.get("least_conn").get("slow")).isEqualTo(100);
-        assertThat(one.get("p2c").getOrDefault("slow", 0)).as("p2c, 1 client: under 5%").isLessThan(15);
+        assertThat(one.get("p2c").getOrDefault("slow", 0)).as("p2c, 1 client: under 15%").isLessThan(45);
         assertThat(four.get("round_robin").get("slow")).as("round robin, 4 clients: a third").isBetween(199, 201);
         // Several at a time, the fast endpoints carry requests in flight, and p2c weighs that load
         // against the slow one's latency: some traffic goes there, the more the slower the fast
