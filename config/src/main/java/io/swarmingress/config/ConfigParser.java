@@ -58,6 +58,7 @@ public final class ConfigParser {
         private final YamlDocument document;
         private final ServicePolicies policies;
         private final ServiceBalancing balancing;
+        private final TlsSection tlsSection;
         /** Names declared by entries that had errors of their own: references to them are not errors too. */
         private final Set<String> invalidEntrypoints = new HashSet<>();
         private final Set<String> invalidServices = new HashSet<>();
@@ -66,6 +67,7 @@ public final class ConfigParser {
             this.document = document;
             this.policies = new ServicePolicies(document);
             this.balancing = new ServiceBalancing(document);
+            this.tlsSection = new TlsSection(document);
         }
 
         IngressConfig root(MappingNode root) {
@@ -141,12 +143,18 @@ public final class ConfigParser {
             int errorsBefore = document.errorCount();
             List<Cidr> trusted = f.scalarList("trusted_proxies", (value, field) -> Cidr.parse(value));
             boolean trustValid = document.errorCount() == errorsBefore;
+            int errorsBeforeTls = document.errorCount();
+            TlsConfig tls = f.mapping("tls", tlsSection::read);
+            boolean tlsBroken = document.errorCount() > errorsBeforeTls;
+            boolean passthrough = f.bool("tls_passthrough", false);
+            String redirect = f.string("https_redirect", null);
             f.finish();
             ClientLimits limits = f.build(() -> new ClientLimits(idle, header, body, minRate, maxConnections));
             TrustedProxies trust = new TrustedProxies(trusted);
-            EntrypointConfig built = address == null || protocol == null || limits == null || (trustGiven && !trustValid) ? null
+            EntrypointConfig built = address == null || protocol == null || limits == null || (trustGiven && !trustValid)
+                    || tlsBroken ? null
                     : f.build(() -> new EntrypointConfig(name, address, protocol, service, limits, via, proxyProtocol, trust,
-                            f.location()));
+                            f.location(), tls, passthrough, redirect));
             if (built == null && name != null) {
                 invalidEntrypoints.add(name);
             }
@@ -171,6 +179,7 @@ public final class ConfigParser {
                 return w.build(() -> new WeightedService(name, weight));
             });
             boolean servicesValid = document.errorCount() == errorsBefore;
+            String hsts = f.string("hsts", null);
             f.finish();
             if (split && service != null) {
                 f.error(f.lineOf("services"), "services", "a route takes either service or services, not both");
@@ -179,8 +188,8 @@ public final class ConfigParser {
             if (!servicesValid) {
                 return null;
             }
-            return split ? f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, services, f.location()))
-                    : f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location()));
+            return split ? f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, services, f.location(), hsts))
+                    : f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location(), hsts));
         }
 
         ServiceConfig service(MappingNode node, String path) {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A rule on an http entrypoint. Matching and precedence live in the data plane's router; this
@@ -17,9 +18,15 @@ import java.util.TreeMap;
  * @param stripPrefix whether the matched prefix is removed before the request goes upstream
  * @param services where its requests go: one service, or several that split them by weight
  *                 (written {@code service: a}, or {@code services: [{name: a, weight: 90}, ...]})
+ * @param hsts the {@code Strict-Transport-Security} value its responses get on a TLS entrypoint
+ *             (replacing the service's own), e.g. {@code max-age=31536000; includeSubDomains};
+ *             null for none
  */
 public record RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers,
-                          boolean stripPrefix, List<WeightedService> services, Location location) {
+                          boolean stripPrefix, List<WeightedService> services, Location location, String hsts) {
+
+    private static final Pattern HSTS = Pattern.compile(
+            "max-age=[0-9]{1,10}(; ?includeSubDomains)?(; ?preload)?", Pattern.CASE_INSENSITIVE);
 
     public RouteConfig {
         Names.require("entrypoint", entrypoint);
@@ -77,6 +84,22 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
         if (location == null) {
             location = Location.NONE;
         }
+        if (hsts != null && !HSTS.matcher(hsts).matches()) {
+            throw new InvalidFieldException("hsts", "'" + hsts + "' (expected: max-age=SECONDS, then optionally "
+                    + "'; includeSubDomains' and '; preload', e.g. max-age=31536000; includeSubDomains)");
+        }
+    }
+
+    /** A route without HSTS (the shape before TLS existed). */
+    public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
+                       List<WeightedService> services, Location location) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, services, location, null);
+    }
+
+    /** A route to one service. */
+    public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
+                       String service, Location location, String hsts) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, single(service), location, hsts);
     }
 
     /** @return null when the path is in the canonical form requests are matched in, else what is wrong */
@@ -98,10 +121,10 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
         return null;
     }
 
-    /** A route to one service. */
+    /** A route to one service, without HSTS. */
     public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
                        String service, Location location) {
-        this(entrypoint, host, pathPrefix, headers, stripPrefix, single(service), location);
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, single(service), location, null);
     }
 
     private static List<WeightedService> single(String service) {
