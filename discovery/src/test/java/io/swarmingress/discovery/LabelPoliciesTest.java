@@ -164,6 +164,14 @@ class LabelPoliciesTest {
     }
 
     @Test
+    void theBalancingLabelsAreKnownLabels() {
+        DiscoverySnapshot s = build("ingress.lb", "hash", "ingress.hash_on", "header:X-User-Id", "ingress.weight", "10",
+                "ingress.sticky", "true", "ingress.sticky.max_age", "1h", "ingress.sticky.secret", "s3cret");
+        assertThat(s.warnings()).isEmpty();
+        assertThat(s.services()).hasSize(1);
+    }
+
+    @Test
     void everyBadLabelIsNamedNotJustTheFirst() {
         DiscoverySnapshot s = build("ingress.retries", "many", "ingress.connect_timeout", "fast");
         assertThat(s.warnings()).containsExactly(

@@ -25,15 +25,18 @@ final class Retries {
 
     private final RetryPolicy policy;
     private final boolean idempotent;
+    private final long hashKey;
     private int done;
     private List<ByteBuf> replay;
     private int replayBytes;
     private boolean replayable = true;
     private int budgetTaken;
 
-    Retries(RetryPolicy policy, boolean idempotent) {
+    /** @param hashKey the request's key for {@code lb: hash} ({@link Service#hashKey}), kept for where a retry goes */
+    Retries(RetryPolicy policy, boolean idempotent, long hashKey) {
         this.policy = policy;
         this.idempotent = idempotent;
+        this.hashKey = hashKey;
     }
 
     /** Keeps a copy of body bytes on their way up, while the body is small enough to send again. */
@@ -56,10 +59,10 @@ final class Retries {
      * The endpoint for one more attempt after the failure, or null for none. A connect is not
      * tried again on the endpoint that just refused it; a reset may be (a fresh connection to the
      * same endpoint often succeeds where a pooled one had gone stale). When the answer is an
-     * attempt, it is counted and budgeted.
+     * attempt, it is counted and budgeted. Under {@code lb: hash} it is the request's key's next endpoint.
      */
     Endpoint next(RetryReason reason, Service service, Endpoint failed, long now) {
-        Endpoint next = service.pickOther(now, failed);
+        Endpoint next = service.pickOther(now, failed, hashKey);
         boolean pointless = next == null || (reason == RetryReason.CONNECT_FAILURE && next == failed);
         // Away from an endpoint passive health ejected, a retry is the ejection's business: a killed
         // task resets every request it held at once, more than the budget's floor. The budget is for
