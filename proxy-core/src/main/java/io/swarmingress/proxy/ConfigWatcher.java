@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * that file I/O never touches an event loop. It compares content, not timestamps: editors that
  * replace the file, Swarm configs and Kubernetes-style symlink swaps all look the same, and
  * saving an unchanged file does nothing.
+ *
+ * <p>A change counts once two reads one interval apart agree: a file written in place is empty
+ * or half-written for a moment, and a read in that moment would be reported as a failed reload
+ * (or, worse, a shorter file that happens to parse) before the real content arrives.
  */
 final class ConfigWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -26,6 +30,8 @@ final class ConfigWatcher implements AutoCloseable {
     private final Consumer<byte[]> onChange;
     private final ScheduledExecutorService executor;
     private byte[] last;
+    /** Content that differs from {@link #last}, seen once and waiting for a second read to agree; null when none. */
+    private byte[] settling;
 
     ConfigWatcher(Path file, byte[] initial, Duration interval, Consumer<byte[]> onChange) {
         this.file = file;
@@ -39,7 +45,7 @@ final class ConfigWatcher implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::check, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void check() {
+    void check() {
         byte[] now;
         try {
             now = Files.readAllBytes(file);
@@ -49,8 +55,14 @@ final class ConfigWatcher implements AutoCloseable {
             return;
         }
         if (Arrays.equals(now, last)) {
+            settling = null;
             return;
         }
+        if (!Arrays.equals(now, settling)) {
+            settling = now;
+            return;
+        }
+        settling = null;
         last = now;
         try {
             onChange.accept(now);

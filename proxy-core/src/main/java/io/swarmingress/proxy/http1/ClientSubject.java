@@ -7,9 +7,12 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.security.auth.x500.X500Principal;
 
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.TlsConfig;
+import io.swarmingress.proxy.wire.RequestParser;
 
 /**
  * The subject of a client certificate, which the proxy vouches for upstream in the header an
@@ -17,13 +20,35 @@ import io.swarmingress.config.TlsConfig;
  * the same for every request of the connection.
  */
 final class ClientSubject {
-    private ClientSubject() {
+    /** The header that carries a verified subject upstream (lower case); null on an entrypoint without client certificates. */
+    private final String header;
+
+    private ClientSubject(String header) {
+        this.header = header;
     }
 
-    /** The header that carries a verified subject upstream (lower case); null on an entrypoint without client certificates. */
-    static String header(EntrypointConfig config) {
+    /**
+     * The subject of one connection's client. On an entrypoint with client certificates, the
+     * parser is told the header is the proxy's own: a client's line of that name is dropped.
+     */
+    static ClientSubject of(EntrypointConfig config, RequestParser parser) {
         TlsConfig.ClientAuth auth = config.terminatesTls() ? config.tls().clientAuth() : null;
-        return auth == null ? null : auth.subjectHeader();
+        String header = auth == null ? null : auth.subjectHeader();
+        if (header != null) {
+            parser.ownField(header);
+        }
+        return new ClientSubject(header);
+    }
+
+    /**
+     * The TLS handshake ended: a verified subject goes on every request of the connection (this
+     * comes before any request could be read).
+     */
+    void handshook(SslHandshakeCompletionEvent event, ChannelPipeline pipeline, ParsedRequest head) {
+        String subject = header != null && event.isSuccess() ? verified(pipeline.get(SslHandler.class)) : null;
+        if (subject != null) {
+            head.verifiedSubject(header, subject);
+        }
     }
 
     /**

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
@@ -39,13 +38,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     /** Unread bytes held for a pipelining client before reading pauses. */
     private static final int MAX_BUFFERED = 64 * 1024;
     /**
-     * How long, and for how many bytes, a connection closed after a response keeps reading what the
-     * client still sends: closing a socket with unread input resets it, and the reset can destroy
-     * the response in the client's buffers before it was read (RFC 9112 section 9.6).
-     */
-    private static final long LINGER_NANOS = 2_000_000_000L;
-    private static final long MAX_LINGER_BYTES = 1024 * 1024;
-    /**
      * How long a kept-alive connection that is idle when shutdown begins stays open. Its client
      * may have sent the next request already; closing at once would reset that request unanswered,
      * and the client's retry would find the listener closed. A request that arrives meanwhile is
@@ -62,15 +54,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     ClientDeadlines deadlines;
     Http1Request request;
     private ParsedRequest head;
-    /** The header of a verified client certificate's subject; null on an entrypoint without client certificates. */
-    private String subjectHeader;
+    private ClientSubject subject;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
     /** Bytes read and written since the meters were last told (once per read batch or flush). */
     private long bytesIn;
     private long bytesOut;
-    private long lingered;
+    private final LingeringClose lingering = new LingeringClose();
     /** channelInactive ran, or the handler was removed: the connection's meters and upstreams are given back. */
     private boolean over;
 
@@ -102,10 +93,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
-        subjectHeader = ClientSubject.header(config);
-        if (subjectHeader != null) {
-            parser.ownField(subjectHeader);
-        }
+        subject = ClientSubject.of(config, parser);
         timer = new ConnectionTimer(ctx.executor(), new DeadlineCheck(this));
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
@@ -126,7 +114,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             bytesIn += ((ByteBuf) msg).readableBytes();
         }
         if (closing || !(msg instanceof ByteBuf)) {
-            if (msg instanceof ByteBuf && (lingered += ((ByteBuf) msg).readableBytes()) > MAX_LINGER_BYTES) {
+            if (msg instanceof ByteBuf && !lingering.drop((ByteBuf) msg)) {
                 ctx.close();
             }
             ReferenceCountUtil.release(msg);
@@ -273,12 +261,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- endings
 
-    /**
-     * Closes the connection once what was written has been sent. When the client may still be
-     * sending (a body the proxy did not read, bytes after a refused head), the close lingers: the
-     * proxy sends its FIN, then reads and drops what arrives until the client closes too, or
-     * {@link #LINGER_NANOS} or {@link #MAX_LINGER_BYTES} run out.
-     */
+    /** Closes the connection once what was written has been sent; lingering ({@link LingeringClose}) when the client may still be sending. */
     void close(boolean clientMaySend) {
         clientMaySend |= inbound.isReadable();
         closing = true;
@@ -288,18 +271,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        SslHandler tls = ch.pipeline().get(SslHandler.class);
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                ch.close();
-            } else if (tls == null) {
-                ((DuplexChannel) ch).shutdownOutput();
-            } else {
-                // TLS ends its side with close_notify first: a FIN alone reads as a truncation attack to strict clients.
-                tls.closeOutbound().addListener(c -> ((DuplexChannel) ch).shutdownOutput());
-            }
-        });
-        deadlines.linger(timer.now(), LINGER_NANOS);
+        LingeringClose.shutdownOutput(ctx);
+        deadlines.linger(timer.now(), LingeringClose.NANOS);
         timer.fireBy(deadlines.next(false));
         ch.config().setAutoRead(true);
     }
@@ -317,12 +290,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent) {
-            String subject = subjectHeader != null && ((SslHandshakeCompletionEvent) evt).isSuccess()
-                    ? ClientSubject.verified(ctx.pipeline().get(SslHandler.class)) : null;
-            if (subject != null) {
-                // Before any request could be read: every request of the connection carries the verified subject.
-                head.verifiedSubject(subjectHeader, subject);
-            }
+            subject.handshook((SslHandshakeCompletionEvent) evt, ctx.pipeline(), head);
         } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
                 ctx.executor().schedule(this::closeIfIdle, DRAIN_IDLE_NANOS, TimeUnit.NANOSECONDS);

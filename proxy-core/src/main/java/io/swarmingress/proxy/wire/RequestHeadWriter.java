@@ -36,7 +36,7 @@ public final class RequestHeadWriter {
             ForwardedFields forwarded, String forwardedHost, String via) {
         HeadLines h = request.head;
         ByteBuf out = alloc.directBuffer(h.length + target.length() + 160 + forwarded.subjectLine.length);
-        out.writeBytes(h.bytes, h.start[0], request.methodEnd - h.start[0] + 1);
+        out.writeBytes(h.bytes, h.start[0], request.line.methodEnd - h.start[0] + 1);
         out.writeCharSequence(target, StandardCharsets.US_ASCII);
         out.writeBytes(HTTP_1_1_LINE_END);
         boolean trusted = forwarded.trusted;

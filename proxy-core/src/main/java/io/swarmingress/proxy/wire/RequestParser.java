@@ -55,9 +55,7 @@ public final class RequestParser {
     private final BodyFraming.Sink toSink = slice -> bodySink.onRequestBody(slice);
 
     // the head just read
-    int methodEnd;
-    private int targetStart;
-    private int targetEnd;
+    final RequestLine line = new RequestLine();
     private boolean http10;
     private boolean keepAlive;
     private boolean hasBody;
@@ -125,11 +123,12 @@ public final class RequestParser {
         if (head.length - head.end[0] > MAX_HEADERS) {
             return fail(sink, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
         }
-        HttpResponseStatus refused = parseRequestLine();
+        HttpResponseStatus refused = line.parse(head);
         if (refused != null) {
             return fail(sink, refused, "malformed request line");
         }
-        if (!target.parse(head.bytes, targetStart, targetEnd)) {
+        http10 = line.http10;
+        if (!target.parse(head.bytes, line.targetStart, line.targetEnd)) {
             return fail(sink, HttpResponseStatus.BAD_REQUEST, target.error());
         }
         refusal = HttpResponseStatus.BAD_REQUEST;
@@ -140,44 +139,6 @@ public final class RequestParser {
         in.readerIndex(head.headEnd);
         sink.onRequestHead(this);
         return true;
-    }
-
-    private HttpResponseStatus parseRequestLine() {
-        byte[] b = head.bytes;
-        int s = head.start[0];
-        int e = head.end[0];
-        int p = s;
-        while (p < e && HeadLines.isToken(b[p])) {
-            p++;
-        }
-        if (p == s || p >= e || b[p] != ' ') {
-            return HttpResponseStatus.BAD_REQUEST;
-        }
-        methodEnd = p;
-        targetStart = ++p;
-        while (p < e) {
-            byte c = b[p];
-            if (c == ' ') {
-                break;
-            }
-            if (c <= ' ' || c == 0x7f) {
-                // Controls and bytes from 0x80 must be percent-encoded in a request target.
-                return HttpResponseStatus.BAD_REQUEST;
-            }
-            p++;
-        }
-        targetEnd = p;
-        if (targetEnd == targetStart || e - p != 9 || b[p] != ' ' || b[p + 1] != 'H'
-                || b[p + 2] != 'T' || b[p + 3] != 'T' || b[p + 4] != 'P'
-                || b[p + 5] != '/' || !HeadLines.isDigit(b[p + 6]) || b[p + 7] != '.'
-                || !HeadLines.isDigit(b[p + 8])) {
-            return HttpResponseStatus.BAD_REQUEST;
-        }
-        if (b[p + 6] != '1' || (b[p + 8] != '0' && b[p + 8] != '1')) {
-            return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
-        }
-        http10 = b[p + 8] == '0';
-        return null;
     }
 
     /** @return null, or why the request is refused with {@link #refusal} */
@@ -315,7 +276,7 @@ public final class RequestParser {
     }
 
     public boolean methodIs(String method) {
-        return head.equalsAscii(head.start[0], methodEnd, method);
+        return head.equalsAscii(head.start[0], line.methodEnd, method);
     }
 
     /** The Host value as sent (checked), or null. */

@@ -18,6 +18,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -37,6 +39,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * A real HTTP/1.1 server on a real socket for the proxy's tests. It never aggregates, so it can
@@ -60,6 +63,8 @@ public final class Backend implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    /** Accepted connections, closed by {@link #close} while the loop still runs their close listeners. */
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
@@ -78,6 +83,7 @@ public final class Backend implements AutoCloseable {
                         connections.incrementAndGet();
                         open.incrementAndGet();
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        children.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new Handler());
                     }
                 })
@@ -134,6 +140,9 @@ public final class Backend implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
+        // Closed here rather than by the loop's shutdown: a close the shutting-down loop does itself
+        // may never run its listeners, and openConnections() would count the connection forever.
+        children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
