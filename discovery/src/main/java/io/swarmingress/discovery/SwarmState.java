@@ -115,6 +115,15 @@ public final class SwarmState {
     }
 
     /**
+     * Reads what {@link #json()} wrote, e.g. a state captured from a relay.
+     *
+     * @throws IOException when it is not JSON of format {@value #FORMAT}
+     */
+    public static SwarmState parse(byte[] json) throws IOException {
+        return parse(json, 0);
+    }
+
+    /**
      * Reads what {@link #json()} wrote; each service gets the read order {@code seq} of the
      * follower's catalogue.
      *

@@ -8,6 +8,7 @@
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
  *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
+ *   relay         serves discovery's Swarm state to the proxies on workers (their follower is in discovery)
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
  *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, behind
  *                 the PROXY protocol reader where an entrypoint requires one)

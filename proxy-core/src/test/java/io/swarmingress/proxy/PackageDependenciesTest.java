@@ -14,7 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *
  * <pre>
  * proxy (Main, Ingress, Fronts)  wires everything
- *   admin, demo
+ *   admin, demo, relay           relay: discovery's state to the proxies on workers
  *   http1, tcp                   protocol fronts
  *   server                       listeners, the table swap; knows no protocol
  *   health                       active checks; leaves state on endpoints
@@ -67,6 +67,12 @@ class PackageDependenciesTest {
     @ArchTest
     static final ArchRule tcpIsSeparate = noClasses().that().resideInAPackage(P + ".tcp..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".wire..", P + ".admin..")
+            .andShould().dependOnClassesThat().resideInAPackage(P);
+
+    @ArchTest
+    static final ArchRule relayKnowsOnlyDiscoveryAndTheTransport = noClasses().that().resideInAPackage(P + ".relay..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".tcp..", P + ".wire..", P + ".forward..",
+                    P + ".routing..", P + ".health..", P + ".metrics..", P + ".admin..", P + ".demo..")
             .andShould().dependOnClassesThat().resideInAPackage(P);
 
     @ArchTest

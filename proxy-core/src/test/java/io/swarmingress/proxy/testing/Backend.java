@@ -63,7 +63,7 @@ public final class Backend implements AutoCloseable {
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
 
-    private Backend(String name) {
+    private Backend(String name, InetSocketAddress bind) {
         this.name = name;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap()
@@ -78,13 +78,18 @@ public final class Backend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new Handler());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .bind(bind)
                 .syncUninterruptibly()
                 .channel();
     }
 
     public static Backend start(String name) {
-        return new Backend(name);
+        return new Backend(name, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** On another address, e.g. 127.0.0.2:PORT beside 127.0.0.3:PORT: tasks of one Swarm service share a port. */
+    public static Backend start(String name, InetSocketAddress bind) {
+        return new Backend(name, bind);
     }
 
     public String name() {
@@ -96,7 +101,7 @@ public final class Backend implements AutoCloseable {
     }
 
     public String hostPort() {
-        return "127.0.0.1:" + port();
+        return ((InetSocketAddress) channel.localAddress()).getAddress().getHostAddress() + ":" + port();
     }
 
     /** Requests answered or being answered. */
