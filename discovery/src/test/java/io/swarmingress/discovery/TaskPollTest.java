@@ -89,23 +89,45 @@ class TaskPollTest {
     }
 
     @Test
-    void theIntervalStretchesToTwentyTimesWhatAReadCosts() {
+    void theIntervalStretchesToFourTimesWhatAReadCosts() {
         routed.add(service("a", task("a1", "running", "running")));
         answer = Map.of("a", List.of(task("a1", "running", "running")));
-        readCostNanos.set(Duration.ofMillis(50).toNanos()); // a large swarm: 50 ms a read
+        readCostNanos.set(Duration.ofMillis(100).toNanos()); // a large swarm: 100 ms a read
         poll(INTERVAL).start();
 
         loop.advance(INTERVAL);
         assertThat(polled).hasSize(1);
-        loop.advance(Duration.ofMillis(999));
-        assertThat(polled).as("not before 20 x 50 ms").hasSize(1);
+        loop.advance(Duration.ofMillis(399));
+        assertThat(polled).as("not before 4 x 100 ms").hasSize(1);
         loop.advance(Duration.ofMillis(1));
         assertThat(polled).hasSize(2);
 
         readCostNanos.set(Duration.ofMillis(2).toNanos()); // cheap again: back to the interval
-        loop.advance(Duration.ofSeconds(1));
+        loop.advance(Duration.ofMillis(400));
         loop.advance(INTERVAL);
         assertThat(polled).hasSize(4);
+    }
+
+    @Test
+    void waitingForABusyReaderThreadDoesNotStretchTheInterval() {
+        routed.add(service("a", task("a1", "running", "running")));
+        answer = Map.of("a", List.of(task("a1", "running", "running")));
+        readCostNanos.set(Duration.ofMillis(10).toNanos());
+        // The reader thread is busy with another read for 500 ms before it gets to the poll's.
+        TaskPoll p = new TaskPoll(loop, ticker, INTERVAL, ids -> {
+            polled.add(Set.copyOf(ids));
+            extra.addAndGet(readCostNanos.get());
+            return answer;
+        }, command -> {
+            extra.addAndGet(Duration.ofMillis(500).toNanos());
+            command.run();
+        }, () -> List.copyOf(routed), reread::add);
+        p.start();
+
+        loop.advance(INTERVAL);
+        assertThat(polled).hasSize(1);
+        loop.advance(INTERVAL);
+        assertThat(polled).as("the next poll after the interval, not after 4 x 510 ms").hasSize(2);
     }
 
     @Test
