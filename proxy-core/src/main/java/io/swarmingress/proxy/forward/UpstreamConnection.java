@@ -12,8 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
@@ -38,14 +36,6 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * gone without a word (a vanished node sends no FIN), and a request sent into it would only time
  * out. One timer per connection checks that when it fires; an IdleStateHandler would put a handler
  * hop on every read and write of every request.
- *
- * <p>A request written into a connection whose peer vanished without a word (its node lost: no
- * FIN, no RST, nothing) would wait for the response timeout, 30 s by default, and only then fail.
- * On epoll the kernel ends such a connection instead once bytes it sent stay unacknowledged for
- * the service's connect timeout ({@code TCP_USER_TIMEOUT}): the peer is then as gone as one that
- * does not answer a connect, and as the request was never acknowledged, the endpoint never saw it
- * and it is retried elsewhere like a reset. A slow backend is not affected: it acknowledges the
- * request at once and then takes its time.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Request bytes held while connecting before the client is paused. */
@@ -94,24 +84,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType,
                  ByteBuf proxyHeader) {
         preface = proxyHeader;
-        Bootstrap bootstrap = bootstrap(timeouts, loop, channelType).handler(this);
-        bootstrap.connect(endpoint.socketAddress()).addListener((ChannelFutureListener) f -> connected(f.isSuccess(), f.cause()));
-    }
-
-    /** How every upstream connection is opened: the socket options, the connect deadline, no resolver. */
-    static Bootstrap bootstrap(Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType) {
-        int connectMillis = (int) Math.min(Integer.MAX_VALUE, timeouts.connect().toMillis());
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connect().toMillis()))
                 // Names are resolved when the table is built; a lookup here would block the loop.
-                .disableResolver();
-        if (EpollSocketChannel.class.isAssignableFrom(channelType)) {
-            bootstrap.option(EpollChannelOption.TCP_USER_TIMEOUT, connectMillis);
-        }
-        return bootstrap;
+                .disableResolver()
+                .handler(this);
+        bootstrap.connect(endpoint.socketAddress()).addListener((ChannelFutureListener) f -> connected(f.isSuccess(), f.cause()));
     }
 
     private void connected(boolean success, Throwable cause) {
