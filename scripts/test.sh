@@ -5,8 +5,9 @@
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
-# SlowClientIT, haproxy and curl for ClientAddressTest, nghttp2-client and nodejs/npm for the HTTP/2
-# and WebSocket tests, and the Debian JDK 17 whose jmods
+# SlowClientIT, haproxy and curl for ClientAddressTest (curl also for the proxy-in-the-overlay ITs,
+# SwarmProxyIT and StickySwarmIT), curl and openssl for the TLS tests, nghttp2-client and
+# nodejs/npm for the HTTP/2 and WebSocket tests, and the Debian JDK 17 whose jmods
 # deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened; with CLUSTER_TESTS=1, then the three-node tests (`mvn -B verify -Pcluster`), each on a
@@ -25,6 +26,7 @@ command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 { command -v promtool && command -v prometheus; } >/dev/null 2>&1 || packages+=(prometheus)
 command -v socat >/dev/null 2>&1 || packages+=(socat)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 # The HTTP/2 tests drive h2load and nghttp; the WebSocket tests run the npm `ws` package on Node.js

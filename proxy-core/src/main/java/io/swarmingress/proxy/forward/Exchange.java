@@ -42,6 +42,7 @@ public final class Exchange {
     // Shared with the response side, which changes them as a part of the exchange.
     RequestHead head;
     RequestMetrics metrics;
+    Route route;
     Service service;
     Retries retries;
     Endpoint endpoint;
@@ -67,16 +68,19 @@ public final class Exchange {
             answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
             return;
         }
-        metrics = route.metrics();
+        this.route = route;
+        Service chosen = route.service(request, clock.now());
+        metrics = route.metrics(chosen);
         if (route.headerCount() > 0 && route.conditionRepeated(request)) {
             answerLocally(HttpResponseStatus.BAD_REQUEST, "a header the route matches on appears more than once");
             return;
         }
-        service = route.service();
+        service = chosen;
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
-        retries = new Retries(service.retryPolicy(), Retries.idempotent(request));
-        attempt(service.pick(clock.now()));
+        long hashKey = service.hashKey(request, request.path(), forwarder.clientKey());
+        retries = new Retries(service.retryPolicy(), Retries.idempotent(request), hashKey);
+        attempt(service.pick(clock.now(), request, hashKey));
     }
 
     /** Sends the request to {@code picked}: over an idle pooled connection to it, or a new one. */
@@ -87,6 +91,7 @@ public final class Exchange {
         }
         endpoint = picked;
         picked.acquire();
+        clock.attemptSent();
         forwarder.send(this, service, picked, head, upstreamPath, retries);
     }
 
@@ -152,6 +157,11 @@ public final class Exchange {
         return done;
     }
 
+    /** The route the request matched; null when it matched none. */
+    public Route route() {
+        return route;
+    }
+
     /** When this exchange's next deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */
     public long deadline() {
         return done ? Long.MAX_VALUE
@@ -184,6 +194,8 @@ public final class Exchange {
             failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
             return;
         }
+        // The request leaves now: a new connection's handshake is not the endpoint's answering time.
+        clock.attemptSent();
         down.onUpstreamWritabilityChanged();
     }
 

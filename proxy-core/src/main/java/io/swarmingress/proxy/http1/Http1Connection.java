@@ -1,5 +1,7 @@
 package io.swarmingress.proxy.http1;
 
+import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +12,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
@@ -41,6 +45,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
      */
     private static final long LINGER_NANOS = 2_000_000_000L;
     private static final long MAX_LINGER_BYTES = 1024 * 1024;
+    /**
+     * How long a kept-alive connection that is idle when shutdown begins stays open. Its client
+     * may have sent the next request already; closing at once would reset that request unanswered,
+     * and the client's retry would find the listener closed. A request that arrives meanwhile is
+     * answered with Connection: close; a connection still idle after this is closed.
+     */
+    static final long DRAIN_IDLE_NANOS = 1_000_000_000L;
 
     private final EntrypointContext entrypoint;
     private final RequestParser parser = new RequestParser();
@@ -50,6 +61,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     ConnectionTimer timer;
     ClientDeadlines deadlines;
     Http1Request request;
+    private ParsedRequest head;
+    /** The header of a verified client certificate's subject; null on an entrypoint without client certificates. */
+    private String subjectHeader;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -88,6 +102,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
+        subjectHeader = ClientSubject.header(config);
+        if (subjectHeader != null) {
+            parser.ownField(subjectHeader);
+        }
         timer = new ConnectionTimer(ctx.executor(), new DeadlineCheck(this));
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
@@ -95,8 +113,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         ClientAddresses addresses = ClientAddresses.of(ch);
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
-        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser,
-                ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via()));
+        head = new ParsedRequest(parser, ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via());
+        request = new Http1Request(this, parser, forwarder, head);
         entrypoint.meters().opened();
     }
 
@@ -270,11 +288,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                ch.close();
+            } else if (tls == null) {
                 ((DuplexChannel) ch).shutdownOutput();
             } else {
-                ch.close();
+                // TLS ends its side with close_notify first: a FIN alone reads as a truncation attack to strict clients.
+                tls.closeOutbound().addListener(c -> ((DuplexChannel) ch).shutdownOutput());
             }
         });
         deadlines.linger(timer.now(), LINGER_NANOS);
@@ -294,12 +316,28 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == DrainEvent.INSTANCE) {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            String subject = subjectHeader != null && ((SslHandshakeCompletionEvent) evt).isSuccess()
+                    ? ClientSubject.verified(ctx.pipeline().get(SslHandler.class)) : null;
+            if (subject != null) {
+                // Before any request could be read: every request of the connection carries the verified subject.
+                head.verifiedSubject(subjectHeader, subject);
+            }
+        } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
-                ctx.close();
+                ctx.executor().schedule(this::closeIfIdle, DRAIN_IDLE_NANOS, TimeUnit.NANOSECONDS);
             }
         } else {
             ReferenceCountUtil.release(evt);
+        }
+    }
+
+    /** The drain time is over: a connection with no request under way (or begun) closes. */
+    private void closeIfIdle() {
+        if (!closing && !ctx.isRemoved() && ctx.channel().isActive() && !request.inExchange() && !inbound.any()) {
+            closing = true;
+            timer.cancel();
+            ctx.close();
         }
     }
 

@@ -14,6 +14,7 @@ import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.Protocol;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
+import io.swarmingress.config.WeightedService;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.metrics.RequestMetrics;
 
@@ -101,8 +102,13 @@ public final class RoutingTable {
         }
         Map<String, List<Route>> routesByEntrypoint = new LinkedHashMap<>();
         for (RouteConfig rc : config.routes()) {
-            Service service = services.get(rc.service());
-            Route route = new Route(rc, service, metrics.requests(rc.entrypoint(), rc.service()));
+            List<Service> targets = new ArrayList<>(rc.services().size());
+            List<RequestMetrics> counted = new ArrayList<>(rc.services().size());
+            for (WeightedService ws : rc.services()) {
+                targets.add(services.get(ws.name()));
+                counted.add(metrics.requests(rc.entrypoint(), ws.name()));
+            }
+            Route route = new Route(rc, targets, counted);
             routesByEntrypoint.computeIfAbsent(rc.entrypoint(), k -> new ArrayList<>()).add(route);
         }
         Map<String, Router> routers = new HashMap<>();
@@ -113,7 +119,13 @@ public final class RoutingTable {
                 routers.put(ec.name(), new Router(routesByEntrypoint.getOrDefault(ec.name(), List.of())));
                 unrouted.put(ec.name(), metrics.requests(ec.name(), NO_SERVICE));
             } else {
-                tcpServices.put(ec.name(), services.get(ec.service()));
+                if (ec.tlsPassthrough()) {
+                    // Routed by the server name of the TLS hello, with the same host precedence as http routes.
+                    routers.put(ec.name(), new Router(routesByEntrypoint.getOrDefault(ec.name(), List.of())));
+                }
+                if (ec.service() != null) {
+                    tcpServices.put(ec.name(), services.get(ec.service()));
+                }
             }
         }
         if (previous != null) {
@@ -183,6 +195,18 @@ public final class RoutingTable {
     /** @return null when the entrypoint is not a tcp entrypoint of this table */
     public Service tcpService(String entrypoint) {
         return tcpServices.get(entrypoint);
+    }
+
+    /**
+     * The service of a TLS passthrough connection: the route matching the server name it asked
+     * for, else the entrypoint's default service; null when neither (the connection is refused).
+     *
+     * @param serverName lower case without a trailing dot; null when the client sent none
+     */
+    public Service passthroughService(String entrypoint, String serverName) {
+        Router router = routers.get(entrypoint);
+        Route route = router == null ? null : router.match(serverName, "/", RequestHeaders.NONE);
+        return route != null ? route.service() : tcpServices.get(entrypoint);
     }
 
     /** Where a request that matched no route on this entrypoint is counted. */

@@ -49,7 +49,8 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /upload} reads the body and answers with its length;</li>
  *   <li>{@code /healthz} answers 200, or 503 after {@link #healthy healthy(false)};</li>
  *   <li>{@code /status?code=N} answers with status N;</li>
- *   <li>anything else answers with the backend's name.</li>
+ *   <li>anything else answers with the backend's name, after the backend's own delay if it has one
+ *       ({@link #slow}: an endpoint slower than its peers).</li>
  * </ul>
  */
 public final class Backend implements AutoCloseable {
@@ -62,9 +63,12 @@ public final class Backend implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
+    private final long delayMs;
+    private static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
 
-    private Backend(String name, InetSocketAddress bind) {
+    private Backend(String name, InetSocketAddress bind, long delayMs) {
         this.name = name;
+        this.delayMs = delayMs;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap()
                 .group(group)
@@ -84,12 +88,17 @@ public final class Backend implements AutoCloseable {
     }
 
     public static Backend start(String name) {
-        return new Backend(name, new InetSocketAddress("127.0.0.1", 0));
+        return new Backend(name, LOOPBACK, 0);
     }
 
     /** On another address, e.g. 127.0.0.2:PORT beside 127.0.0.3:PORT: tasks of one Swarm service share a port. */
     public static Backend start(String name, InetSocketAddress bind) {
-        return new Backend(name, bind);
+        return new Backend(name, bind, 0);
+    }
+
+    /** A backend that answers its plain requests {@code delayMs} late. */
+    public static Backend slow(String name, long delayMs) {
+        return new Backend(name, LOOPBACK, delayMs);
     }
 
     public String name() {
@@ -203,6 +212,10 @@ public final class Backend implements AutoCloseable {
                     sb.append(h.getKey().toLowerCase()).append(": ").append(h.getValue()).append('\n');
                 }
                 send(ctx, sb.toString());
+                return;
+            }
+            if (delayMs > 0) {
+                ctx.executor().schedule(() -> send(ctx, name), delayMs, TimeUnit.MILLISECONDS);
                 return;
             }
             send(ctx, name);
