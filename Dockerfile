@@ -10,7 +10,7 @@
 ARG JRE_IMAGE=eclipse-temurin:21-jre
 FROM ${JRE_IMAGE}
 
-# The proxy runs as the user ingress (uid and gid 10001). Discovery reads the Docker socket, which
+# The proxy runs as the user ingress (uid and gid 10001). On managers, discovery reads the Docker socket, which
 # belongs to the host's docker group: DOCKER_GID makes the user a member of a group with that gid at
 # build time (stat -c %g /var/run/docker.sock). At run time, docker run --group-add GID or, in a
 # stack file, user: "10001:GID" does the same without rebuilding.
@@ -35,8 +35,9 @@ ENV INGRESS_CONFIG=/etc/swarm-ingress/ingress.yaml \
     JAVA_OPTS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Xshare:auto"
 
 USER ingress
-# web (http) and admin (/metrics, /healthz, /routes) of deploy/ingress.yaml
-EXPOSE 8080 9090
+# web (http), admin (/metrics, /healthz, /routes) and, on managers, the relay the workers' proxies
+# follow (never published: the routed overlay network only) of deploy/ingress.yaml
+EXPOSE 8080 9090 9091
 
 # The healthcheck is a command of the jar itself (slim images have no curl, busybox's wget is not to
 # be trusted). Each check starts a JVM, about 0.5 s of CPU: it is kept small (C1 only, serial GC, no

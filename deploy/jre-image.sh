@@ -2,6 +2,7 @@
 # Builds a small Java 17 runtime image offline and loads it into a Docker daemon:
 #
 #   bash deploy/jre-image.sh [TAG]        # default TAG: local/jre:17; the daemon is DOCKER_HOST's
+#   DOCKER_HOSTS="unix:///a.sock tcp://node2:2376" bash deploy/jre-image.sh   # several daemons, one jlink
 #
 # For machines without a registry (CI, air-gapped hosts): the Dockerfile's default base,
 # eclipse-temurin:21-jre, must be pulled, this one is made from the local Debian JDK instead:
@@ -88,8 +89,13 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v chroot >/de
     rm -rf "${root:?}/tmp/"*
 fi
 
-say "docker import $TAG ($(du -sm "$root" | cut -f1) MB)"
-tar -C "$root" --numeric-owner -c . | "$DOCKER" import \
-    -c 'ENV PATH=/opt/jre/bin:/bin' -c 'ENV JAVA_HOME=/opt/jre' -c 'ENV LANG=C.UTF-8' \
-    -c 'CMD ["/opt/jre/bin/java", "-version"]' - "$TAG" >/dev/null
+# Into DOCKER_HOST's daemon, or into each daemon of DOCKER_HOSTS (space-separated, e.g. the nodes of
+# a swarm without a registry): one jlink, one import per daemon.
+tar -C "$root" --numeric-owner -cf "$work/jre.tar" .
+for host in ${DOCKER_HOSTS:-${DOCKER_HOST:-unix:///var/run/docker.sock}}; do
+    say "docker import $TAG ($(du -sm "$root" | cut -f1) MB) into $host"
+    DOCKER_HOST="$host" "$DOCKER" import \
+        -c 'ENV PATH=/opt/jre/bin:/bin' -c 'ENV JAVA_HOME=/opt/jre' -c 'ENV LANG=C.UTF-8' \
+        -c 'CMD ["/opt/jre/bin/java", "-version"]' - "$TAG" <"$work/jre.tar" >/dev/null
+done
 say "built $TAG in $(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"

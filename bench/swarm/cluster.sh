@@ -4,14 +4,20 @@
 #   bash bench/swarm/cluster.sh up [--managers 1|3]   # 1: node1 manager + 2 workers (default); 3: three managers
 #   bash bench/swarm/cluster.sh env                   # export lines: DOCKER_HOST (node1) and each node's socket
 #   bash bench/swarm/cluster.sh check                 # a task on node1 answers a container on node2 over the overlay
+#   bash bench/swarm/cluster.sh kill N                # node N is lost: every process of it killed at once
+#   bash bench/swarm/cluster.sh cut N | uncut N       # node N's link down (silence, as a dead machine) / up again
+#   bash bench/swarm/cluster.sh start N               # a killed node's dockerd again: it rejoins the swarm
+#   bash bench/swarm/cluster.sh leader                # the number of the node that leads the managers
 #   bash bench/swarm/cluster.sh down                  # stops it and removes every trace
 #
 # Layout (all names start with the prefix sic-, all files live under CLUSTER_DIR, default
 # /tmp/swarm-ingress-cluster):
 #   network namespaces sic-hub (a bridge, sicbr0) and sic-n1..3, each node joined to the bridge by a
-#   veth pair created directly inside the namespaces (eth0 192.168.77.1N/24 in the node); the host
-#   namespace gets no link, no address, no iptables rule. Keeping the bridge out of the host matters:
-#   there, bridge-nf-call-iptables and a host dockerd's FORWARD DROP would silently drop VXLAN.
+#   veth pair created directly inside the namespaces (eth0 192.168.77.1N/24 in the node). The host
+#   namespace gets one link, sic-host (192.168.77.1/24), a port of the bridge, so that programs on
+#   the host reach every node's address as clients outside the swarm do (published ports, admin
+#   ports); no other link, no iptables rule. Keeping the bridge out of the host matters: there,
+#   bridge-nf-call-iptables and a host dockerd's FORWARD DROP would silently drop VXLAN.
 #   one dockerd per node, started in its node's network namespace and a private mount and UTS
 #   namespace (fresh sysfs for that network namespace, cgroups kept, hostname nodeN), with its own
 #   empty daemon config, data-root, exec-root, socket, pidfile, cgroup parent /sic-nodeN, bridge and
@@ -19,7 +25,8 @@
 #   the image demo/busybox:local (busybox httpd; /cgi-bin/host answers the hostname) on every node,
 #   and an attachable overlay network appnet.
 # Node sockets are plain files (CLUSTER_DIR/nodeN/docker.sock), so the host's docker client reaches
-# every node. Overlay addresses are reachable only from containers (or through nsenter into one).
+# every node; inside a node (its containers' bind mounts) its socket is /run/swarm-node/docker.sock.
+# Overlay addresses are reachable only from containers (or through nsenter into one).
 #
 # `up` first removes what a killed previous run may have left (processes in the sic- namespaces and
 # cgroups, the namespaces, CLUSTER_DIR). It never touches the single-node lab (bench/swarm/lab.sh:
@@ -34,6 +41,10 @@ DOCKERD=/usr/sbin/dockerd
 PREFIX=sic
 HUB="$PREFIX-hub"
 BRIDGE=sicbr0
+HOST_LINK=sic-host
+# Inside its own mount namespace each node's dockerd also listens here, the same path on every node
+# (as /var/run/docker.sock is on real machines), so a stack can bind-mount "the local socket".
+NODE_SOCKET_DIR=/run/swarm-node
 NODES=(1 2 3)
 SUBNET=192.168.77
 IMAGE=demo/busybox:local
@@ -69,18 +80,20 @@ ensure_packages() {
     fi
 }
 
-# Every process whose network namespace is one of ours (dockerd, containerd, shims, containers).
+# Every process whose network namespace is one of ours (dockerd, containerd, shims), of the given
+# nodes (default: all, and the hub).
 cluster_pids() {
     local n
-    for n in "${NODES[@]}"; do
+    for n in "${@:-${NODES[@]}}"; do
         ip netns pids "$(ns "$n")" 2>/dev/null || true
     done
-    ip netns pids "$HUB" 2>/dev/null || true
+    [ $# -gt 0 ] || ip netns pids "$HUB" 2>/dev/null || true
 }
 
+# Every process in the nodes' cgroups: the containers, in network namespaces of their own.
 cgroup_pids() {
     local n base d
-    for n in "${NODES[@]}"; do
+    for n in "${@:-${NODES[@]}}"; do
         for base in /sys/fs/cgroup/pids /sys/fs/cgroup/memory /sys/fs/cgroup/unified /sys/fs/cgroup; do
             d="$base/$PREFIX-node$n"
             [ -d "$d" ] || continue
@@ -119,9 +132,11 @@ teardown() {
             [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
         done
     done
-    # Deleting a namespace deletes the links in it (veths, the bridge, docker0, VXLAN devices).
+    # Deleting a namespace deletes the links in it (veths, the bridge, docker0, VXLAN devices), and
+    # with the hub's end of it the host's link.
     for n in "${NODES[@]}"; do ip netns del "$(ns "$n")" 2>/dev/null || true; done
     ip netns del "$HUB" 2>/dev/null || true
+    ip link del "$HOST_LINK" 2>/dev/null || true
     # Mounts of the nodes lived in their private mount namespaces and went with their processes;
     # a run killed half-way may have left some in ours.
     for m in $(awk -v dir="$CLUSTER_DIR" 'index($5, dir "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
@@ -148,6 +163,11 @@ make_network() {
         ip -n "$(ns "$n")" addr add "$(addr "$n")/24" dev eth0
         ip -n "$(ns "$n")" link set eth0 up
     done
+    # The host as a client outside the swarm: its end is a plain interface (not a bridge port).
+    ip link add "$HOST_LINK" type veth peer name veth-host netns "$HUB"
+    ip -n "$HUB" link set veth-host master "$BRIDGE" up
+    ip addr add "$SUBNET.1/24" dev "$HOST_LINK"
+    ip link set "$HOST_LINK" up
 }
 
 start_dockerd() {
@@ -171,9 +191,12 @@ start_dockerd() {
             mount --rbind /sys/fs/cgroup "$1/cgroup-aside"
             mount -t sysfs sysfs /sys
             mount --move "$1/cgroup-aside" /sys/fs/cgroup
+            mkdir -p '"$NODE_SOCKET_DIR"'
+            mount -t tmpfs -o size=1m,mode=0755 tmpfs '"$NODE_SOCKET_DIR"'
             hostname "node$2"
             exec "$3" --config-file "$1/daemon.json" --data-root "$1/data" --exec-root "$1/exec" \
-                -H "unix://$1/docker.sock" --pidfile "$1/dockerd.pid" --storage-driver vfs \
+                -H "unix://$1/docker.sock" -H "unix://'"$NODE_SOCKET_DIR"'/docker.sock" \
+                --pidfile "$1/dockerd.pid" --storage-driver vfs \
                 --cgroup-parent "/'"$PREFIX"'-node$2" --bip "172.30.$2.1/24" \
                 --default-address-pool "base=10.20$2.0.0/16,size=24"
         ' sh "$dir" "$n" "$DOCKERD" </dev/null >"$dir/dockerd.log" 2>&1
@@ -288,10 +311,76 @@ check() {
     say "check: overlay traffic node2 -> node1 works"
 }
 
+node_arg() {
+    case "${1:-}" in 1|2|3) ;; *) die "expected a node number 1, 2 or 3, got '${1:-}'" ;; esac
+}
+
+# Node N is lost as a machine that dies is: all its processes (daemons and containers) end at once,
+# nothing stops gracefully, nobody tells the others. Its link stays up, so its kernel still answers
+# on its address (connections to it are refused); `cut` makes it silent as well.
+kill_node() {
+    require_root
+    node_arg "$1"
+    local n=$1 p i left
+    for i in $(seq 1 50); do
+        left=$( { cluster_pids "$n"; cgroup_pids "$n"; } | sort -u)
+        [ -z "$left" ] && break
+        for p in $left; do
+            [ "$p" = "$$" ] && continue
+            kill -KILL "$p" 2>/dev/null || true
+        done
+        sleep 0.05
+    done
+    [ -z "$left" ] || die "node$n still has processes: $left"
+    say "node$n killed"
+}
+
+cut_node() {
+    require_root
+    node_arg "$1"
+    ip -n "$HUB" link set "veth-n$1" "$2"
+    say "node$1 link $2"
+}
+
+# A killed node again: its dockerd starts on its data-root and rejoins the swarm; Swarm restarts
+# the tasks that belong there.
+start_node() {
+    require_root
+    node_arg "$1"
+    local n=$1 m
+    for m in $(awk -v dir="$(node_dir "$n")" 'index($5, dir "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount -l "$m" 2>/dev/null || true
+    done
+    rm -f "$(node_dir "$n")/dockerd.pid" "$(node_dir "$n")/docker.sock"
+    start_dockerd "$n"
+    await_dockerd "$n"
+    say "node$n started"
+}
+
+leader() {
+    local n out
+    for n in "${NODES[@]}"; do
+        # A manager without quorum answers late or never: ask the next one.
+        out=$(timeout 5 "$DOCKER" -H "unix://$(sock "$n")" node ls --format '{{.Hostname}} {{.ManagerStatus}}' 2>/dev/null \
+            | awk '$2 == "Leader" { sub("node", "", $1); print $1 }') || true
+        if [ -n "$out" ]; then
+            echo "$out"
+            return 0
+        fi
+    done
+    die "no node answers with a leader"
+}
+
 case "${1:-}" in
     up) shift; up "$@" ;;
     down) down ;;
     env) env_lines ;;
     check) check ;;
-    *) echo "usage: $0 up [--managers 1|3] | env | check | down   (CLUSTER_DIR=${CLUSTER_DIR})" >&2; exit 2 ;;
+    kill) kill_node "${2:-}" ;;
+    cut) cut_node "${2:-}" down ;;
+    uncut) cut_node "${2:-}" up ;;
+    start) start_node "${2:-}" ;;
+    leader) leader ;;
+    *) echo "usage: $0 up [--managers 1|3] | env | check | kill N | cut N | uncut N | start N | leader | down" \
+           "  (CLUSTER_DIR=${CLUSTER_DIR})" >&2; exit 2 ;;
 esac

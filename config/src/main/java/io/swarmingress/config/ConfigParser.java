@@ -250,9 +250,19 @@ public final class ConfigParser {
             Duration resync = f.duration("resync_interval", SwarmProviderConfig.DEFAULT_RESYNC_INTERVAL);
             Duration debounce = f.duration("debounce", SwarmProviderConfig.DEFAULT_DEBOUNCE);
             Duration apiTimeout = f.duration("api_timeout", SwarmProviderConfig.DEFAULT_API_TIMEOUT);
+            Duration taskPoll = f.duration("task_poll_interval", SwarmProviderConfig.DEFAULT_TASK_POLL_INTERVAL);
+            SwarmSource source = f.convert("source", f.string("source", "docker"), SwarmSource::fromConfig);
+            SwarmRelay relay = f.mapping("relay", (m, p) -> {
+                YamlFields r = document.fields(m, p);
+                HostPort listen = r.hostPort("listen", false, true);
+                List<HostPort> from = r.scalarList("from", (value, field) -> HostPort.parse(value, false));
+                String tokenFile = r.string("token_file", null);
+                r.finish();
+                return r.build(() -> new SwarmRelay(listen, from, tokenFile));
+            });
             f.finish();
             return f.build(() -> new SwarmProviderConfig(endpoints, tls, prefix, labels, network, entrypoint, resync,
-                    debounce, apiTimeout, f.location()));
+                    debounce, apiTimeout, taskPoll, source, relay, f.location()));
         }
     }
 }

@@ -23,11 +23,19 @@ import java.util.Set;
  * @param resyncInterval period of the full re-read, the safety net for missed events
  * @param debounce how long a burst of events is collected before tasks are re-read (0 = at once)
  * @param apiTimeout bound of every API call, from connecting to the end of the body (a full read of a
- *                   large swarm is megabytes); then the next manager is asked
+ *                   large swarm is megabytes); then the next manager is asked. Also how long a relay
+ *                   may take to connect, and stay silent, before the next one is followed
+ * @param taskPollInterval how often the tasks of routed services are read to notice one that
+ *                         stopped on another node (Swarm has no task events, and a container
+ *                         event is seen only on its own node); stretched to 20 times the duration
+ *                         of the last poll, so that a large swarm is not read all the time; zero
+ *                         for never (then such a task is seen at the next resync)
+ * @param source where Swarm state comes from: the Docker API at {@code endpoints}, or relays
+ * @param relay the relay served (by a {@code docker} source) or followed (by a {@code relay} source)
  */
 public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelPrefix, boolean labels, String network,
                                   String entrypoint, Duration resyncInterval, Duration debounce, Duration apiTimeout,
-                                  Location location) {
+                                  Duration taskPollInterval, SwarmSource source, SwarmRelay relay, Location location) {
 
     /** The Docker convention when nothing else is said. */
     public static final String DEFAULT_ENDPOINT = "unix:///var/run/docker.sock";
@@ -35,6 +43,7 @@ public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelP
     public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(100);
     public static final Duration DEFAULT_API_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_TASK_POLL_INTERVAL = Duration.ofMillis(250);
 
     /**
      * PEM files for mutual TLS with a {@code tcp://} Docker endpoint, as {@code docker --tlsverify}
@@ -98,9 +107,34 @@ public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelP
         if (apiTimeout.isNegative() || apiTimeout.isZero()) {
             throw new InvalidFieldException("api_timeout", Durations.format(apiTimeout) + " (expected: > 0)");
         }
+        if (taskPollInterval == null) {
+            taskPollInterval = DEFAULT_TASK_POLL_INTERVAL;
+        }
+        if (taskPollInterval.isNegative() || taskPollInterval.compareTo(resyncInterval) >= 0) {
+            throw new InvalidFieldException("task_poll_interval", Durations.format(taskPollInterval)
+                    + " (expected: 0 for never, or below resync_interval " + Durations.format(resyncInterval) + ")");
+        }
+        if (source == null) {
+            source = SwarmSource.DOCKER;
+        }
+        if (relay == null) {
+            relay = SwarmRelay.NONE;
+        }
+        if (source == SwarmSource.RELAY && relay.from().isEmpty()) {
+            throw new InvalidFieldException("source", "relay needs relay.from: the relays of the proxies that read the"
+                    + " Swarm API, e.g. [tasks.proxy:9091]");
+        }
         if (location == null) {
             location = Location.NONE;
         }
+    }
+
+    /** With the default task poll, the Docker API as the source and no relay. */
+    public SwarmProviderConfig(List<String> endpoints, Tls tls, String labelPrefix, boolean labels, String network,
+                               String entrypoint, Duration resyncInterval, Duration debounce, Duration apiTimeout,
+                               Location location) {
+        this(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce, apiTimeout, null, null,
+                null, location);
     }
 
     /** Every default, with the given endpoints (the Docker socket when empty); for code and tests. */
@@ -111,17 +145,36 @@ public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelP
 
     public SwarmProviderConfig withNetwork(String n) {
         return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, n, entrypoint, resyncInterval, debounce,
-                apiTimeout, location);
+                apiTimeout, taskPollInterval, source, relay, location);
     }
 
     public SwarmProviderConfig withEntrypoint(String e) {
         return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, e, resyncInterval, debounce,
-                apiTimeout, location);
+                apiTimeout, taskPollInterval, source, relay, location);
     }
 
+    /** The task poll is kept when it stays below the new resync interval, else turned off. */
     public SwarmProviderConfig withTimings(Duration resync, Duration debounceTime, Duration timeout) {
+        Duration poll = taskPollInterval.compareTo(resync) < 0 ? taskPollInterval : Duration.ZERO;
         return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resync, debounceTime,
-                timeout, location);
+                timeout, poll, source, relay, location);
+    }
+
+    public SwarmProviderConfig withTaskPoll(Duration interval) {
+        return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce,
+                apiTimeout, interval, source, relay, location);
+    }
+
+    /** Takes Swarm state from these relays instead of the Docker API. */
+    public SwarmProviderConfig followingRelays(SwarmRelay r) {
+        return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce,
+                apiTimeout, taskPollInterval, SwarmSource.RELAY, r, location);
+    }
+
+    /** Reads the Docker API and serves what it reads on this relay. */
+    public SwarmProviderConfig serving(SwarmRelay r) {
+        return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce,
+                apiTimeout, taskPollInterval, SwarmSource.DOCKER, r, location);
     }
 
     /**
@@ -135,7 +188,7 @@ public record SwarmProviderConfig(List<String> endpoints, Tls tls, String labelP
 
     private SwarmProviderConfig withLocation(Location l) {
         return new SwarmProviderConfig(endpoints, tls, labelPrefix, labels, network, entrypoint, resyncInterval, debounce,
-                apiTimeout, l);
+                apiTimeout, taskPollInterval, source, relay, l);
     }
 
     /** The full label name for a key such as {@code http.host}. */

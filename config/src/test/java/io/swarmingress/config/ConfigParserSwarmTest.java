@@ -121,6 +121,64 @@ class ConfigParserSwarmTest {
     }
 
     @Test
+    void readsTheRelayAndTheTaskPoll() {
+        IngressConfig manager = parser.parse(HEAD
+                + "swarm:\n"
+                + "  task_poll_interval: 500ms\n"
+                + "  relay:\n"
+                + "    listen: 0.0.0.0:9091\n"
+                + "    from: [tasks.proxy:9091, 10.0.0.3:9091]\n"
+                + "    token_file: /run/secrets/relay-token\n", "ingress.yaml");
+        SwarmProviderConfig m = manager.swarm();
+        assertThat(m.source()).isEqualTo(SwarmSource.DOCKER);
+        assertThat(m.taskPollInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(m.relay()).isEqualTo(new SwarmRelay(new HostPort("0.0.0.0", 9091),
+                List.of(new HostPort("tasks.proxy", 9091), new HostPort("10.0.0.3", 9091)), "/run/secrets/relay-token"));
+
+        IngressConfig worker = new ConfigParser(Map.of("INGRESS_SWARM_SOURCE", "relay")::get).parse(HEAD
+                + "swarm:\n"
+                + "  source: ${INGRESS_SWARM_SOURCE:-docker}\n"
+                + "  task_poll_interval: 0s\n"
+                + "  relay: { from: [tasks.proxy:9091] }\n", "ingress.yaml");
+        assertThat(worker.swarm().source()).isEqualTo(SwarmSource.RELAY);
+        assertThat(worker.swarm().taskPollInterval()).isZero();
+        assertThat(worker.swarm().relay().listen()).isNull();
+        assertThat(worker.swarm().relay().tokenFile()).isNull();
+    }
+
+    @Test
+    void aRelaySourceNeedsRelaysToFollow() {
+        assertThatThrownBy(() -> parser.parse(HEAD
+                + "swarm:\n"
+                + "  source: relay\n", "ingress.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(err -> {
+                            assertThat(err.line()).isEqualTo(12);
+                            assertThat(err.field()).isEqualTo("swarm.source");
+                            assertThat(err.message()).contains("relay.from", "tasks.proxy:9091");
+                        }));
+        assertThatThrownBy(() -> parser.parse(HEAD
+                + "swarm:\n"
+                + "  source: workers\n"
+                + "  relay:\n"
+                + "    from: [proxy]\n"
+                + "    listen: 9091\n"
+                + "    token: x\n", "ingress.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .extracting(err -> err.line() + " " + err.field())
+                        .containsExactlyInAnyOrder("12 swarm.source", "14 swarm.relay.from[0]", "15 swarm.relay.listen",
+                                "16 swarm.relay.token"));
+    }
+
+    @Test
+    void theTaskPollStaysBelowTheResync() {
+        assertThatThrownBy(() -> parser.parse(HEAD
+                + "swarm: { resync_interval: 1s, task_poll_interval: 1s }\n", "ingress.yaml"))
+                .hasMessageContaining("swarm.task_poll_interval")
+                .hasMessageContaining("below resync_interval 1s");
+    }
+
+    @Test
     void theSwarmExampleParsesWithAndWithoutDockerHost() {
         Path example = Path.of("../examples/swarm.yaml");
         IngressConfig fromEnv = parser.parse(example);

@@ -23,6 +23,29 @@ class SwarmProviderConfigTest {
         assertThat(c.debounce()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.apiTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.tls()).isNull();
+        assertThat(c.taskPollInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.source()).isEqualTo(SwarmSource.DOCKER);
+        assertThat(c.relay()).isEqualTo(SwarmRelay.NONE);
+    }
+
+    @Test
+    void relaysAreListedOnceWithAPort() {
+        SwarmRelay r = new SwarmRelay(null, List.of(new HostPort("tasks.proxy", 9091)), " ");
+        assertThat(r.tokenFile()).isNull();
+        assertField(() -> new SwarmRelay(null, List.of(new HostPort("a", 1), new HostPort("a", 1)), null), "from",
+                "listed twice");
+        assertField(() -> new SwarmRelay(null, List.of(new HostPort("a", 0)), null), "from", "port 0");
+        assertField(() -> SwarmProviderConfig.of(List.of()).followingRelays(SwarmRelay.NONE), "source", "relay.from");
+        assertThat(SwarmProviderConfig.of(List.of()).followingRelays(r).source()).isEqualTo(SwarmSource.RELAY);
+    }
+
+    @Test
+    void aShorterResyncTurnsTheTaskPollOffRatherThanFail() {
+        SwarmProviderConfig c = SwarmProviderConfig.of(List.of());
+        assertThat(c.withTimings(Duration.ofMillis(200), Duration.ZERO, Duration.ofSeconds(1)).taskPollInterval()).isZero();
+        assertThat(c.withTimings(Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1)).taskPollInterval())
+                .isEqualTo(Duration.ofMillis(250));
+        assertField(() -> c.withTaskPoll(Duration.ofSeconds(10)), "task_poll_interval", "below resync_interval 10s");
     }
 
     @Test
@@ -90,6 +113,8 @@ class SwarmProviderConfigTest {
                 "ingress.", true, null, null, null, null, null, null))).isFalse();
         assertThat(base.sameSettings(new SwarmProviderConfig(base.endpoints(), null, "edge.", true, null, null, null, null,
                 null, null))).isFalse();
+        assertThat(base.sameSettings(base.withTaskPoll(Duration.ZERO))).isFalse();
+        assertThat(base.sameSettings(base.serving(new SwarmRelay(new HostPort("0.0.0.0", 9091), List.of(), null)))).isFalse();
     }
 
     private static void assertField(Runnable r, String field, String message) {

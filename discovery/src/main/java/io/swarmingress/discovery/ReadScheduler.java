@@ -25,6 +25,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
  *     that cannot start, a placement nobody can satisfy) is left to events and the resync until
  *     the service itself changes again.</li>
  * </ul>
+ * And a fourth, from outside: the {@link TaskPoll} asks for services whose tasks it saw change,
+ * read at once ({@link #requestTasksNow}).
  * A read never overlaps another of the same kind for the same services: what is asked for while
  * it runs is read once more after it, since the read in flight may have missed the change.
  *
@@ -105,6 +107,14 @@ final class ReadScheduler {
     void requestTasks(String id) {
         pendingIds.add(id);
         scheduleFlush();
+    }
+
+    /**
+     * The task poll saw these services' tasks change: read them now, without the debounce (the
+     * poll is one per interval, not a burst, and a dead task should leave the table at once).
+     */
+    void requestTasksNow(Set<String> ids) {
+        startSome(ids);
     }
 
     private void scheduleResync() {

@@ -29,12 +29,32 @@ final class SnapshotPublisher {
 
     private final DiscoveryListener listener;
     private final CompletableFuture<DiscoverySnapshot> firstSync = new CompletableFuture<>();
+    /** The label prefix of the relayed state; null when no state is kept for a relay. */
+    private final String relayPrefix;
     private volatile SnapshotBuilder builder;
     private volatile DiscoverySnapshot current = DiscoverySnapshot.EMPTY;
+    private volatile SwarmState relayed;
 
     SnapshotPublisher(SnapshotBuilder builder, DiscoveryListener listener) {
+        this(builder, listener, null);
+    }
+
+    /**
+     * @param relayPrefix when not null, each published snapshot comes with the {@link SwarmState}
+     *                    it was built from, for a relay to serve (labels under this prefix)
+     */
+    SnapshotPublisher(SnapshotBuilder builder, DiscoveryListener listener, String relayPrefix) {
         this.builder = Objects.requireNonNull(builder, "builder");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.relayPrefix = relayPrefix;
+    }
+
+    /**
+     * The routed services the current snapshot was built from, for a relay; null before the first
+     * snapshot or when none is kept. Set before the listener hears of the snapshot.
+     */
+    SwarmState relayed() {
+        return relayed;
     }
 
     /** Whether routing needs this service (its tasks are read, its changes published). */
@@ -63,12 +83,16 @@ final class SnapshotPublisher {
             return;
         }
         SnapshotBuilder b = builder;
-        DiscoverySnapshot next = b.build(catalogue.matching(b::relevant), readAt);
+        List<SwarmService> routed = catalogue.matching(b::relevant);
+        DiscoverySnapshot next = b.build(routed, readAt);
         DiscoverySnapshot previous = current;
         boolean first = !firstSync.isDone();
         current = next;
         if (!first && next.sameContent(previous)) {
             return;
+        }
+        if (relayPrefix != null) {
+            relayed = SwarmState.of(routed, readAt, relayPrefix);
         }
         if (log.isInfoEnabled()) {
             log.info("Swarm discovery: {}", describeChange(previous, next));

@@ -20,6 +20,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
+import io.swarmingress.config.SwarmSource;
 
 /**
  * Swarm discovery: keeps a {@link DiscoverySnapshot} of the running tasks of the services the
@@ -36,7 +37,7 @@ import io.swarmingress.config.SwarmProviderConfig;
  * <p>Threads: reads run on two reader threads, never on the caller's; everything else happens on
  * one discovery thread (the {@link DiscoveryLoop}), in order, so no room needs a lock.
  */
-public final class SwarmDiscovery implements AutoCloseable {
+public final class SwarmDiscovery implements Discovery {
     private static final Logger log = LoggerFactory.getLogger(SwarmDiscovery.class);
 
     private final SwarmProviderConfig provider;
@@ -51,6 +52,7 @@ public final class SwarmDiscovery implements AutoCloseable {
     private final ReadScheduler scheduler;
     private final EventTriage triage;
     private final EventStream events;
+    private final TaskPoll taskPoll;
     private volatile boolean closed;
     private boolean started;
 
@@ -82,7 +84,8 @@ public final class SwarmDiscovery implements AutoCloseable {
                            DiscoveryObserver observer, Ticker ticker, Clock clock) {
         this.provider = Objects.requireNonNull(provider, "provider");
         this.observer = observer == null ? DiscoveryObserver.NOOP : observer;
-        this.publisher = new SnapshotPublisher(builder, listener);
+        this.publisher = new SnapshotPublisher(builder, listener,
+                provider.relay().listen() != null ? provider.labelPrefix() : null);
         this.discoveryThread = new ScheduledThreadPoolExecutor(1, daemon("swarm-discovery"));
         discoveryThread.setRemoveOnCancelPolicy(true);
         this.loop = DiscoveryLoop.on(discoveryThread);
@@ -93,6 +96,8 @@ public final class SwarmDiscovery implements AutoCloseable {
         CatalogueSync sync = new CatalogueSync(reader, readers, loop, catalogue, publisher, status, () -> closed);
         this.scheduler = new ReadScheduler(loop, ticker, provider.debounce(), provider.resyncInterval(), sync);
         this.triage = new EventTriage(this.observer, catalogue::get, publisher::routed, scheduler);
+        this.taskPoll = new TaskPoll(loop, ticker, provider.taskPollInterval(), reader::readMeantToRun, readers,
+                () -> catalogue.complete() ? catalogue.matching(publisher::routed) : List.of(), scheduler::requestTasksNow);
         this.events = new EventStream(api, loop, new EventStream.Handler() {
             @Override
             public void onConnected(String endpoint) {
@@ -123,15 +128,18 @@ public final class SwarmDiscovery implements AutoCloseable {
     }
 
     /** Starts the first full read, the event stream and the periodic resync; returns at once. */
+    @Override
     public synchronized void start() {
         if (started || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
         started = true;
         loop.execute(guarded(scheduler::start));
+        loop.execute(guarded(taskPoll::start));
         events.start();
-        log.info("Swarm discovery: managers {}, labels {} (prefix {}), resync every {} ms", provider.endpoints(),
-                provider.labels() ? "on" : "off", provider.labelPrefix(), provider.resyncInterval().toMillis());
+        log.info("Swarm discovery: managers {}, labels {} (prefix {}), resync every {} ms, task poll every {} ms",
+                provider.endpoints(), provider.labels() ? "on" : "off", provider.labelPrefix(),
+                provider.resyncInterval().toMillis(), provider.taskPollInterval().toMillis());
     }
 
     /**
@@ -145,6 +153,7 @@ public final class SwarmDiscovery implements AutoCloseable {
      * @throws IllegalArgumentException when the {@code swarm:} section differs: that needs a new
      *                                  discovery (another manager, other labels, other timings)
      */
+    @Override
     public CompletableFuture<DiscoverySnapshot> applyFileConfig(IngressConfig config) {
         if (!provider.sameSettings(config.swarm())) {
             throw new IllegalArgumentException("the swarm: section changed; start a new discovery for it");
@@ -164,23 +173,38 @@ public final class SwarmDiscovery implements AutoCloseable {
     }
 
     /** Completes with the first published snapshot, i.e. after the first successful full read. */
+    @Override
     public CompletableFuture<DiscoverySnapshot> firstSync() {
         return publisher.firstSync().copy();
     }
 
     /** The latest snapshot; {@link DiscoverySnapshot#EMPTY} before the first successful read. */
+    @Override
     public DiscoverySnapshot current() {
         return publisher.current();
     }
 
     /** When Swarm state was last read successfully (null before); the age of what is served. */
+    @Override
     public Instant lastSuccess() {
         return status.lastSuccess();
     }
 
     /** The manager endpoint asked first, the one that answered last. */
+    @Override
     public String activeEndpoint() {
         return api.preferredEndpoint();
+    }
+
+    @Override
+    public SwarmSource source() {
+        return SwarmSource.DOCKER;
+    }
+
+    /** The routed services and tasks the current snapshot was built from, when {@code relay.listen} is set. */
+    @Override
+    public SwarmState relayState() {
+        return publisher.relayed();
     }
 
     /** Asks for a full re-read soon (after the debounce), e.g. from an admin endpoint. */
@@ -197,6 +221,7 @@ public final class SwarmDiscovery implements AutoCloseable {
             closed = true;
         }
         scheduler.close();
+        taskPoll.close();
         events.close();
         discoveryThread.shutdownNow();
         readers.shutdownNow();

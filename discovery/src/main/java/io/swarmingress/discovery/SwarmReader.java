@@ -128,6 +128,25 @@ final class SwarmReader {
         }
     }
 
+    /**
+     * The tasks meant to run of these services, in one call: what the task poll compares with the
+     * catalogue. More services than {@value #POLL_FILTER_LIMIT} are not named in the filter (the
+     * query would grow with them): the tasks meant to run of the whole swarm are read instead.
+     *
+     * @throws CompletionException of {@link DockerApi.NotFoundException} when one of them is gone
+     */
+    Map<String, List<SwarmTask>> readMeantToRun(Collection<String> ids) {
+        try {
+            String path = ids.size() > POLL_FILTER_LIMIT ? MEANT_TO_RUN : "/tasks?filters=" + DockerApi.query(
+                    SwarmJson.MAPPER.writeValueAsString(Map.of("desired-state", List.of("running"), "service", ids)));
+            return api.get(path, SwarmJson::tasksByService);
+        } catch (DockerApi.UnavailableException | DockerApi.NotFoundException | JsonProcessingException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    static final int POLL_FILTER_LIMIT = 50;
+
     /** Tasks by service id, and the services Swarm no longer knows. */
     private record Tasks(Map<String, List<SwarmTask>> byService, Set<String> gone) {
         List<SwarmTask> of(String id) {

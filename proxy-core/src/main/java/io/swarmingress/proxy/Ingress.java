@@ -21,11 +21,13 @@ import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.ConfigParser;
 import io.swarmingress.config.IngressConfig;
+import io.swarmingress.config.SwarmSource;
+import io.swarmingress.discovery.Discovery;
 import io.swarmingress.discovery.DiscoveryObserver;
 import io.swarmingress.discovery.DiscoverySnapshot;
-import io.swarmingress.discovery.SwarmDiscovery;
 import io.swarmingress.proxy.admin.AdminServer;
 import io.swarmingress.proxy.metrics.IngressMetrics;
+import io.swarmingress.proxy.relay.RelayServer;
 import io.swarmingress.proxy.server.Layer;
 import io.swarmingress.proxy.server.ProxyServer;
 import io.swarmingress.proxy.tls.TlsLayer;
@@ -58,7 +60,9 @@ public final class Ingress implements AutoCloseable {
      * Null when the config has no swarm: section. A reload hands it the new file; it is replaced
      * only when the swarm: section itself changed.
      */
-    private volatile SwarmDiscovery discovery;
+    private volatile Discovery discovery;
+    /** Serves discovery's state to the proxies on workers; null without swarm.relay.listen. */
+    private volatile RelayServer relay;
 
     private Ingress(Path file, ConfigParser parser, IngressConfig config, byte[] content, Transport transport,
                     Duration watchInterval) {
@@ -77,11 +81,21 @@ public final class Ingress implements AutoCloseable {
         }
         this.server = s;
         this.discoveryObserver = metrics.discovery(() -> {
-            SwarmDiscovery d = discovery;
+            Discovery d = discovery;
             Instant last = d == null ? null : d.lastSuccess();
             return last == null ? Double.NaN : last.toEpochMilli() / 1000.0;
         });
         startDiscovery(config, true);
+        RelayServer r;
+        try {
+            r = startRelay(config, transport);
+        } catch (RuntimeException e) {
+            closeDiscovery();
+            s.close();
+            metrics.close();
+            throw e;
+        }
+        this.relay = r;
         // The admin listener opens once the proxy serves what it will report healthy on: after the
         // first Swarm read (or its bounded wait). A load balancer that polls /healthz during a rolling
         // update would otherwise send traffic for label routes that are not loaded yet (404s).
@@ -90,6 +104,7 @@ public final class Ingress implements AutoCloseable {
             try {
                 a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
             } catch (RuntimeException e) {
+                closeRelay();
                 closeDiscovery();
                 s.close();
                 metrics.close();
@@ -106,7 +121,7 @@ public final class Ingress implements AutoCloseable {
      * the first read so that Swarm services do not answer 503 in the proxy's first second.
      */
     private void startDiscovery(IngressConfig c, boolean waitForFirstSync) {
-        SwarmDiscovery previous = discovery;
+        Discovery previous = discovery;
         if (c.swarm() == null) {
             discovery = null;
             if (previous != null) {
@@ -115,7 +130,7 @@ public final class Ingress implements AutoCloseable {
             }
             return;
         }
-        SwarmDiscovery next = SwarmDiscovery.forConfig(c, server::applyDiscovery, discoveryObserver);
+        Discovery next = Discovery.forConfig(c, this::onSnapshot, discoveryObserver);
         discovery = next;
         if (previous != null) {
             previous.close();
@@ -125,14 +140,34 @@ public final class Ingress implements AutoCloseable {
             try {
                 next.firstSync().get(FIRST_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                log.warn("no answer from Swarm managers {} within {} ms; serving without Swarm endpoints until one answers",
-                        c.swarm().endpoints(), FIRST_SYNC_WAIT.toMillis());
+                log.warn("no answer from Swarm {} {} within {} ms; serving without Swarm endpoints until one answers",
+                        c.swarm().source() == SwarmSource.RELAY ? "relays" : "managers",
+                        c.swarm().source() == SwarmSource.RELAY ? c.swarm().relay().from() : c.swarm().endpoints(),
+                        FIRST_SYNC_WAIT.toMillis());
             } catch (ExecutionException e) {
                 log.warn("first Swarm read failed: {}", e.getCause().toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A new snapshot from discovery: into the routing table, and to the proxies that follow this one. */
+    private void onSnapshot(DiscoverySnapshot snapshot) {
+        server.applyDiscovery(snapshot);
+        RelayServer r = relay;
+        if (r != null) {
+            r.changed();
+        }
+    }
+
+    private RelayServer startRelay(IngressConfig c, Transport transport) {
+        RelayServer r = RelayServer.forConfig(c, transport, () -> discovery);
+        if (r != null) {
+            log.info("relay listening on {} (GET /v1/swarm-state{})", r.address(),
+                    c.swarm().relay().tokenFile() == null ? "" : ", token required");
+        }
+        return r;
     }
 
     /**
@@ -185,7 +220,10 @@ public final class Ingress implements AutoCloseable {
         if (!java.util.Objects.equals(next.admin(), config.admin())) {
             log.warn("admin address changed: this takes effect on restart");
         }
-        SwarmDiscovery running = discovery;
+        if (!RelayServer.served(next).equals(RelayServer.served(config))) {
+            log.warn("swarm.relay.listen or token_file changed: this takes effect on restart");
+        }
+        Discovery running = discovery;
         if (running != null && next.swarm() != null && next.swarm().sameSettings(config.swarm())) {
             running.applyFileConfig(next); // label routes are filtered against the new file, without a new read
         } else {
@@ -207,22 +245,33 @@ public final class Ingress implements AutoCloseable {
             t.put("certificates", certificates);
             m.put("tls", t);
         }
-        SwarmDiscovery d = discovery;
+        Discovery d = discovery;
         if (d != null) {
             Map<String, Object> swarm = new LinkedHashMap<>();
             Instant last = d.lastSuccess();
+            swarm.put("source", d.source().configName());
             swarm.put("manager", d.activeEndpoint());
             swarm.put("last_success", last == null ? null : last.toString());
             // Stale data keeps serving when managers are unreachable; this says how stale.
             swarm.put("age_seconds", last == null ? null : Duration.between(last, clock.instant()).toMillis() / 1000.0);
             swarm.put("warnings", d.current().warnings());
+            RelayServer r = relay;
+            if (r != null) {
+                swarm.put("relay", Map.of("listen", r.address().toString(), "followers", r.followers()));
+            }
             m.put("discovery", swarm);
         }
         return m;
     }
 
+    private void closeRelay() {
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
     private void closeDiscovery() {
-        SwarmDiscovery d = discovery;
+        Discovery d = discovery;
         discovery = null;
         if (d != null) {
             d.close();
@@ -247,7 +296,7 @@ public final class Ingress implements AutoCloseable {
     }
 
     /** The running discovery; null without a swarm: section. */
-    SwarmDiscovery discovery() {
+    Discovery discovery() {
         return discovery;
     }
 
@@ -276,6 +325,7 @@ public final class Ingress implements AutoCloseable {
             }
         }
         watcher.close();
+        closeRelay(); // its followers move to the relays of the other managers
         closeDiscovery();
         server.shutdown(config.shutdownGrace());
         if (admin != null) {
@@ -287,6 +337,7 @@ public final class Ingress implements AutoCloseable {
     @Override
     public void close() {
         watcher.close();
+        closeRelay();
         closeDiscovery();
         server.close();
         if (admin != null) {

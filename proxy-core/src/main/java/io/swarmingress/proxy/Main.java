@@ -36,6 +36,16 @@ import picocli.CommandLine.Option;
         description = "The front door for traffic into a Docker Swarm cluster.",
         subcommands = {Main.Check.class, Main.Demo.class, HealthcheckCommand.class})
 public final class Main implements Callable<Integer> {
+    static {
+        // Names are looked up again after a second, and a failed lookup is not remembered: the
+        // relays a proxy on a worker follows are tasks.<alias> in Docker's DNS, whose answer changes
+        // as manager proxies come and go, where the JDK would keep an answer 30 s and a failure 10 s.
+        // Before anything else: the JDK reads these once, at its first lookup. (Endpoints are
+        // resolved when a table is built, never per request, so this costs the data path nothing.)
+        java.security.Security.setProperty("networkaddress.cache.ttl", "1");
+        java.security.Security.setProperty("networkaddress.cache.negative.ttl", "0");
+    }
+
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     @Option(names = {"-c", "--config"}, defaultValue = "${env:INGRESS_CONFIG}",

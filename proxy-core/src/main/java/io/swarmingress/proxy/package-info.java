@@ -8,6 +8,7 @@
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
  *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
+ *   relay         serves discovery's Swarm state to the proxies on workers (their follower is in discovery)
  *   h2            the http entrypoints' front: HTTP/2 streams, and HTTP/1.1 unless the first bytes are
  *                 the HTTP/2 preface (h2 builds on http1: same parser, same rules)
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay (SNI-routed for TLS passthrough)

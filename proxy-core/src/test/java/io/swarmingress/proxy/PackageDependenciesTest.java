@@ -14,7 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *
  * <pre>
  * proxy (Main, Ingress, Fronts)  wires everything
- *   admin, demo
+ *   admin, demo, relay           relay: discovery's state to the proxies on workers
  *   h2                           HTTP/2 streams; builds on http1 (same parser and rules)
  *   http1, tcp                   protocol fronts
  *   tls                          TLS ahead of the fronts (a server Layer); ClientHello reading for passthrough
@@ -84,6 +84,12 @@ class PackageDependenciesTest {
     @ArchTest
     static final ArchRule tcpIsSeparate = noClasses().that().resideInAPackage(P + ".tcp..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".wire..", P + ".admin..")
+            .andShould().dependOnClassesThat().resideInAPackage(P);
+
+    @ArchTest
+    static final ArchRule relayKnowsOnlyDiscoveryAndTheTransport = noClasses().that().resideInAPackage(P + ".relay..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".wire..",
+                    P + ".forward..", P + ".routing..", P + ".health..", P + ".metrics..", P + ".admin..", P + ".demo..")
             .andShould().dependOnClassesThat().resideInAPackage(P);
 
     @ArchTest

@@ -62,7 +62,7 @@ class SwarmReloadTest {
 
         write(file, config("{entrypoint: web, service: app}", swarm("100ms")));
         await().atMost(Duration.ofSeconds(10)).until(() -> ingress.discovery() != null);
-        SwarmDiscovery first = ingress.discovery();
+        io.swarmingress.discovery.Discovery first = ingress.discovery();
 
         // other routes, and the swarm section two lines further down: the same discovery
         write(file, config("{entrypoint: web, path_prefix: /a, service: app},\n"

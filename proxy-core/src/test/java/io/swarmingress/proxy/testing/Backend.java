@@ -69,8 +69,9 @@ public final class Backend implements AutoCloseable {
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
     private final long delayMs;
+    private static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
 
-    private Backend(String name, long delayMs) {
+    private Backend(String name, InetSocketAddress bind, long delayMs) {
         this.name = name;
         this.delayMs = delayMs;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -87,18 +88,23 @@ public final class Backend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new Handler());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .bind(bind)
                 .syncUninterruptibly()
                 .channel();
     }
 
     public static Backend start(String name) {
-        return new Backend(name, 0);
+        return new Backend(name, LOOPBACK, 0);
+    }
+
+    /** On another address, e.g. 127.0.0.2:PORT beside 127.0.0.3:PORT: tasks of one Swarm service share a port. */
+    public static Backend start(String name, InetSocketAddress bind) {
+        return new Backend(name, bind, 0);
     }
 
     /** A backend that answers its plain requests {@code delayMs} late. */
     public static Backend slow(String name, long delayMs) {
-        return new Backend(name, delayMs);
+        return new Backend(name, LOOPBACK, delayMs);
     }
 
     public String name() {
@@ -110,7 +116,7 @@ public final class Backend implements AutoCloseable {
     }
 
     public String hostPort() {
-        return "127.0.0.1:" + port();
+        return ((InetSocketAddress) channel.localAddress()).getAddress().getHostAddress() + ":" + port();
     }
 
     /** Requests answered or being answered. */
