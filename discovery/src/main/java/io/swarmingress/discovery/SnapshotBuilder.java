@@ -112,6 +112,7 @@ final class SnapshotBuilder {
         }
         Map<String, List<HostPort>> endpoints = new TreeMap<>();
         Map<String, Set<HostPort>> fallbacks = new TreeMap<>();
+        Map<HostPort, TaskRef> tasks = new HashMap<>();
         Set<String> warnings = new TreeSet<>();
 
         for (ServiceConfig fs : swarmFileServices) {
@@ -124,7 +125,7 @@ final class SnapshotBuilder {
             }
             String network = ref.network() != null ? ref.network() : provider.network();
             put(fs.name(), TaskEndpoints.of(s, network, ref.port(), "service '" + fs.name() + "' (Swarm service '"
-                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings), endpoints, fallbacks);
+                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings, tasks), endpoints, fallbacks);
         }
 
         List<SwarmService> labelled = new ArrayList<>();
@@ -135,6 +136,7 @@ final class SnapshotBuilder {
         }
         labelled.sort(Comparator.comparing(SwarmService::name));
         List<ServiceConfig> labelServices = new ArrayList<>();
+        Map<String, Map<String, String>> labels = new HashMap<>();
         List<RouteConfig> labelRoutes = new ArrayList<>();
         Map<String, String> routeOwners = new HashMap<>();
         for (SwarmService s : labelled) {
@@ -179,8 +181,9 @@ final class SnapshotBuilder {
                 continue;
             }
             labelServices.add(service);
+            labels.put(s.name(), s.labels());
             put(s.name(), TaskEndpoints.of(s, network, port, who, "label " + provider.label("network")
-                    + " or swarm.network", warnings), endpoints, fallbacks);
+                    + " or swarm.network", warnings, tasks), endpoints, fallbacks);
 
             String host = label(s, "http.host");
             String path = label(s, "http.path");
@@ -227,7 +230,8 @@ final class SnapshotBuilder {
             }
             labelRoutes.add(route);
         }
-        return new DiscoverySnapshot(endpoints, fallbacks, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+        return new DiscoverySnapshot(endpoints, fallbacks, labelServices, labelRoutes, new ArrayList<>(warnings), readAt,
+                tasks, labels);
     }
 
     private static void put(String name, TaskEndpoints.Chosen chosen, Map<String, List<HostPort>> endpoints,

@@ -183,6 +183,14 @@ public final class SwarmDiscovery implements AutoCloseable {
         return api.preferredEndpoint();
     }
 
+    /**
+     * The manager whose event stream is open now; null while it is (re)connecting, when changes
+     * are seen only by the periodic resync.
+     */
+    public String eventStream() {
+        return events.following();
+    }
+
     /** Asks for a full re-read soon (after the debounce), e.g. from an admin endpoint. */
     public void resync() {
         loop.execute(guarded(scheduler::requestFull));
