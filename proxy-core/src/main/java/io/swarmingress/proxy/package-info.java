@@ -7,7 +7,7 @@
  * Each depends only on those below it; {@code PackageDependenciesTest} fails the build otherwise.
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
- *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
+ *   admin, demo   the dashboard, /api/v1, /metrics, /healthz, /routes; the quickstart's backends
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
  *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, behind
  *                 the PROXY protocol reader where an entrypoint requires one)
