@@ -5,8 +5,8 @@
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
-# SlowClientIT, haproxy and curl for ClientAddressTest, and the Debian JDK 17 whose jmods
-# deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
+# SlowClientIT, haproxy and curl for ClientAddressTest, chromium for DashboardBrowserIT, and the
+# Debian JDK 17 whose jmods deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened. A lab that cannot start is a failure, never a skip: the Swarm tests are part of the suite.
 set -Eeuo pipefail
@@ -24,6 +24,8 @@ command -v socat >/dev/null 2>&1 || packages+=(socat)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
+# DashboardBrowserIT loads the admin dashboard in Debian's headless Chromium (driven over DevTools by the JDK).
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 if [ "${#packages[@]}" -gt 0 ]; then
     say "installing ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
