@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +27,8 @@ final class FreezableRelay implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean frozen;
     private volatile boolean closed;
+    /** Counted down at close: frozen pumps hold their bytes until then (a relay is never thawed). */
+    private final CountDownLatch released = new CountDownLatch(1);
 
     FreezableRelay(Path path, Path target, boolean frozen) throws IOException {
         this.path = path;
@@ -81,8 +84,8 @@ final class FreezableRelay implements AutoCloseable {
                     if (from.read(buf) < 0) {
                         break;
                     }
-                    while (frozen && !closed) {
-                        Thread.sleep(20); // hold the bytes: the call hangs
+                    if (frozen) {
+                        released.await(); // hold the bytes: the call hangs
                     }
                     buf.flip();
                     while (buf.hasRemaining()) {
@@ -110,6 +113,7 @@ final class FreezableRelay implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        released.countDown();
         server.close();
         for (SocketChannel c : channels) {
             closeQuietly(c);

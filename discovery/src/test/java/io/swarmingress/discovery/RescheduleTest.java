@@ -138,15 +138,16 @@ class RescheduleTest {
 
     /** Whether Swarm told the old tasks to stop within 5 s of the thaw (it does within a second when it does). */
     private boolean rescheduled(String service, Set<String> oldIds, long thaw) {
-        while (System.currentTimeMillis() - thaw < 5000) {
-            for (LabTask t : lab.lab.tasks(service).values()) {
-                if (oldIds.contains(t.id()) && !t.desired().equals("running")) {
-                    return true;
-                }
-            }
-            SwarmDiscoveryTest.sleep(200);
+        // Polled, not waited on: whether Swarm reschedules after a freeze is the question, not a given.
+        try {
+            org.awaitility.Awaitility.await().pollInterval(java.time.Duration.ofMillis(200))
+                    .atMost(java.time.Duration.ofMillis(Math.max(1, 5000 - (System.currentTimeMillis() - thaw))))
+                    .until(() -> lab.lab.tasks(service).values().stream()
+                            .anyMatch(t -> oldIds.contains(t.id()) && !t.desired().equals("running")));
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
         }
-        return false;
     }
 
     /**

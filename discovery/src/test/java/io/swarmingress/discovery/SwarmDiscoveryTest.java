@@ -3,12 +3,14 @@ package io.swarmingress.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,13 +95,19 @@ class SwarmDiscoveryTest {
         assertThat(counters.lastSuccessEpochSeconds()).isCloseTo(System.currentTimeMillis() / 1000.0,
                 org.assertj.core.data.Offset.offset(30.0));
 
-        // nothing changes: re-reads publish nothing
+        // nothing changes: re-reads publish nothing. Reads end on the one discovery thread, in turn, so once
+        // the second has ended the first one's publishing (or not) is over.
         int published = recorder.count();
-        discovery.resync();
-        discovery.resync();
-        sleep(1500);
+        Instant first = resyncAndAwait(s.lastSuccess());
+        resyncAndAwait(first);
         assertThat(recorder.count()).as("snapshots published without a change").isEqualTo(published);
-        assertThat(discovery.lastSuccess()).isAfter(s.lastSuccess());
+    }
+
+    /** Asks for a full re-read and waits until one has succeeded after {@code after}; returns when. */
+    private Instant resyncAndAwait(Instant after) {
+        discovery.resync();
+        Awaitility.await("a successful re-read").atMost(BOUND).until(() -> discovery.lastSuccess().isAfter(after));
+        return discovery.lastSuccess();
     }
 
     @Test
@@ -219,14 +227,5 @@ class SwarmDiscoveryTest {
             }
         }
         throw new AssertionError(address + " never left");
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

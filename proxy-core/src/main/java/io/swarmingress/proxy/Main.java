@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 /** The command line: run the proxy, check a config, or run the quickstart demo. */
 @Command(name = "swarm-ingress", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The front door for traffic into a Docker Swarm cluster.",
-        subcommands = {Main.Check.class, Main.Demo.class, HealthCheck.class})
+        subcommands = {Main.Check.class, Main.Demo.class, HealthcheckCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 

@@ -102,14 +102,14 @@ class HotReloadTest {
         }
         long generation = ingress.server().table().generation();
         for (int i = 0; i < 6; i++) {
-            Thread.sleep(300);
+            awaitRequests(total, 20);
             Backend[] set = i % 2 == 0 ? new Backend[] {b, c} : new Backend[] {a, b, c};
             Files.writeString(file, config(port, i % 3 == 0 ? "least_conn" : "round_robin", set));
             long before = generation;
             await().atMost(Duration.ofSeconds(10)).until(() -> ingress.server().table().generation() > before);
             generation = ingress.server().table().generation();
         }
-        Thread.sleep(300);
+        awaitRequests(total, 20);
         running.set(false);
         for (Thread th : clients) {
             th.join(10_000);
@@ -118,6 +118,12 @@ class HotReloadTest {
         assertThat(failures.get()).isZero();
         assertThat(seen).containsKeys("a", "b", "c");
         assertThat(ingress.metrics().scrape()).contains("ingress_config_reloads_total{result=\"success\"} 7.0");
+    }
+
+    /** Lets the clients' load run on for {@code n} more requests: each table in turn serves some. */
+    private static void awaitRequests(AtomicInteger total, int n) {
+        int from = total.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> total.get() >= from + n);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.swarmingress.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
@@ -68,19 +69,17 @@ class HttpProxyIntegrationTest {
         ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
                 + "routes: [{entrypoint: web, service: app}]\n"
                 + "services: [{name: app, lb: least_conn, endpoints: " + endpoints(slow, fast) + "}]\n");
-        // Four long requests: least_conn spreads them two and two; then everything else avoids the busy pair.
+        // Two long requests, one on each endpoint; a third goes to either, which is then the busier one.
+        // Quick requests after that must all go to the other, the one with fewer in flight.
         List<CompletableFuture<HttpResponse<String>>> longOnes = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             longOnes.add(p.client().sendAsync(HttpRequest.newBuilder(p.uri("web", "/slow?ms=3000")).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
-        Thread.sleep(300);
-        // Both endpoints now hold one slow request each; the slow backend answers /slow slowly, the fast one too,
-        // so make the asymmetry explicit: a third long request goes to whichever is free, then quick requests
-        // must all land on the endpoint with fewer in flight.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(inFlight(p)).containsExactly(1, 1));
         longOnes.add(p.client().sendAsync(HttpRequest.newBuilder(p.uri("web", "/slow?ms=3000")).build(),
                 HttpResponse.BodyHandlers.ofString()));
-        Thread.sleep(300);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(inFlight(p)).containsExactlyInAnyOrder(1, 2));
         String busier = p.server().table().service("app").endpoints().stream()
                 .filter(e -> e.active() == 2).map(e -> e.address().toString()).findFirst().orElseThrow();
         Map<String, Integer> quick = new ConcurrentHashMap<>();
@@ -94,6 +93,10 @@ class HttpProxyIntegrationTest {
         for (CompletableFuture<HttpResponse<String>> f : longOnes) {
             assertThat(f.get().statusCode()).isEqualTo(200);
         }
+    }
+
+    private static List<Integer> inFlight(ProxyFixture p) {
+        return p.server().table().service("app").endpoints().stream().map(e -> e.active()).toList();
     }
 
     @Test
@@ -155,6 +158,16 @@ class HttpProxyIntegrationTest {
     }
 
     @Test
+    void anEndpointWhoseNameDoesNotResolveIs502() {
+        ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
+                + "routes: [{entrypoint: web, service: app}]\n"
+                + "services: [{name: app, endpoints: ['no-such-host.invalid:8080']}]\n");
+        HttpResponse<String> r = p.get("web", "/");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("cannot connect");
+    }
+
+    @Test
     void serviceWithoutEndpointsIs503() {
         ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
                 + "routes: [{entrypoint: web, service: app}]\n"
@@ -168,37 +181,12 @@ class HttpProxyIntegrationTest {
         ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
                 + "routes: [{entrypoint: web, service: app}]\n"
                 + "services: [{name: app, response_timeout: 300ms, endpoints: " + endpoints(hang) + "}]\n");
-        long start = System.nanoTime();
+        // The backend never answers /hang: a 504 can only come from the proxy's timer on its real loop.
+        // (When it fires, to the millisecond, is forward.ExchangeDeadlinesTest's, on a fake clock.)
         HttpResponse<String> r = p.get("web", "/hang");
-        long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.statusCode()).isEqualTo(504);
-        assertThat(tookMs).as("answered by the timeout, not by the client giving up").isLessThan(10_000);
+        assertThat(r.body()).contains("did not answer in time");
         assertThat(p.get("web", "/").statusCode()).as("the next request is served").isEqualTo(200);
-    }
-
-    @Test
-    void aShortTimeoutIsKeptAfterALongOneOnTheSameConnection() throws Exception {
-        Backend a = backend("a");
-        ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
-                + "routes: [{entrypoint: web, service: patient}, {entrypoint: web, path_prefix: /strict, strip_prefix: true, service: strict}]\n"
-                + "services:\n"
-                + "  - {name: patient, response_timeout: 60s, endpoints: " + endpoints(a) + "}\n"
-                + "  - {name: strict, response_timeout: 300ms, endpoints: " + endpoints(a) + "}\n");
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", p.port("web"))) {
-            s.setSoTimeout(10_000);
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), "ISO-8859-1"));
-            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes("ISO-8859-1"));
-            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
-            while (!in.readLine().isEmpty()) {
-                // headers
-            }
-            assertThat((char) in.read()).isEqualTo('a');
-            long start = System.nanoTime();
-            s.getOutputStream().write("GET /strict/hang HTTP/1.1\r\nHost: x\r\n\r\n".getBytes("ISO-8859-1"));
-            assertThat(in.readLine()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
-            assertThat((System.nanoTime() - start) / 1_000_000).as("the strict service's 300 ms, not the 60 s of the first")
-                    .isLessThan(5_000);
-        }
     }
 
     @Test
@@ -263,6 +251,16 @@ class HttpProxyIntegrationTest {
     }
 
     @Test
+    void anHttp10RequestWithoutHostGoesUpstreamWithTheEndpointAsHost() throws Exception {
+        Backend echo = backend("echo");
+        ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
+                + "routes: [{entrypoint: web, service: app}]\n"
+                + "services: [{name: app, endpoints: " + endpoints(echo) + "}]\n");
+        String response = p.raw("web", "GET /headers HTTP/1.0\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 200 OK").contains("host: " + echo.hostPort() + "\n");
+    }
+
+    @Test
     void expectContinueIsRelayed() throws Exception {
         Backend a = backend("a");
         ProxyFixture p = proxy("entrypoints: [{name: web, address: '127.0.0.1:0'}]\n"
@@ -280,9 +278,10 @@ class HttpProxyIntegrationTest {
             out.flush();
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
             String line;
-            while (!(line = in.readLine()).isEmpty()) {
-                assertThat(line).isNotNull();
+            while ((line = in.readLine()) != null && !line.isEmpty()) {
+                // the rest of the head
             }
+            assertThat(line).as("the head ends before the connection does").isNotNull();
             char[] body = new char[1];
             assertThat(in.read(body)).isEqualTo(1);
             assertThat(body[0]).isEqualTo('5');

@@ -25,8 +25,8 @@ import io.swarmingress.proxy.testing.ProxyFixture;
  * Request smuggling end to end: chunked bodies go upstream as the client sent them, so framing the
  * proxy reads one way and a strict backend another would hide a second request inside a body.
  * The backend here is a plain socket server that ends lines only at CRLF, as strict servers do,
- * and records every request line it sees. A regression: a lone LF after a chunk extension once
- * smuggled "GET /admin" past a route limited to /public.
+ * and records every request line it sees: a lone LF after a chunk extension, passed on, would
+ * smuggle "GET /admin" past a route limited to /public.
  */
 class SmugglingTest {
     private final List<String> seen = new CopyOnWriteArrayList<>();

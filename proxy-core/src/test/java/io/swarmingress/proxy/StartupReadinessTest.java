@@ -86,7 +86,7 @@ class StartupReadinessTest {
 
         Ingress ingress = closer.add(starting.get(30, TimeUnit.SECONDS));
         assertThat(ingress.admin().address().getPort()).isEqualTo(adminPort);
-        assertThat(HealthCheck.get(new HostPort("127.0.0.1", adminPort), 5000)).isEqualTo("200 ok");
+        assertThat(HealthcheckCommand.get(new HostPort("127.0.0.1", adminPort), 5000)).isEqualTo("200 ok");
     }
 
     private static int freePort() throws IOException {

@@ -56,6 +56,7 @@ class StreamingTest {
     private static Backend backend;
     private static StallingBackend stalling;
     private static ProxyFixture proxy;
+    private static long stallMillis;
 
     @BeforeAll
     static void start() throws IOException {
@@ -116,6 +117,7 @@ class StreamingTest {
 
     @Test
     void downloadOf100MegabytesIsExactAndTheProxyBuffersABoundedAmountWhileTheClientStalls() throws Exception {
+        long stall = conclusiveStallMillis();
         ByteBufAllocatorMetric allocator = allocatorMetric();
         Counter bytesOut = proxy.metrics().registry().get("ingress.bytes")
                 .tag("entrypoint", "web").tag("direction", "out").counter();
@@ -151,8 +153,8 @@ class StreamingTest {
             String head = readHead(in);
             assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked");
 
-            // The client stalls; the backend can write 100 MB in well under this time when nothing stops it.
-            Thread.sleep(1_500);
+            // The client stalls, long enough for a proxy that kept reading the backend to exceed the bound.
+            Thread.sleep(stall);
             long heapStalled = liveHeap();
             double outStalled = bytesOut.count() - outBefore;
             long allocatorStalled = allocatorPeak.get() - allocatorBefore;
@@ -162,7 +164,7 @@ class StreamingTest {
             assertThat(received).as("body bytes received through the proxy").isEqualTo(BODY);
             assertThat(in.read()).as("nothing after the last chunk").isEqualTo(-1);
             assertThat((long) outStalled)
-                    .as("response bytes the proxy wrote toward the stalled client (counted at write time)")
+                    .as("response bytes the proxy wrote toward the client stalled for %d ms (counted at write time)", stall)
                     .isLessThan(BOUND);
             assertThat(allocatorStalled)
                     .as("growth of the shared Netty allocator's footprint while the client stalled")
@@ -180,6 +182,7 @@ class StreamingTest {
 
     @Test
     void uploadToAStalledBackendMakesTheProxyStopReadingTheClient() throws Exception {
+        long stall = conclusiveStallMillis();
         Counter bytesIn = proxy.metrics().registry().get("ingress.bytes")
                 .tag("entrypoint", "web").tag("direction", "in").counter();
         ByteBufAllocatorMetric allocator = allocatorMetric();
@@ -193,7 +196,7 @@ class StreamingTest {
         var response = proxy.client().sendAsync(request, HttpResponse.BodyHandlers.ofString());
         // The backend has the request head and is not reading; the client keeps offering 100 MB.
         assertThat(stalling.headReceived.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(1_500);
+        Thread.sleep(stall);
         double inStalled = bytesIn.count() - inBefore;
         long allocatorStalled = used(allocator) - allocatorBefore;
         stalling.resume.countDown();
@@ -202,7 +205,7 @@ class StreamingTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).as("body bytes the backend decoded").isEqualTo(Long.toString(BODY));
         assertThat((long) inStalled)
-                .as("request bytes the proxy read from the client while the backend did not read")
+                .as("request bytes the proxy read from the client while the backend did not read for %d ms", stall)
                 .isLessThan(BOUND);
         assertThat(allocatorStalled)
                 .as("growth of the shared Netty allocator's footprint while the backend stalled")
@@ -237,6 +240,27 @@ class StreamingTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * How long a stall must last for the bounds above to mean something on this machine: twice
+     * the time an unstalled download of twice the bound takes through the proxy. A proxy that
+     * went on reading one side while the other stalled would move at least as fast as that
+     * download (into memory instead of a socket), so some four times the bound meanwhile, and the
+     * assertion fails. A fixed stall would pass trivially on a machine too slow to move the bound
+     * in it. Measured once, on the loaded machine the stalls run on.
+     */
+    private static long conclusiveStallMillis() throws Exception {
+        if (stallMillis == 0) {
+            HttpRequest download = HttpRequest.newBuilder(proxy.uri("web", "/download?bytes=" + 2 * BOUND))
+                    .timeout(Duration.ofSeconds(60)).build();
+            long start = System.nanoTime();
+            HttpResponse<Void> r = proxy.client().send(download, HttpResponse.BodyHandlers.discarding());
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(r.statusCode()).isEqualTo(200);
+            stallMillis = Math.max(500, 2 * tookMillis);
+        }
+        return stallMillis;
+    }
 
     private static ByteBufAllocatorMetric allocatorMetric() {
         ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;

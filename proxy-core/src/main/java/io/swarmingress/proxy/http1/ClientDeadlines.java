@@ -25,7 +25,7 @@ final class ClientDeadlines {
     private final long headerNanos;
     private final long bodyNanos;
     private final long bodyMinRate;
-    private long lastRead;
+    private long lastActivity;
     /** When the head being read began (its first byte, or the accept), else -1. */
     private long headStart = -1;
     private boolean headBytes;
@@ -46,13 +46,18 @@ final class ClientDeadlines {
 
     /** A new connection: its first head is due {@code header} after the accept, bytes or not. */
     void accepted(long now) {
-        lastRead = now;
+        lastActivity = now;
         headStart = now;
         headBytes = false;
     }
 
     void read(long now) {
-        lastRead = now;
+        lastActivity = now;
+    }
+
+    /** An exchange ended and the connection stays: idle from now, however long the response took to send. */
+    void exchangeEnded(long now) {
+        lastActivity = now;
     }
 
     /** Bytes of a head arrived that did not complete it; its clock starts with the first of them. */
@@ -141,7 +146,7 @@ final class ClientDeadlines {
         if (!betweenRequests) {
             return Long.MAX_VALUE;
         }
-        long idle = lastRead + idleNanos;
+        long idle = lastActivity + idleNanos;
         if (headStart >= 0 && (headBytes || headStart + headerNanos - idle < 0)) {
             // A head under way is due a fixed time after its first byte; a new connection that has
             // sent nothing yet gets whichever comes first, its head deadline or the idle timeout.

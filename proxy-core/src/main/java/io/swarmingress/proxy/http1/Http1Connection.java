@@ -179,6 +179,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
             deadlines.paused(!read, timer.now());
+            if (read && deadlines.readingBody()) {
+                // The body's deadline runs again, whether or not the client sends more.
+                timer.fireBy(deadlines.next(false));
+            }
         }
     }
 
@@ -214,6 +218,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     /** The exchange ended and the connection stays: the idle deadline applies, and a pipelined request may start. */
     void nextRequest() {
+        deadlines.exchangeEnded(timer.now());
         timer.fireBy(deadlines.next(true));
         if (inbound.any() && !reading) {
             readRequests();

@@ -141,6 +141,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             finish();
         } else if (exchange != null) {
             exchange.requestEnded();
+            // The response timeout runs from now, which may come before the deadline the timer is set for.
+            connection.timer.fireBy(exchange.deadline());
         }
     }
 
@@ -268,6 +270,10 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         String connectionValue = close ? "close" : http10 ? "keep-alive" : null;
         String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
         connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
+        if (exchange != null) {
+            // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
+            connection.timer.fireBy(exchange.deadline());
+        }
     }
 
     @Override

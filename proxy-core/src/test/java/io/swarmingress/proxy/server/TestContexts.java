@@ -20,8 +20,16 @@ public final class TestContexts {
 
     /** With the connection meters of {@code metrics}, so a test can read them from its scrape. */
     public static EntrypointContext of(IngressConfig config, String entrypoint, RoutingTable table, IngressMetrics metrics) {
+        return of(entrypoint, table, metrics, Transport.nio());
+    }
+
+    /**
+     * With the upstream channel type of {@code transport}: an in-memory test names a channel class
+     * of its own there, so the forwarder's upstream connections stay on the client's loop and clock.
+     */
+    public static EntrypointContext of(String entrypoint, RoutingTable table, IngressMetrics metrics, Transport transport) {
         ConnectionMeters meters = metrics.connections(entrypoint, "http");
-        return new EntrypointContext(entrypoint, new AtomicReference<>(table), Transport.nio(),
+        return new EntrypointContext(entrypoint, new AtomicReference<>(table), transport,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
     }
 }

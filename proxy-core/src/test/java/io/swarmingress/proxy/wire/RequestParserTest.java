@@ -247,7 +247,7 @@ class RequestParserTest {
     /**
      * Chunked bodies go upstream as sent, so the walker must not accept what a strict backend
      * would read differently: a lone LF instead of CRLF anywhere in the framing, or whitespace
-     * after a size without an extension. A regression: "2;\nxx\r\n5a..." smuggled a request.
+     * after a size without an extension ("2;\nxx\r\n5a..." would smuggle a request).
      */
     @Test
     void chunkFramingThatAStrictPeerWouldReadDifferentlyIsRefused() {
@@ -269,7 +269,7 @@ class RequestParserTest {
     @Test
     void leadingEmptyLinesAreSkippedButNotWithoutLimit() {
         assertThat(feed("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").heads).hasSize(1);
-        // A regression: 13,000 of them stalled the request until the idle timeout.
+        // Without a limit, 13,000 of them would hold the request until the idle timeout.
         Recorder many = feed("\r\n".repeat(13_000) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         assertThat(many.error).isNotNull();
         assertThat(many.heads).isEmpty();

@@ -27,7 +27,7 @@ import picocli.CommandLine;
 
 /** The {@code healthcheck} command Docker's HEALTHCHECK runs, against a real admin listener. */
 @Timeout(60)
-class HealthCheckTest {
+class HealthcheckCommandTest {
     @TempDir
     Path dir;
     private final Closer closer = new Closer();
@@ -103,8 +103,8 @@ class HealthCheckTest {
         Run r = healthcheck("--config", file.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("200 ok");
-        assertThat(HealthCheck.local(new HostPort("::", 9090))).isEqualTo(new HostPort("127.0.0.1", 9090));
-        assertThat(HealthCheck.local(new HostPort("10.0.0.7", 9090))).isEqualTo(new HostPort("10.0.0.7", 9090));
+        assertThat(HealthcheckCommand.local(new HostPort("::", 9090))).isEqualTo(new HostPort("127.0.0.1", 9090));
+        assertThat(HealthcheckCommand.local(new HostPort("10.0.0.7", 9090))).isEqualTo(new HostPort("10.0.0.7", 9090));
     }
 
     @Test
@@ -112,9 +112,9 @@ class HealthCheckTest {
         Path broken = dir.resolve("broken.yaml");
         Files.writeString(broken, "colour: blue\n");
         StringWriter err = new StringWriter();
-        HealthCheck check = new HealthCheck();
+        HealthcheckCommand check = new HealthcheckCommand();
         check.config = broken;
-        assertThat(check.target(new PrintWriter(err, true))).isEqualTo(HealthCheck.DEFAULT_ADDRESS);
+        assertThat(check.target(new PrintWriter(err, true))).isEqualTo(HealthcheckCommand.DEFAULT_ADDRESS);
         assertThat(err.toString()).contains(broken + ":1: colour: is not a known option").contains("asking 127.0.0.1:9090");
     }
 

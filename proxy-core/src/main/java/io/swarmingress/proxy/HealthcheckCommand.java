@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.ConfigParser;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
         description = {"GETs /healthz from a running proxy's admin listener: exit 0 on HTTP 200, 1 otherwise.",
                 "The address is --address, else the config's admin address (0.0.0.0 and :: mean 127.0.0.1), else "
                         + "127.0.0.1:9090."})
-final class HealthCheck implements Callable<Integer> {
+final class HealthcheckCommand implements Callable<Integer> {
     static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 9090);
 
     @Option(names = "--address", defaultValue = "${env:INGRESS_ADMIN_ADDRESS}", paramLabel = "HOST:PORT",
@@ -103,7 +104,7 @@ final class HealthCheck implements Callable<Integer> {
     static String get(HostPort target, int timeoutMillis) throws IOException {
         String authority = (target.host().contains(":") ? "[" + target.host() + "]" : target.host()) + ":" + target.port();
         String where = "http://" + authority + "/healthz";
-        long deadline = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
+        long deadline = Ticker.systemTicker().nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(target.host(), target.port()), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
@@ -129,7 +130,7 @@ final class HealthCheck implements Callable<Integer> {
         byte[] buf = new byte[64 * 1024];
         int n = 0;
         while (n < buf.length) {
-            if (System.nanoTime() - deadline > 0) {
+            if (Ticker.systemTicker().nanoTime() - deadline > 0) {
                 throw new IOException("no complete answer in time");
             }
             int r = in.read(buf, n, buf.length - n);
