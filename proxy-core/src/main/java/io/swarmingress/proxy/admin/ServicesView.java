@@ -16,7 +16,8 @@ import io.swarmingress.proxy.routing.Service;
 /**
  * {@code GET /api/v1/services}: each service of the live table with its endpoints (address, the
  * Swarm task and node behind it, state, requests in flight) and its latest traffic (requests per
- * second, share of 5xx, p99 over the last sample interval).
+ * second, share of 5xx, p99 over the last sample interval). The endpoints that left the service
+ * but still finish requests are listed after the others, as draining, until their last one ends.
  */
 final class ServicesView {
     private ServicesView() {
@@ -62,7 +63,13 @@ final class ServicesView {
         int inFlight = 0;
         int available = 0;
         List<Object> endpoints = new ArrayList<>();
-        for (Endpoint e : s.endpoints()) {
+        List<Endpoint> shown = new ArrayList<>(s.endpoints());
+        for (Endpoint e : s.draining()) {
+            if (e.active() > 0) {
+                shown.add(e); // left the service, still finishing requests: "draining"
+            }
+        }
+        for (Endpoint e : shown) {
             Map<String, Object> em = new LinkedHashMap<>();
             em.put("address", e.address().toString());
             em.put("state", e.state(nowNanos));
@@ -72,7 +79,7 @@ final class ServicesView {
             em.put("node_id", task == null ? null : task.nodeId());
             endpoints.add(em);
             inFlight += e.active();
-            if (e.available(nowNanos)) {
+            if (!e.removed() && e.available(nowNanos)) {
                 available++;
             }
         }
