@@ -32,6 +32,7 @@ import org.junit.jupiter.api.TestInstance;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.swarmingress.proxy.testing.Chromium;
+import io.swarmingress.proxy.testing.Command;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium, driven over the DevTools protocol)
@@ -41,7 +42,8 @@ import io.swarmingress.proxy.testing.Chromium;
  * Admin basic auth is on; the browser sends the user with every request, fetches included.
  *
  * <p>Checked in the DOM: a task added by {@code docker service scale} is on the page within 2 s
- * of Docker reporting it running, with its task id; a reload refused for an error shows the file
+ * of Docker reporting it running, with its task id; scaled down while requests are in flight, the
+ * task that leaves is shown draining until they end; a reload refused for an error shows the file
  * and line; the conflict between two labelled services and discovery's live event stream are
  * shown; a label value named like a password is not. Screenshots go to
  * {@code target/dashboard-screenshots/} (docs/dashboard.png is one of them).
@@ -51,7 +53,10 @@ class DashboardBrowserIT {
     private static final String DOCKER = "/usr/bin/docker";
     private static final String IMAGE = "demo/busybox:local";
     private static final String NETWORK = "appnet";
-    private static final String TASK_COMMAND = "hostname > /www/index.html && exec httpd -f -p 8080 -h /www";
+    /** Each task answers its hostname, and /cgi-bin/slow after 4 s (a request still in flight when its task goes). */
+    private static final String TASK_COMMAND = "hostname > /www/index.html && busybox mkdir -p /www/cgi-bin"
+            + " && echo '#!/bin/sh' > /www/cgi-bin/slow && echo 'sleep 4; printf \"Content-Type: text/plain\\r\\n\\r\\nslow\\n\"'"
+            + " >> /www/cgi-bin/slow && busybox chmod +x /www/cgi-bin/slow && exec httpd -f -p 8080 -h /www";
     private static final String SECRET_LABEL_VALUE = "hunter2-" + ThreadLocalRandom.current().nextInt(1000, 9999);
     private static final Path SCREENSHOTS = Path.of("target", "dashboard-screenshots");
     private static final String USER = "ops";
@@ -95,7 +100,9 @@ class DashboardBrowserIT {
             Files.copy(users, dir.resolve("users.htpasswd"));
         }
 
+        // httpd is the task's pid 1, which SIGTERM does not end: a stopped task runs its grace period, requests finish.
         docker("service", "create", "--detach", "--no-resolve-image", "--name", web, "--replicas", "2", "--network", NETWORK,
+                "--stop-grace-period", "20s",
                 "--label", "ingress.enable=true", "--label", "ingress.port=8080", "--label", "ingress.http.path=/web",
                 "--label", "ingress.http.strip_prefix=true", "--label", "com.example.db-password=" + SECRET_LABEL_VALUE, IMAGE, "sh", "-c", TASK_COMMAND);
         // Labelled for the same path, and its name sorts after: its route is a conflict, shown as such.
@@ -164,9 +171,9 @@ class DashboardBrowserIT {
         }
         if (labSocket != null) {
             for (String name : List.of(web, rival, empty)) {
-                run(false, DOCKER, "-H", "unix://" + labSocket, "service", "rm", name);
+                Command.of(DOCKER, "-H", "unix://" + labSocket, "service", "rm", name).run();
             }
-            run(false, DOCKER, "-H", "unix://" + labSocket, "rm", "-f", probe);
+            Command.of(DOCKER, "-H", "unix://" + labSocket, "rm", "-f", probe).run();
         }
     }
 
@@ -205,6 +212,20 @@ class DashboardBrowserIT {
         assertThat(ms).as("the DOM shows the new endpoint within 2 s of the task running").isLessThan(2000);
         browser.screenshot(SCREENSHOTS.resolve("2-scaled.png"));
 
+        // Slow requests spread over the three tasks; a scale down takes one task out of the service while some are in flight.
+        AtomicBoolean slowOn = new AtomicBoolean(true);
+        Thread slow = startSlowRequests(slowOn);
+        await("slow requests in flight to every task", Duration.ofSeconds(30), () -> browser.evaluate("(rows => rows.length === 3"
+                + " && rows.every(r => r.cells[4].innerText !== '0'))(Array.from(document.querySelectorAll('[data-service=\""
+                + web + "\"] tr[data-endpoint]')))").asBoolean());
+        docker("service", "scale", "--detach", web + "=2");
+        await("the page shows the endpoint that left as draining", Duration.ofSeconds(30), () -> browser.evaluate(
+                "document.querySelectorAll('[data-service=\"" + web + "\"] tr[data-state=\"draining\"]').length").asInt() == 1);
+        browser.screenshot(SCREENSHOTS.resolve("3-draining.png"));
+        slowOn.set(false);
+        slow.join(10_000);
+        await("the drained endpoint leaves the page", Duration.ofSeconds(30), () -> endpointsOnPage(web).size() == 2);
+
         Instant written = Instant.now();
         Files.writeString(config, config("missing"));
         String expected = config + ":5";
@@ -215,7 +236,7 @@ class DashboardBrowserIT {
                 Duration.between(written, refusedOnPage).toMillis(), reload);
         assertThat(reload).contains("refused", expected + " routes[0].service: 'missing' is not a declared service",
                 "the previous config keeps serving");
-        browser.screenshot(SCREENSHOTS.resolve("3-refused-reload.png"));
+        browser.screenshot(SCREENSHOTS.resolve("4-refused-reload.png"));
 
         Files.writeString(config, config("empty"));
         await("the page shows the good reload", Duration.ofSeconds(30), () -> browser.evaluate(
@@ -256,6 +277,25 @@ class DashboardBrowserIT {
         t.setDaemon(true);
         t.start();
         traffic.add(t);
+    }
+
+    /** A request for the 4 s CGI every 200 ms, many in flight at once, until {@code on} turns false. */
+    private Thread startSlowRequests(AtomicBoolean on) {
+        Thread t = new Thread(() -> {
+            URI uri = URI.create("http://127.0.0.1:" + webPort + "/web/cgi-bin/slow");
+            while (on.get()) {
+                http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding())
+                        .thenRun(sent::incrementAndGet);
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "slow-requests");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private int status(String url) {
@@ -323,29 +363,8 @@ class DashboardBrowserIT {
     }
 
     private String docker(String... args) {
-        String[] cmd = new String[args.length + 3];
-        cmd[0] = DOCKER;
-        cmd[1] = "-H";
-        cmd[2] = "unix://" + labSocket;
-        System.arraycopy(args, 0, cmd, 3, args.length);
-        try {
-            return run(true, cmd);
-        } catch (IOException | InterruptedException e) {
-            throw new AssertionError(String.join(" ", cmd) + ": " + e, e);
-        }
-    }
-
-    private static String run(boolean check, String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + String.join(" ", cmd));
-        }
-        String text = new String(out, StandardCharsets.UTF_8);
-        if (check && p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + text);
-        }
-        return text;
+        List<String> cmd = new ArrayList<>(List.of(DOCKER, "-H", "unix://" + labSocket));
+        cmd.addAll(List.of(args));
+        return Command.of(cmd).timeout(Duration.ofSeconds(60)).run().check().output();
     }
 }
