@@ -221,6 +221,10 @@ class DashboardBrowserIT {
         docker("service", "scale", "--detach", web + "=2");
         await("the page shows the endpoint that left as draining", Duration.ofSeconds(30), () -> browser.evaluate(
                 "document.querySelectorAll('[data-service=\"" + web + "\"] tr[data-state=\"draining\"]').length").asInt() == 1);
+        JsonNode leaving = browser.evaluate("(() => { const r = document.querySelector('[data-service=\"" + web
+                + "\"] tr[data-state=\"draining\"]'); return {task: r.cells[1].innerText, inFlight: r.cells[4].innerText}; })()");
+        assertThat(leaving.path("task").asText()).as("the draining row still names its task").matches("[0-9a-z]{12}");
+        assertThat(leaving.path("inFlight").asText()).isNotEqualTo("0");
         browser.screenshot(SCREENSHOTS.resolve("3-draining.png"));
         slowOn.set(false);
         slow.join(10_000);

@@ -51,6 +51,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final AdminSources sources;
     private final TrafficHistory history;
+    private final KnownTasks known;
     private final long sampleMillis;
     private final DashboardPage page;
     private final BasicAuth auth;
@@ -65,9 +66,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** @param auth null when no htpasswd file is configured */
-    AdminHandler(AdminSources sources, TrafficHistory history, long sampleMillis, DashboardPage page, BasicAuth auth, Health health) {
+    AdminHandler(AdminSources sources, TrafficHistory history, KnownTasks known, long sampleMillis, DashboardPage page, BasicAuth auth,
+                 Health health) {
         this.sources = sources;
         this.history = history;
+        this.known = known;
         this.sampleMillis = sampleMillis;
         this.page = page;
         this.auth = auth;
@@ -168,7 +171,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return table == null ? starting()
                         : json(RoutesView.of(table, snapshot(), sources.listening(), MeterReadings.openConnections(sources.metrics().registry())));
             case "/api/v1/services":
-                return table == null ? starting() : json(ServicesView.of(table, snapshot(), nanoTime(ctx), history.latest()));
+                return table == null ? starting() : json(ServicesView.of(table, snapshot(), known, nanoTime(ctx), history.latest()));
             default:
                 return text(HttpResponseStatus.NOT_FOUND, "not found; try /, /api/v1, /metrics, /healthz or /routes\n", TEXT_TYPE);
         }

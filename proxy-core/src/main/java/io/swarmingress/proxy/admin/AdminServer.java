@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.swarmingress.config.AdminConfig;
 import io.swarmingress.config.HostPort;
+import io.swarmingress.discovery.DiscoverySnapshot;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.metrics.MeterReadings;
 import io.swarmingress.proxy.routing.RoutingTable;
@@ -61,6 +62,7 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(1, "ingress-admin");
         AtomicBoolean draining = new AtomicBoolean();
         TrafficHistory history = new TrafficHistory(TrafficHistory.DEFAULT_CAPACITY);
+        KnownTasks known = new KnownTasks();
         AdminHandler.Health health = () -> draining.get() ? "draining" : sources.table().get() == null ? "starting" : null;
         try {
             Channel ch = new ServerBootstrap()
@@ -70,14 +72,14 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new AdminHandler(sources, history, SAMPLE_INTERVAL.toMillis(), page, auth, health));
+                                    new AdminHandler(sources, history, known, SAMPLE_INTERVAL.toMillis(), page, auth, health));
                         }
                     })
                     .bind(new InetSocketAddress(config.address().host(), config.address().port()))
                     .syncUninterruptibly()
                     .channel();
             // The one loop of the group: sampling and the handlers share it, so the history needs no lock.
-            ScheduledFuture<?> sampler = ch.eventLoop().scheduleAtFixedRate(() -> sample(sources, history), 0,
+            ScheduledFuture<?> sampler = ch.eventLoop().scheduleAtFixedRate(() -> sample(sources, history, known), 0,
                     SAMPLE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             return new AdminServer(group, ch, draining, sampler, auth);
         } catch (RuntimeException e) {
@@ -99,9 +101,11 @@ public final class AdminServer implements AutoCloseable {
                 new AdminSources(metrics, table, name -> null, extra, () -> null, new ReloadHistory(), null, clock));
     }
 
-    /** Reads the meters Prometheus reads and adds the interval to the history. */
-    static void sample(AdminSources sources, TrafficHistory history) {
+    /** Reads the meters Prometheus reads and adds the interval to the history; notes the tasks behind the endpoints. */
+    static void sample(AdminSources sources, TrafficHistory history, KnownTasks known) {
         RoutingTable table = sources.table().get();
+        DiscoveryStatus discovery = sources.discovery().get();
+        known.remember(table, discovery == null ? DiscoverySnapshot.EMPTY : discovery.snapshot());
         Set<String> services = new HashSet<>();
         if (table != null) {
             services.addAll(table.services().keySet());

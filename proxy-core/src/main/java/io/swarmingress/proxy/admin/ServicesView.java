@@ -24,10 +24,11 @@ final class ServicesView {
     }
 
     /**
+     * @param known the tasks last seen behind endpoints discovery no longer lists (draining ones)
      * @param nowNanos the data plane's clock, which endpoint ejections are timed by
      * @param traffic each service's latest sampled point
      */
-    static Map<String, Object> of(RoutingTable table, DiscoverySnapshot snapshot, long nowNanos,
+    static Map<String, Object> of(RoutingTable table, DiscoverySnapshot snapshot, KnownTasks known, long nowNanos,
                                   Map<String, TrafficHistory.Point> traffic) {
         Map<String, Object> out = Json.versioned();
         out.put("generation", table.generation());
@@ -35,7 +36,7 @@ final class ServicesView {
         services.sort(Comparator.comparing(Service::name));
         List<Object> list = new ArrayList<>();
         for (Service s : services) {
-            list.add(service(s, snapshot, nowNanos, traffic.get(s.name())));
+            list.add(service(s, snapshot, known, nowNanos, traffic.get(s.name())));
         }
         out.put("services", list);
         TrafficHistory.Point unrouted = traffic.get(RoutingTable.NO_SERVICE);
@@ -43,7 +44,8 @@ final class ServicesView {
         return out;
     }
 
-    private static Map<String, Object> service(Service s, DiscoverySnapshot snapshot, long nowNanos, TrafficHistory.Point point) {
+    private static Map<String, Object> service(Service s, DiscoverySnapshot snapshot, KnownTasks known, long nowNanos,
+                                               TrafficHistory.Point point) {
         ServiceConfig c = s.config();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", s.name());
@@ -74,7 +76,7 @@ final class ServicesView {
             em.put("address", e.address().toString());
             em.put("state", e.state(nowNanos));
             em.put("in_flight", e.active());
-            TaskRef task = c.swarm() == null ? null : snapshot.task(e.address());
+            TaskRef task = c.swarm() == null ? null : known.task(snapshot, e.address());
             em.put("task_id", task == null ? null : task.taskId());
             em.put("node_id", task == null ? null : task.nodeId());
             endpoints.add(em);
