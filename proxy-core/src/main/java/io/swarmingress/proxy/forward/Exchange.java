@@ -21,15 +21,10 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * about the response through its {@link Downstream}.
  *
  * <p>A failure before the response started may send the request to another endpoint
- * ({@link Retries}: a failed connect for every method; a reset, 502 or 503 for idempotent ones),
- * and tells the service's passive health about the endpoint that failed. The request head is
- * kept (as the {@link RequestHead}) for exactly that.
+ * ({@link Retries}; the request head is kept for that) and tells the service's passive health.
  *
- * <p>Its deadlines (the response head within the service's response timeout, no silence longer
- * than its idle timeout, the whole request within its request timeout, and an endpoint that left
- * the service drained within its drain timeout) are checked by the front's timer through
- * {@link #deadline} and {@link #checkDeadline}, so a connection keeps one timer however many
- * exchanges it carries.
+ * <p>Its deadlines ({@link ExchangeClock}) are checked by the front's timer through
+ * {@link #deadline} and {@link #checkDeadline}.
  *
  * <p>Not thread-safe: everything happens on the client connection's event loop. Once it has ended
  * ({@link Downstream#onResponseEnd}, {@link Downstream#onLocalAnswer}, {@link Downstream#onAbort}
@@ -40,7 +35,7 @@ public final class Exchange implements ResponseFramer.Sink {
 
     private final Forwarder forwarder;
     private final Downstream down;
-    private final long startNanos;
+    private final ExchangeClock clock;
     private RequestHead head;
     private String upstreamPath;
     private RequestMetrics metrics;
@@ -48,29 +43,21 @@ public final class Exchange implements ResponseFramer.Sink {
     private Retries retries;
     private Endpoint endpoint;
     private UpstreamConnection upstream;
-    private boolean headRequest;
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean reusable;
     private boolean done;
     private int status;
-    private long requestSentNanos;
-    private long lastActivityNanos;
-    /** When this exchange first saw its endpoint gone from the service; 0 while it is not. */
-    private long drainingSince;
 
     Exchange(Forwarder forwarder, Downstream down, long startNanos) {
         this.forwarder = forwarder;
         this.down = down;
-        this.startNanos = startNanos;
-        this.lastActivityNanos = startNanos;
+        this.clock = new ExchangeClock(forwarder.ticker, startNanos);
     }
 
     void start(RoutingTable table, String entrypoint, RequestHead request) {
         head = request;
-        headRequest = request.methodIs("HEAD");
         requestComplete = !request.hasBody();
-        requestSentNanos = startNanos;
         Router router = table.router(entrypoint);
         Route route = router == null ? null : router.match(request.host(), request.path(), request);
         if (route == null) {
@@ -87,7 +74,7 @@ public final class Exchange implements ResponseFramer.Sink {
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
         retries = new Retries(service.retryPolicy(), Retries.idempotent(request));
-        attempt(service.pick(startNanos));
+        attempt(service.pick(clock.now()));
     }
 
     /** Sends the request to {@code picked}: over an idle pooled connection to it, or a new one. */
@@ -98,18 +85,12 @@ public final class Exchange implements ResponseFramer.Sink {
         }
         endpoint = picked;
         picked.acquire();
-        ByteBuf encoded = head.encode(forwarder.alloc, upstreamPath, head.host() == null ? picked.address().toString() : null);
-        UpstreamPool pool = forwarder.pool(service);
-        UpstreamConnection pooled = pool.acquire(picked.address());
-        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(this, picked, service.timeouts(), pool);
+        forwarder.send(this, service, picked, head, upstreamPath, retries);
+    }
+
+    /** The connection the current attempt uses, known before it connects (a failed connect may report at once). */
+    void using(UpstreamConnection c) {
         upstream = c;
-        c.lease(this);
-        c.framer.start(headRequest);
-        c.write(encoded);
-        retries.resend(c);
-        if (pooled == null) {
-            c.connect(picked, service.timeouts(), forwarder.loop, forwarder.channelType, forwarder.proxyHeader(service));
-        }
     }
 
     // ---------------------------------------------------------------- from the front
@@ -120,7 +101,7 @@ public final class Exchange implements ResponseFramer.Sink {
             bytes.release();
             return;
         }
-        lastActivityNanos = forwarder.ticker.nanoTime();
+        clock.activity();
         retries.sent(bytes);
         upstream.write(bytes);
     }
@@ -128,7 +109,7 @@ public final class Exchange implements ResponseFramer.Sink {
     /** The request body ended: from now on the response head is awaited against the response timeout. */
     public void requestEnded() {
         requestComplete = true;
-        requestSentNanos = forwarder.ticker.nanoTime();
+        clock.requestSent();
     }
 
     public void flushUpstream() {
@@ -171,22 +152,8 @@ public final class Exchange implements ResponseFramer.Sink {
 
     /** When this exchange's next deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */
     public long deadline() {
-        if (done) {
-            return Long.MAX_VALUE;
-        }
-        long next = !responseStarted && requestComplete
-                ? requestSentNanos + service.timeouts().response().toNanos()
-                : lastActivityNanos + service.timeouts().idle().toNanos();
-        if (service.timeouts().request() != null) {
-            next = Math.min(next, startNanos + service.timeouts().request().toNanos());
-        }
-        if (endpoint != null && endpoint.removed()) {
-            if (drainingSince == 0) {
-                drainingSince = forwarder.ticker.nanoTime() | 1;
-            }
-            next = Math.min(next, drainingSince + service.timeouts().drain().toNanos());
-        }
-        return next;
+        return done ? Long.MAX_VALUE
+                : clock.deadline(service.timeouts(), !responseStarted && requestComplete, endpoint != null && endpoint.removed());
     }
 
     /** Acts on a passed deadline: 504 before the response started, a cut after. @return whether one had passed */
@@ -209,8 +176,7 @@ public final class Exchange implements ResponseFramer.Sink {
             return;
         }
         if (cause != null) {
-            long now = forwarder.ticker.nanoTime();
-            service.connectFailed(endpoint, now);
+            service.connectFailed(endpoint, clock.now());
             log.debug("connect to {} of service {} failed: {}", endpoint, service.name(), cause.toString());
             upstream = null;
             failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
@@ -224,7 +190,7 @@ public final class Exchange implements ResponseFramer.Sink {
             msg.release();
             return;
         }
-        lastActivityNanos = forwarder.ticker.nanoTime();
+        clock.activity();
         c.framer.feed(msg, this);
     }
 
@@ -250,7 +216,7 @@ public final class Exchange implements ResponseFramer.Sink {
             abort("endpoint closed the connection mid-response");
             return;
         }
-        service.resetBeforeResponse(endpoint, forwarder.ticker.nanoTime());
+        service.resetBeforeResponse(endpoint, clock.now());
         failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
     }
 
@@ -270,10 +236,12 @@ public final class Exchange implements ResponseFramer.Sink {
             }
             return;
         }
-        service.responded(endpoint, code, forwarder.ticker.nanoTime());
-        if ((code == 502 || code == 503) && retries.allow(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503, service)) {
+        service.responded(endpoint, code, clock.now());
+        Endpoint next = code == 502 || code == 503
+                ? retries.next(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503, service, endpoint, clock.now()) : null;
+        if (next != null) {
             // Not passed on: the next endpoint may answer. The connection, mid-response, is not reused.
-            retry();
+            retry(next);
             return;
         }
         responseStarted = true;
@@ -310,33 +278,19 @@ public final class Exchange implements ResponseFramer.Sink {
 
     @Override
     public void onResponseError(String reason) {
-        String detail = "invalid response from an endpoint of '" + service.name() + "': " + reason;
-        if (responseStarted) {
-            abort(detail);
-        } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, detail);
-        }
+        fail(HttpResponseStatus.BAD_GATEWAY, "invalid response from an endpoint of '" + service.name() + "': " + reason);
     }
 
     // ---------------------------------------------------------------- endings
 
-    /**
-     * Before the response started: another endpoint when the retry policy allows, else a 502. A
-     * connect is not tried again on the endpoint that just refused it; a reset may be (a fresh
-     * connection to the same endpoint often succeeds where a pooled one had gone stale).
-     */
+    /** Before the response started: another endpoint when the retry policy allows ({@link Retries#next}), else a 502. */
     private void failOrRetry(RetryReason reason, String detail) {
-        Endpoint next = service.pickOther(forwarder.ticker.nanoTime(), endpoint);
-        boolean pointless = reason == RetryReason.CONNECT_FAILURE && next == endpoint;
-        if (!pointless && retries.allow(reason, service)) {
+        Endpoint next = retries.next(reason, service, endpoint, clock.now());
+        if (next != null) {
             retry(next);
         } else {
             fail(HttpResponseStatus.BAD_GATEWAY, detail);
         }
-    }
-
-    private void retry() {
-        retry(service.pickOther(forwarder.ticker.nanoTime(), endpoint));
     }
 
     private void retry(Endpoint next) {
@@ -357,6 +311,7 @@ public final class Exchange implements ResponseFramer.Sink {
         down.onLocalAnswer(answer, detail);
     }
 
+    /** A 502 or 504 of the proxy's own before the response started; a cut after. */
     private void fail(HttpResponseStatus answer, String detail) {
         if (done) {
             return;
@@ -393,7 +348,7 @@ public final class Exchange implements ResponseFramer.Sink {
     /** Counted once; the endpoint, the retry budget and the service's in-flight count released. */
     private void end() {
         done = true;
-        metrics.record(status, forwarder.ticker.nanoTime() - startNanos);
+        metrics.record(status, clock.elapsed());
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ProxyProtocolVersion;
+import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.RoutingTable;
 import io.swarmingress.proxy.routing.Service;
 
@@ -85,6 +86,25 @@ public final class Forwarder {
             }
         }
         return ownPool;
+    }
+
+    /**
+     * Sends a request's head, and the body kept so far, to the endpoint for the exchange: over an
+     * idle pooled connection to it, or a new one. The new one connects last, once the exchange
+     * knows it ({@link Exchange#using}): a connect that fails at once reports before this returns.
+     */
+    void send(Exchange exchange, Service service, Endpoint endpoint, RequestHead head, String path, Retries retries) {
+        UpstreamPool pool = pool(service);
+        UpstreamConnection pooled = pool.acquire(endpoint.address());
+        UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(exchange, endpoint, service.timeouts(), pool);
+        exchange.using(c);
+        c.lease(exchange);
+        c.framer.start(head.methodIs("HEAD"));
+        c.write(head.encode(alloc, path, head.host() == null ? endpoint.address().toString() : null));
+        retries.resend(c);
+        if (pooled == null) {
+            c.connect(endpoint, service.timeouts(), loop, channelType, proxyHeader(service));
+        }
     }
 
     /** The PROXY header a new upstream connection of the service starts with, or null when it sends none. */

@@ -6,6 +6,7 @@ import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.swarmingress.config.RetryPolicy;
 import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
+import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Service;
 
 /**
@@ -51,8 +52,19 @@ final class Retries {
         replay.add(body.retainedDuplicate());
     }
 
-    /** Whether the failure allows one more attempt; when it does, the attempt is counted and budgeted. */
-    boolean allow(RetryReason reason, Service service) {
+    /**
+     * The endpoint for one more attempt after the failure, or null for none. A connect is not
+     * tried again on the endpoint that just refused it; a reset may be (a fresh connection to the
+     * same endpoint often succeeds where a pooled one had gone stale). When the answer is an
+     * attempt, it is counted and budgeted.
+     */
+    Endpoint next(RetryReason reason, Service service, Endpoint failed, long now) {
+        Endpoint next = service.pickOther(now, failed);
+        boolean pointless = next == null || (reason == RetryReason.CONNECT_FAILURE && next == failed);
+        return !pointless && allow(reason, service) ? next : null;
+    }
+
+    private boolean allow(RetryReason reason, Service service) {
         if (done >= policy.retries() || !replayable) {
             return false;
         }

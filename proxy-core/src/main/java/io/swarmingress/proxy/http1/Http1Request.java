@@ -16,21 +16,17 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * the {@link Downstream} methods. One per connection, reset for each request.
  */
 final class Http1Request implements RequestParser.Sink, Downstream {
-    /** A rejected body is read and dropped up to this size to keep the connection; past it, the connection closes. */
-    private static final long MAX_DISCARD = 1024 * 1024;
-
     private final Http1Connection connection;
     private final RequestParser parser;
     private final Forwarder forwarder;
     private final ParsedRequest head;
+    private final BodyDiscard discard = new BodyDiscard();
     private Exchange exchange;
     private long startNanos;
     private int status;
-    private long discarded;
     private boolean inExchange;
     private boolean requestComplete;
     private boolean responseStarted;
-    private boolean discarding;
     private boolean expectContinue;
     private boolean headRequest;
     private boolean http10;
@@ -78,10 +74,9 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         requestComplete = false;
         headRequest = false;
         responseStarted = false;
-        discarding = false;
         closeAfterResponse = false;
         status = 0;
-        discarded = 0;
+        discard.reset();
         exchange = null;
         startNanos = connection.timer.now();
         connection.deadlines.headDone();
@@ -118,14 +113,12 @@ final class Http1Request implements RequestParser.Sink, Downstream {
 
     @Override
     public void onRequestBody(ByteBuf bytes) {
-        int n = bytes.readableBytes();
         startBodyClock();
-        connection.deadlines.bodyReceived(n);
-        if (!inExchange || discarding) {
+        connection.deadlines.bodyReceived(bytes.readableBytes());
+        if (!inExchange || discard.active()) {
             // The rest of a request that was answered already, e.g. a 404 with a body.
-            bytes.release();
-            if ((discarded += n) > MAX_DISCARD) {
-                connection.abort("dropped more than " + MAX_DISCARD + " bytes of a body nobody reads");
+            if (!discard.drop(bytes)) {
+                connection.abort("dropped more than " + BodyDiscard.MAX + " bytes of a body nobody reads");
             }
             return;
         }
@@ -136,8 +129,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     public void onRequestEnd() {
         requestComplete = true;
         connection.deadlines.bodyDone();
-        if (discarding) {
-            discarding = false;
+        if (discard.active()) {
+            discard.stop();
             finish();
         } else if (exchange != null) {
             exchange.requestEnded();
@@ -198,7 +191,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
 
     /** The client's body came too slowly: a 408 when no response started, else the connection is cut. */
     void bodyTooSlow() {
-        if (discarding || responseStarted) {
+        if (discard.active() || responseStarted) {
             cut("the request body came too slowly");
             return;
         }
@@ -208,11 +201,11 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     long exchangeDeadline() {
-        return exchange == null || discarding ? Long.MAX_VALUE : exchange.deadline();
+        return exchange == null || discard.active() ? Long.MAX_VALUE : exchange.deadline();
     }
 
     boolean checkExchangeDeadline(long now) {
-        return exchange != null && !discarding && exchange.checkDeadline(now);
+        return exchange != null && !discard.active() && exchange.checkDeadline(now);
     }
 
     /** Shutdown began: keep-alive ends after the current exchange. @return whether an exchange is in progress */
@@ -330,7 +323,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         responseStarted = true;
         status = answer.code();
         if (close || expectContinue || !clientKeepAlive || connection.entrypoint().draining()
-                || (!requestComplete && !parser.bodyFitsIn(MAX_DISCARD - discarded))) {
+                || (!requestComplete && !parser.bodyFitsIn(discard.room()))) {
             // A body too large to read and drop is not read: the connection ends with this answer.
             closeAfterResponse = true;
         }
@@ -339,7 +332,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         if (requestComplete || closeAfterResponse) {
             finish();
         } else {
-            discarding = true;
+            discard.start();
         }
     }
 

@@ -54,8 +54,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private static final int ENDS_AFTER_HEAD = 3;
 
     private final HeadLines head = new HeadLines();
-    private final MessageFields fields = new MessageFields();
-    private final MessageFields.Visitor noOwnFields = (h, i) -> null;
+    private final ResponseFraming framing = new ResponseFraming();
     private final BodyFraming body = new BodyFraming();
     private int state = IDLE;
     private boolean headRequest;
@@ -71,11 +70,6 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private ByteBuf current;
     private int interim;
 
-    // the head just read
-    private int status;
-    private boolean keepAlive;
-    private boolean chunked;
-    private long contentLength;
     /** A response whose body is absent by definition (to HEAD, 204, 304): its connection is not reused. */
     private boolean bodyOmitted;
 
@@ -166,11 +160,13 @@ public final class ResponseFramer implements ChunkedBody.Data {
             keepRest(in);
             return false;
         }
-        String error = parseHead();
+        String error = framing.read(head);
         if (error != null) {
             return fail(in, sink, error);
         }
         in.readerIndex(head.headEnd);
+        int status = framing.status;
+        long contentLength = framing.contentLength;
         bodyOmitted = false;
         untilClose = false;
         if (status < 200) {
@@ -181,7 +177,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
         } else if (headRequest || status == 204 || status == 304) {
             bodyOmitted = true;
             state = ENDS_AFTER_HEAD;
-        } else if (chunked) {
+        } else if (framing.chunked) {
             state = BODY;
             body.chunked();
         } else if (contentLength < 0) {
@@ -206,61 +202,25 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return true;
     }
 
-    /** @return null, or why the head is unacceptable */
-    private String parseHead() {
-        HeadLines h = head;
-        status = StatusLine.status(h);
-        if (status < 0) {
-            return "invalid status line";
-        }
-        boolean http10 = StatusLine.http10(h);
-        String error = fields.read(h, noOwnFields);
-        if (error != null) {
-            return error;
-        }
-        contentLength = fields.contentLength;
-        chunked = false;
-        boolean framingConflict = false;
-        if (fields.transferEncodings > 0) {
-            if (fields.transferEncodings > 1 || fields.coding == FieldRules.Coding.MALFORMED) {
-                return "invalid Transfer-Encoding";
-            }
-            // RFC 9112 section 6.3: a coding other than chunked last is read until the close.
-            chunked = fields.coding != FieldRules.Coding.NOT_CHUNKED;
-            if (contentLength >= 0) {
-                // Transfer-Encoding wins and the Content-Length does not go on; a peer that sent
-                // both may read its own messages otherwise, so its connection is not reused.
-                contentLength = -1;
-                framingConflict = true;
-            }
-            if (!chunked) {
-                contentLength = -1;
-            }
-        }
-        // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing; close after it.
-        keepAlive = fields.keepsConnection(h, http10) && !(http10 && fields.transferEncodings > 0) && !framingConflict;
-        return null;
-    }
-
     // ---------------------------------------------------------------- the head just read
 
     public int status() {
-        return status;
+        return framing.status;
     }
 
     /** Whether the upstream will keep the connection open after this response. */
     public boolean keepAlive() {
-        return keepAlive;
+        return framing.keepAlive;
     }
 
     /** Whether the body is chunked (and will be passed on chunked unless {@link #dechunk()} is called). */
     public boolean chunked() {
-        return chunked;
+        return framing.chunked;
     }
 
     /** Whether codings other than chunked were applied (gzip, chunked): de-chunking alone would not give the content. */
     public boolean codedBeyondChunked() {
-        return fields.coding == FieldRules.Coding.CHUNKED_AFTER_OTHERS;
+        return framing.codedBeyondChunked();
     }
 
     /** Whether the body ends only when the upstream closes the connection. */
@@ -278,11 +238,11 @@ public final class ResponseFramer implements ChunkedBody.Data {
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
         long remaining = body.remaining();
-        int inline = state == BODY && !chunked && !untilClose && remaining <= INLINE_BODY && current != null
+        int inline = state == BODY && !framing.chunked && !untilClose && remaining <= INLINE_BODY && current != null
                 && current.readableBytes() >= remaining ? (int) remaining : 0;
         // An interim response has no content: framing lines in one would only mislead.
-        boolean interim = status < 200;
-        ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : contentLength, dropTransferEncoding || interim,
+        boolean interim = framing.status < 200;
+        ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : framing.contentLength, dropTransferEncoding || interim,
                 connection, via, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
