@@ -3,6 +3,7 @@ package io.swarmingress.proxy.testing;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -194,6 +196,9 @@ public final class Chromium implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        // Chromium's helpers (network service, zygote) outlive the browser process for a moment and
+        // keep writing into the profile: wait for all of them before the profile is deleted.
+        List<ProcessHandle> family = process.descendants().toList();
         try {
             socket.abort();
         } finally {
@@ -201,12 +206,26 @@ public final class Chromium implements AutoCloseable {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+            for (ProcessHandle p : family) {
+                try {
+                    p.onExit().get(5, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    p.destroyForcibly();
+                }
+            }
+            deleteProfile();
+        }
+    }
+
+    /** A file that vanishes during the walk (a helper's temp file) is no failure: walk again. */
+    private void deleteProfile() {
+        for (int attempt = 0; attempt < 3 && Files.exists(profile); attempt++) {
             try (Stream<Path> files = Files.walk(profile)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(f);
                 }
-            } catch (IOException e) {
-                // a file chromium still wrote while exiting; the temp dir is cleaned eventually
+            } catch (IOException | UncheckedIOException e) {
+                // deleted or written under us; the next walk sees the rest
             }
         }
     }
