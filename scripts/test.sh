@@ -5,8 +5,9 @@
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
-# SlowClientIT, haproxy and curl for ClientAddressTest, chromium for DashboardBrowserIT, and the
-# Debian JDK 17 whose jmods deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
+# SlowClientIT, haproxy and curl for ClientAddressTest, nghttp2-client and nodejs/npm for the HTTP/2
+# and WebSocket tests, chromium for DashboardBrowserIT, and the Debian JDK 17 whose jmods
+# deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened. A lab that cannot start is a failure, never a skip: the Swarm tests are part of the suite.
 set -Eeuo pipefail
@@ -26,6 +27,10 @@ command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 # DashboardBrowserIT loads the admin dashboard in Debian's headless Chromium (driven over DevTools by the JDK).
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+# The HTTP/2 tests drive h2load and nghttp; the WebSocket tests run the npm `ws` package on Node.js
+# (installed by the tests themselves into proxy-core/target/npm, never committed).
+{ command -v h2load && command -v nghttp; } >/dev/null 2>&1 || packages+=(nghttp2-client)
+{ command -v node && command -v npm; } >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${#packages[@]}" -gt 0 ]; then
     say "installing ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -173,6 +173,7 @@ public final class ConfigParser {
             Duration idle = f.duration("idle_timeout", Timeouts.DEFAULT.idle());
             Duration request = f.duration("request_timeout", null);
             Duration drain = f.duration("drain_timeout", Timeouts.DEFAULT_DRAIN);
+            Duration tunnel = f.duration("tunnel_timeout", Timeouts.DEFAULT_TUNNEL);
             RetryPolicy retry = policies.retry(f);
             OutlierPolicy outlier = policies.outlier(f);
             HealthCheck healthCheck = policies.healthCheck(f);
@@ -187,7 +188,7 @@ public final class ConfigParser {
                 return s.build(() -> new SwarmServiceRef(service, port, network));
             });
             f.finish();
-            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain));
+            Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain, tunnel));
             ServiceConfig built = timeouts == null || lb == null || retry == null || upstream == null ? null
                     : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck,
                             upstream));

@@ -11,10 +11,14 @@ import java.time.Duration;
  * @param request how long a whole request may take, retries included, from its head to the end of
  *                its response (504 before the response started, cut after); null for no limit
  * @param drain how long requests in flight to an endpoint that left the service may still run
+ * @param tunnel how long a connection that switched protocols (a WebSocket) may see no bytes in
+ *               either direction; longer than {@code idle}, since such connections idle by nature
+ *               between messages (HAProxy's {@code timeout tunnel})
  */
-public record Timeouts(Duration connect, Duration response, Duration idle, Duration request, Duration drain) {
+public record Timeouts(Duration connect, Duration response, Duration idle, Duration request, Duration drain, Duration tunnel) {
 
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_TUNNEL = Duration.ofHours(1);
     public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60));
 
     public Timeouts {
@@ -28,6 +32,15 @@ public record Timeouts(Duration connect, Duration response, Duration idle, Durat
             drain = DEFAULT_DRAIN;
         }
         check("drain_timeout", drain);
+        if (tunnel == null) {
+            tunnel = DEFAULT_TUNNEL;
+        }
+        check("tunnel_timeout", tunnel);
+    }
+
+    /** With the default tunnel timeout. */
+    public Timeouts(Duration connect, Duration response, Duration idle, Duration request, Duration drain) {
+        this(connect, response, idle, request, drain, DEFAULT_TUNNEL);
     }
 
     /** Without a limit on the whole request, and the default drain time. */

@@ -26,12 +26,13 @@ class ServicePoliciesTest {
         assertThat(s.healthCheck()).isNull();
         assertThat(s.timeouts().request()).isNull();
         assertThat(s.timeouts().drain()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.timeouts().tunnel()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test
     void everySettingIsRead() {
         ServiceConfig s = service(", retries: 1, retry_on: [reset, 503], retry_budget: 50, request_timeout: 9s, drain_timeout: 4s,"
-                + " outlier_detection: {consecutive_failures: 3, consecutive_5xx: 5, base_ejection_time: 2s, max_ejection_time: 20s,"
+                + " tunnel_timeout: 90s, outlier_detection: {consecutive_failures: 3, consecutive_5xx: 5, base_ejection_time: 2s, max_ejection_time: 20s,"
                 + " max_ejection_percent: 34},"
                 + " health_check: {path: /healthz, interval: 3s, timeout: 500ms, healthy_threshold: 2, unhealthy_threshold: 4}");
         assertThat(s.retry()).isEqualTo(new RetryPolicy(1, EnumSet.of(RetryPolicy.On.RESET, RetryPolicy.On.STATUS_503), 50));
@@ -39,6 +40,7 @@ class ServicePoliciesTest {
         assertThat(s.healthCheck()).isEqualTo(new HealthCheck("/healthz", Duration.ofSeconds(3), Duration.ofMillis(500), 2, 4));
         assertThat(s.timeouts().request()).isEqualTo(Duration.ofSeconds(9));
         assertThat(s.timeouts().drain()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(s.timeouts().tunnel()).isEqualTo(Duration.ofSeconds(90));
         assertThat(service(", retry_on: []").retry().on()).as("an empty list: connect failures only").isEmpty();
         assertThat(service(", health_check: {tcp: true}").healthCheck().path()).isNull();
     }
@@ -46,6 +48,7 @@ class ServicePoliciesTest {
     @Test
     void mistakesNameTheirLineAndField() {
         assertThatThrownBy(() -> service(", retries: 11")).hasMessageContaining("s.yaml:3: services[0].retries: 11 (expected: 0-10)");
+        assertThatThrownBy(() -> service(", tunnel_timeout: 0s")).hasMessageContaining("tunnel_timeout");
         assertThatThrownBy(() -> service(", retry_on: [timeout]")).hasMessageContaining("retry_on").hasMessageContaining("timeout");
         assertThatThrownBy(() -> service(", outlier_detection: {max_ejection_percent: 0}")).hasMessageContaining("max_ejection_percent");
         assertThatThrownBy(() -> service(", outlier_detection: {base_ejection_time: 10s, max_ejection_time: 5s}"))

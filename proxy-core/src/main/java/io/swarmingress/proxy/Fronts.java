@@ -3,7 +3,7 @@ package io.swarmingress.proxy;
 import java.util.Map;
 
 import io.swarmingress.config.Protocol;
-import io.swarmingress.proxy.http1.Http1Front;
+import io.swarmingress.proxy.h2.HttpFront;
 import io.swarmingress.proxy.server.Front;
 import io.swarmingress.proxy.tcp.TcpFront;
 
@@ -13,6 +13,6 @@ public final class Fronts {
     }
 
     public static Map<Protocol, Front> all() {
-        return Map.of(Protocol.HTTP, new Http1Front(), Protocol.TCP, new TcpFront());
+        return Map.of(Protocol.HTTP, new HttpFront(), Protocol.TCP, new TcpFront());
     }
 }

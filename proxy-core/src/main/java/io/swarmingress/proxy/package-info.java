@@ -8,6 +8,8 @@
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
  *   admin, demo   the dashboard, /api/v1, /metrics, /healthz, /routes; the quickstart's backends
+ *   h2            the http entrypoints' front: HTTP/2 streams, and HTTP/1.1 unless the first bytes are
+ *                 the HTTP/2 preface (h2 builds on http1: same parser, same rules)
  *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
  *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, behind
  *                 the PROXY protocol reader where an entrypoint requires one)
@@ -20,7 +22,8 @@
  *
  * <h2>A request's path</h2>
  * {@code server} accepts and hands the connection to the front of its entrypoint's protocol;
- * {@code http1} reads the request with {@code wire}'s parser and starts a {@code forward}
+ * {@code h2} sends an HTTP/2 connection's streams on as requests (each checked by the HTTP/1.1
+ * rules), and leaves any other connection to {@code http1}, which reads the request with {@code wire}'s parser and starts a {@code forward}
  * exchange, which matches a route in the {@code routing} table, picks an endpoint, leases a pooled
  * upstream connection (on the same event loop) and reports the response back through its
  * {@code Downstream}, which {@code http1} writes as bytes. Time on the data plane comes from the

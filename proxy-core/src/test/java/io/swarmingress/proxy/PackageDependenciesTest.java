@@ -15,6 +15,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * <pre>
  * proxy (Main, Ingress, Fronts)  wires everything
  *   admin, demo
+ *   h2                           HTTP/2 streams; builds on http1 (same parser and rules)
  *   http1, tcp                   protocol fronts
  *   server                       listeners, the table swap; knows no protocol
  *   health                       active checks; leaves state on endpoints
@@ -43,30 +44,38 @@ class PackageDependenciesTest {
     @ArchTest
     static final ArchRule wireKnowsNothingOfOurs = noClasses().that().resideInAPackage(P + ".wire..")
             .should().dependOnClassesThat().resideInAnyPackage("io.swarmingress.config..", "io.swarmingress.discovery..",
-                    P + ".routing..", P + ".metrics..", P + ".forward..", P + ".http1..", P + ".tcp..", P + ".server..", P + ".admin..");
+                    P + ".routing..", P + ".metrics..", P + ".forward..", P + ".http1..", P + ".h2..", P + ".tcp..", P + ".server..",
+                    P + ".admin..");
 
     @ArchTest
     static final ArchRule forwarderKnowsNoFront = noClasses().that().resideInAPackage(P + ".forward..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".tcp..", P + ".server..", P + ".admin..");
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".server..",
+                    P + ".admin..");
 
     @ArchTest
     static final ArchRule listenersKnowNoProtocol = noClasses().that().resideInAPackage(P + ".server..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".tcp..", P + ".wire..", P + ".forward..",
-                    P + ".admin..", P + ".demo..");
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".wire..",
+                    P + ".forward..", P + ".admin..", P + ".demo..");
 
     @ArchTest
     static final ArchRule healthChecksKnowOnlyTheTable = noClasses().that().resideInAPackage(P + ".health..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".server..", P + ".http1..", P + ".tcp..", P + ".forward..",
-                    P + ".wire..", P + ".admin..");
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".server..", P + ".http1..", P + ".h2..", P + ".tcp..",
+                    P + ".forward..", P + ".wire..", P + ".admin..");
 
     @ArchTest
     static final ArchRule frontsAreSeparate = noClasses().that().resideInAPackage(P + ".http1..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".tcp..", P + ".admin..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".tcp..", P + ".h2..", P + ".admin..")
+            .andShould().dependOnClassesThat().resideInAPackage(P);
+
+    /** HTTP/2 builds on the HTTP/1 front (its parser rules, its fallback), never the other way round. */
+    @ArchTest
+    static final ArchRule h2IsAFront = noClasses().that().resideInAPackage(P + ".h2..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".tcp..", P + ".admin..", P + ".demo..")
             .andShould().dependOnClassesThat().resideInAPackage(P);
 
     @ArchTest
     static final ArchRule tcpIsSeparate = noClasses().that().resideInAPackage(P + ".tcp..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".wire..", P + ".admin..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".wire..", P + ".admin..")
             .andShould().dependOnClassesThat().resideInAPackage(P);
 
     /** The admin listener only reads: the table, the meters, the listeners' addresses; never the request path. */
@@ -78,6 +87,6 @@ class PackageDependenciesTest {
 
     @ArchTest
     static final ArchRule theSnapshotKnowsNoDataPlane = noClasses().that().resideInAnyPackage(P + ".routing..", P + ".metrics..")
-            .should().dependOnClassesThat().resideInAnyPackage(P + ".wire..", P + ".forward..", P + ".http1..", P + ".tcp..",
-                    P + ".server..", P + ".admin..");
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".wire..", P + ".forward..", P + ".http1..", P + ".h2..",
+                    P + ".tcp..", P + ".server..", P + ".admin..");
 }

@@ -22,13 +22,23 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.swarmingress.proxy.server.Transport;
 
 /**
  * A tiny HTTP server that answers every request with its own name, so that a person watching
- * {@code curl} output sees the load balancer at work. For the quickstart, not for benchmarks.
+ * {@code curl} output sees the load balancer at work, and echoes WebSocket messages on
+ * {@code /ws} (any size up to 64 MiB, read only while its answers can be written). For the
+ * quickstart, not for benchmarks.
  */
 public final class DemoBackend implements AutoCloseable {
+    private static final WebSocketServerProtocolConfig WEBSOCKET = WebSocketServerProtocolConfig.newBuilder()
+            .websocketPath("/ws")
+            .maxFramePayloadLength(64 * 1024 * 1024)
+            .build();
+
     private final EventLoopGroup group;
     private final Channel channel;
 
@@ -48,7 +58,8 @@ public final class DemoBackend implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
-                                    new HttpObjectAggregator(1024 * 1024), new Answer(name, body));
+                                    new HttpObjectAggregator(1024 * 1024), new WebSocketServerProtocolHandler(WEBSOCKET),
+                                    new Echo(), new Answer(name, body));
                         }
                     })
                     .bind(address)
@@ -69,6 +80,33 @@ public final class DemoBackend implements AutoCloseable {
     public void close() {
         channel.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends every data frame back as it came (fragments too); pings and close are answered by the
+     * protocol handler. Stops reading while the echoes cannot be written, so a slow reader
+     * slows its writer down rather than filling this server's memory.
+     */
+    private static final class Echo extends SimpleChannelInboundHandler<WebSocketFrame> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            ctx.write(frame.retain());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            if (!ctx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
     }
 
     private static final class Answer extends SimpleChannelInboundHandler<FullHttpRequest> {

@@ -29,6 +29,17 @@ public interface Downstream {
     /** The exchange ended before a response started: the front answers with this status itself. */
     void onLocalAnswer(HttpResponseStatus status, String detail);
 
+    /**
+     * The endpoint switched protocols (a 101 to a WebSocket upgrade): the front writes the head
+     * ({@link ResponseFramer#encodeSwitchHead}) and relays bytes both ways through the tunnel from
+     * now on ({@link Tunnel#start}). The exchange is over. A front that cannot relay bytes cuts
+     * the client off, as here.
+     */
+    default void onUpgraded(ResponseFramer head, Tunnel tunnel) {
+        tunnel.close();
+        onAbort("this protocol cannot switch protocols");
+    }
+
     /** The response started and cannot be completed: the front cuts the client off. */
     void onAbort(String reason);
 

@@ -12,13 +12,13 @@ import io.swarmingress.proxy.routing.Route;
 import io.swarmingress.proxy.routing.Router;
 import io.swarmingress.proxy.routing.RoutingTable;
 import io.swarmingress.proxy.routing.Service;
-import io.swarmingress.proxy.wire.ResponseFramer;
 
 /**
  * One request's trip through the proxy: route, service, endpoint, an upstream connection from the
  * loop's pool (or a new one), the request sent on and the response read back, and the end of it
  * all, counted once. It knows no client protocol: the front feeds it the request's body and hears
- * about the response through its {@link Downstream}.
+ * about the response through its {@link Downstream}. What the endpoint answers is taken in by its
+ * {@link UpstreamResponse}.
  *
  * <p>A failure before the response started may send the request to another endpoint
  * ({@link Retries}; the request head is kept for that) and tells the service's passive health.
@@ -30,24 +30,26 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * ({@link Downstream#onResponseEnd}, {@link Downstream#onLocalAnswer}, {@link Downstream#onAbort}
  * or {@link #cancel}), it ignores everything and releases what it is given.
  */
-public final class Exchange implements ResponseFramer.Sink {
+public final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
-    private final Forwarder forwarder;
-    private final Downstream down;
-    private final ExchangeClock clock;
-    private RequestHead head;
+    final Forwarder forwarder;
+    final Downstream down;
+    final ExchangeClock clock;
+    /** What the endpoint answers, read by the upstream connection's framer. */
+    private final UpstreamResponse response = new UpstreamResponse(this);
     private String upstreamPath;
-    private RequestMetrics metrics;
-    private Service service;
-    private Retries retries;
-    private Endpoint endpoint;
-    private UpstreamConnection upstream;
-    private boolean requestComplete;
-    private boolean responseStarted;
-    private boolean reusable;
-    private boolean done;
-    private int status;
+    // Shared with the response side, which changes them as a part of the exchange.
+    RequestHead head;
+    RequestMetrics metrics;
+    Service service;
+    Retries retries;
+    Endpoint endpoint;
+    UpstreamConnection upstream;
+    boolean requestComplete;
+    boolean responseStarted;
+    boolean done;
+    int status;
 
     Exchange(Forwarder forwarder, Downstream down, long startNanos) {
         this.forwarder = forwarder;
@@ -191,7 +193,7 @@ public final class Exchange implements ResponseFramer.Sink {
             return;
         }
         clock.activity();
-        c.framer.feed(msg, this);
+        c.framer.feed(msg, response);
     }
 
     void onUpstreamReadComplete(UpstreamConnection c) {
@@ -207,7 +209,7 @@ public final class Exchange implements ResponseFramer.Sink {
     }
 
     void onUpstreamClosed(UpstreamConnection c) {
-        if (c != upstream || done || c.framer.onClose(this)) {
+        if (c != upstream || done || c.framer.onClose(response)) {
             // Not ours any more, or a body delimited by the close that is now complete.
             return;
         }
@@ -218,67 +220,6 @@ public final class Exchange implements ResponseFramer.Sink {
         }
         service.resetBeforeResponse(endpoint, clock.now());
         failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
-    }
-
-    @Override
-    public void onResponseHead(ResponseFramer response) {
-        int code = response.status();
-        if (code < 200) {
-            if (code == 101) {
-                // Upgrades are not offered upstream (Upgrade is hop-by-hop and removed), so this is a broken peer.
-                fail(HttpResponseStatus.BAD_GATEWAY, "unexpected 101 from an endpoint of '" + service.name() + "'");
-                return;
-            }
-            down.onInterim(response);
-            // Interim responses are answers too: a client that does not read them stops the upstream.
-            if (!down.isWritable()) {
-                upstream.autoRead(false);
-            }
-            return;
-        }
-        service.responded(endpoint, code, clock.now());
-        Endpoint next = code == 502 || code == 503
-                ? retries.next(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503, service, endpoint, clock.now()) : null;
-        if (next != null) {
-            // Not passed on: the next endpoint may answer. The connection, mid-response, is not reused.
-            retry(next);
-            return;
-        }
-        responseStarted = true;
-        retries.responseStarted();
-        status = code;
-        reusable = response.keepAlive() && !response.endsAtClose();
-        down.onResponseHead(response);
-    }
-
-    @Override
-    public void onResponseBody(ByteBuf bytes) {
-        if (done) {
-            bytes.release();
-            return;
-        }
-        down.onResponseBody(bytes);
-        if (!down.isWritable() && !done) {
-            upstream.autoRead(false);
-        }
-    }
-
-    @Override
-    public void onResponseEnd(boolean clean) {
-        if (done) {
-            return;
-        }
-        // An answer before the whole request went up (e.g. 413) leaves the upstream out of step: not
-        // reused; nor is a connection to an endpoint that left the service.
-        upstream.release(reusable && clean && requestComplete && !endpoint.removed());
-        upstream = null;
-        end();
-        down.onResponseEnd();
-    }
-
-    @Override
-    public void onResponseError(String reason) {
-        fail(HttpResponseStatus.BAD_GATEWAY, "invalid response from an endpoint of '" + service.name() + "': " + reason);
     }
 
     // ---------------------------------------------------------------- endings
@@ -293,7 +234,7 @@ public final class Exchange implements ResponseFramer.Sink {
         }
     }
 
-    private void retry(Endpoint next) {
+    void retry(Endpoint next) {
         closeUpstream();
         endpoint.release();
         endpoint = null;
@@ -312,7 +253,7 @@ public final class Exchange implements ResponseFramer.Sink {
     }
 
     /** A 502 or 504 of the proxy's own before the response started; a cut after. */
-    private void fail(HttpResponseStatus answer, String detail) {
+    void fail(HttpResponseStatus answer, String detail) {
         if (done) {
             return;
         }
@@ -346,7 +287,7 @@ public final class Exchange implements ResponseFramer.Sink {
     }
 
     /** Counted once; the endpoint, the retry budget and the service's in-flight count released. */
-    private void end() {
+    void end() {
         done = true;
         metrics.record(status, clock.elapsed());
         if (endpoint != null) {

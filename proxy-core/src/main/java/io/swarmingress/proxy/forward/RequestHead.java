@@ -21,6 +21,11 @@ public interface RequestHead extends RequestHeaders {
     /** Whether a body follows the head. */
     boolean hasBody();
 
+    /** Whether the request asks to switch to WebSocket; a 101 to it turns the exchange into a {@link Tunnel}. */
+    default boolean webSocketUpgrade() {
+        return false;
+    }
+
     /**
      * Writes the head for the upstream. May be called again, for another endpoint, while the
      * exchange is in progress: the exchange keeps this object, not the bytes, so the head costs

@@ -192,6 +192,22 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Gives the connection to a tunnel after a 101: this handler leaves the pipeline (the
+     * connection never returns to a pool) and the tunnel takes its place.
+     */
+    void handOver(Tunnel tunnel) {
+        owner = null;
+        framer.stop();
+        releasePending();
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        pool.forget(this);
+        ctx.pipeline().replace(this, "tunnel", tunnel);
+    }
+
     /** Taken from the pool by a new exchange. */
     void lease(Exchange exchange) {
         owner = exchange;

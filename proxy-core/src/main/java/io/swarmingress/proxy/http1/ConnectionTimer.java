@@ -10,9 +10,10 @@ import io.netty.util.concurrent.Ticker;
  * The one timer of a client connection. It is moved only when it would fire too late, and when it
  * fires it runs a check that works out which deadline, if any, has passed and when the next one
  * is. Scheduling and cancelling a timer per request would cost two priority-queue operations and
- * an allocation on every request of a keep-alive connection.
+ * an allocation on every request of a keep-alive connection. (The HTTP/2 front keeps one per
+ * connection too, for all its streams.)
  */
-final class ConnectionTimer {
+public final class ConnectionTimer {
     private final EventExecutor executor;
     private final Ticker ticker;
     private final Runnable fire;
@@ -20,7 +21,7 @@ final class ConnectionTimer {
     private long due;
 
     /** @param check runs on the executor when the timer fires; it calls {@link #fireBy} for the next deadline */
-    ConnectionTimer(EventExecutor executor, Runnable check) {
+    public ConnectionTimer(EventExecutor executor, Runnable check) {
         this.executor = executor;
         this.ticker = executor.ticker();
         this.fire = () -> {
@@ -29,12 +30,12 @@ final class ConnectionTimer {
         };
     }
 
-    long now() {
+    public long now() {
         return ticker.nanoTime();
     }
 
     /** Makes sure the timer fires at or before {@code deadline} (nothing for {@code Long.MAX_VALUE}). */
-    void fireBy(long deadline) {
+    public void fireBy(long deadline) {
         if (deadline == Long.MAX_VALUE || (timer != null && due - deadline <= 0)) {
             return;
         }
@@ -43,7 +44,7 @@ final class ConnectionTimer {
         timer = executor.schedule(fire, Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    void cancel() {
+    public void cancel() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -13,7 +13,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
-import io.swarmingress.proxy.metrics.ConnectionMeters;
+import io.swarmingress.proxy.forward.Tunnel;
 import io.swarmingress.proxy.server.ClientAddresses;
 import io.swarmingress.proxy.server.DrainEvent;
 import io.swarmingress.proxy.server.EntrypointContext;
@@ -21,9 +21,9 @@ import io.swarmingress.proxy.wire.RequestParser;
 
 /**
  * One client connection of an http entrypoint: its bytes in and out, flow control, deadlines and
- * the way it ends. What the requests on it mean is {@link Http1Request}'s job; this class only
- * moves bytes, and it is the first and only handler of the client pipeline (no codec: requests
- * are read and responses written as bytes).
+ * the way it ends. What the requests on it mean is {@link Http1Request}'s job, what a passed
+ * deadline leads to {@link DeadlineCheck}'s; this class only moves bytes, and it is the first and
+ * only handler of the client pipeline (no codec: requests are read and responses written as bytes).
  *
  * <p>Reading follows the other side: the client is read only while its bytes have somewhere to
  * go (the upstream takes more, the unread buffer has room), and between requests only while it
@@ -49,7 +49,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     EntrypointConfig config;
     ConnectionTimer timer;
     ClientDeadlines deadlines;
-    private Http1Request request;
+    Http1Request request;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -57,6 +57,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private long bytesIn;
     private long bytesOut;
     private long lingered;
+    /** channelInactive ran, or the handler was removed: the connection's meters and upstreams are given back. */
+    private boolean over;
 
     Http1Connection(EntrypointContext entrypoint) {
         this.entrypoint = entrypoint;
@@ -86,7 +88,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
-        timer = new ConnectionTimer(ctx.executor(), this::onTimer);
+        timer = new ConnectionTimer(ctx.executor(), new DeadlineCheck(this));
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
         timer.fireBy(deadlines.next(true));
@@ -229,6 +231,28 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         updateClientRead();
     }
 
+    /**
+     * The request upgraded the connection (a 101 to a WebSocket upgrade, whose head was just
+     * written): this handler leaves the pipeline to a {@link ClientTunnel}, which relays bytes
+     * both ways from now on, starting with any the client already sent after its request.
+     */
+    void becomeTunnel(Tunnel tunnel) {
+        ByteBuf early = inbound.isReadable() ? inbound.bytes().retainedSlice() : null;
+        leave();
+        entrypoint.meters().read(bytesIn);
+        bytesIn = 0;
+        ctx.pipeline().replace(this, "tunnel", new ClientTunnel(entrypoint.meters(), tunnel, early, bytesOut));
+    }
+
+    /** Another handler takes the connection over: what HTTP/1 holds for it (timer, unread bytes, upstreams) is given back. */
+    private void leave() {
+        over = true;
+        closing = true;
+        timer.cancel();
+        inbound.release();
+        request.connectionClosed();
+    }
+
     // ---------------------------------------------------------------- endings
 
     /**
@@ -268,58 +292,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /**
-     * The connection's one timer fired: the client's deadlines ({@link ClientDeadlines}) and the
-     * exchange's are checked, whichever passed is acted on, and the timer is set for the next.
-     */
-    private void onTimer() {
-        if (!ctx.channel().isActive() || (closing && !deadlines.lingering())) {
-            return;
-        }
-        long now = timer.now();
-        long client = deadlines.next(!request.inExchange());
-        if (client != Long.MAX_VALUE && now - client >= 0) {
-            clientTooSlow(deadlines.kind());
-            return;
-        }
-        if (!closing && request.checkExchangeDeadline(now)) {
-            if (ctx.channel().isActive() && !closing) {
-                // The connection lives on (keep-alive, a body to drop): it keeps its deadlines.
-                timer.fireBy(Math.min(deadlines.next(!request.inExchange()), request.exchangeDeadline()));
-            }
-            return;
-        }
-        timer.fireBy(Math.min(client, closing ? Long.MAX_VALUE : request.exchangeDeadline()));
-    }
-
-    /** A client deadline passed: the connection is closed, with a 408 when a request was under way and unanswered. */
-    private void clientTooSlow(ClientDeadlines.Kind kind) {
-        switch (kind) {
-            case LINGER:
-                ctx.close();
-                break;
-            case IDLE:
-                entrypoint.meters().timedOut(ConnectionMeters.Deadline.IDLE);
-                closing = true;
-                ctx.close();
-                break;
-            case HEADER:
-                entrypoint.meters().timedOut(ConnectionMeters.Deadline.HEADER);
-                if (deadlines.headHasBytes()) {
-                    request.headTooSlow();
-                } else {
-                    closing = true;
-                    ctx.close();
-                }
-                break;
-            default:
-                entrypoint.meters().timedOut(ConnectionMeters.Deadline.BODY);
-                deadlines.bodyDone();
-                request.bodyTooSlow();
-                break;
-        }
-    }
-
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DrainEvent.INSTANCE) {
@@ -331,8 +303,22 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Removed from a connection still open: another protocol took it over before a request was
+     * read (HTTP/2 by its preface). What started with the connection is given back here, as it
+     * would have been when the connection closed.
+     */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (request != null && !over) {
+            leave();
+            entrypoint.meters().closed();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        over = true;
         entrypoint.meters().closed();
         entrypoint.meters().read(bytesIn);
         entrypoint.meters().written(bytesOut);

@@ -13,9 +13,12 @@ import io.swarmingress.proxy.server.Front;
  * also closes idle keep-alive clients).
  */
 public final class Http1Front implements Front {
+    /** The name of the one handler; another front that takes the connection over removes it by this name. */
+    public static final String HANDLER = "http1";
+
     @Override
     public void initChannel(Channel ch, EntrypointContext entrypoint) {
-        ch.pipeline().addLast("http1", new Http1Connection(entrypoint));
+        ch.pipeline().addLast(HANDLER, new Http1Connection(entrypoint));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.forward.Tunnel;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
@@ -13,25 +14,28 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * for, what its response may be, and how the two end. Heads that cannot be forwarded are answered
  * here (400, 405, 408, 414, 431, 501, 505, closing the connection: what follows such a head cannot
  * be trusted); the rest go to the {@link Forwarder}, whose {@link Exchange} reports back through
- * the {@link Downstream} methods. One per connection, reset for each request.
+ * the {@link Downstream} methods, whose response heads {@link ClientHeads} writes for the
+ * client's HTTP version. One per connection, reset for each request.
  */
 final class Http1Request implements RequestParser.Sink, Downstream {
-    private final Http1Connection connection;
+    final Http1Connection connection;
     private final RequestParser parser;
     private final Forwarder forwarder;
     private final ParsedRequest head;
     private final BodyDiscard discard = new BodyDiscard();
-    private Exchange exchange;
+    /** Writes the response heads; it changes the package-private fields below as it does. */
+    private final ClientHeads heads = new ClientHeads(this);
+    Exchange exchange;
     private long startNanos;
-    private int status;
-    private boolean inExchange;
-    private boolean requestComplete;
-    private boolean responseStarted;
+    int status;
+    boolean inExchange;
+    boolean requestComplete;
+    boolean responseStarted;
     private boolean expectContinue;
     private boolean headRequest;
-    private boolean http10;
-    private boolean clientKeepAlive;
-    private boolean closeAfterResponse;
+    boolean http10;
+    boolean clientKeepAlive;
+    boolean closeAfterResponse;
     /** Inside {@link #onRequestHead}: an answer given there is flushed with the read batch. */
     private boolean startingExchange;
 
@@ -171,7 +175,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     /** The body of a request that expected 100-continue is on its way now: its deadline starts. */
-    private void startBodyClock() {
+    void startBodyClock() {
         if (expectContinue && inExchange && !requestComplete && !connection.deadlines.readingBody()) {
             connection.deadlines.bodyStarted(connection.timer.now());
             connection.timer.fireBy(connection.deadlines.next(false));
@@ -228,45 +232,17 @@ final class Http1Request implements RequestParser.Sink, Downstream {
 
     @Override
     public void onInterim(ResponseFramer response) {
-        // RFC 9110 section 15.2: an HTTP/1.0 client would take an interim response for the final one.
-        if (!http10) {
-            connection.write(response.encodeHead(connection.ctx.alloc(), false, null, null));
-            if (response.status() == 100) {
-                startBodyClock();
-            }
-        }
+        heads.interim(response);
     }
 
     @Override
     public void onResponseHead(ResponseFramer response) {
-        responseStarted = true;
-        status = response.status();
-        // An answer before the whole request was read (a 401 or 413, perhaps to Expect: 100-continue):
-        // the rest of the request will not be read, so the client must be told the connection ends.
-        boolean close = !clientKeepAlive || connection.entrypoint().draining() || closeAfterResponse || !requestComplete
-                // A body that ends when the upstream closes can end for the client only the same way.
-                || response.endsAtClose();
-        boolean dechunk = http10 && response.chunked();
-        if (dechunk && response.codedBeyondChunked()) {
-            // An HTTP/1.0 client has no Transfer-Encoding to learn of the other codings from:
-            // handing it the coded bytes as the content would be a lie.
-            exchange.cancel(HttpResponseStatus.BAD_GATEWAY.code());
-            exchange = null;
-            respondLocally(HttpResponseStatus.BAD_GATEWAY, "the response has a transfer coding an HTTP/1.0 client cannot take", true);
-            return;
-        }
-        if (dechunk) {
-            response.dechunk();
-            close = true;
-        }
-        closeAfterResponse = close;
-        String connectionValue = close ? "close" : http10 ? "keep-alive" : null;
-        String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
-        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
-        if (exchange != null) {
-            // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
-            connection.timer.fireBy(exchange.deadline());
-        }
+        heads.head(response);
+    }
+
+    @Override
+    public void onUpgraded(ResponseFramer response, Tunnel tunnel) {
+        heads.upgraded(response, tunnel);
     }
 
     @Override
@@ -319,7 +295,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     // ---------------------------------------------------------------- endings
 
     /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
-    private void respondLocally(HttpResponseStatus answer, String detail, boolean close) {
+    void respondLocally(HttpResponseStatus answer, String detail, boolean close) {
         responseStarted = true;
         status = answer.code();
         if (close || expectContinue || !clientKeepAlive || connection.entrypoint().draining()

@@ -22,9 +22,12 @@ import io.swarmingress.proxy.wire.RequestTarget;
  * and the Host (or the absolute-form authority), written upstream from the bytes the parser kept.
  * One per connection, describing its current request: the parser reads no further head while an
  * exchange is in progress, so the bytes stay valid for as long as the exchange may write them.
+ *
+ * <p>Public because an HTTP/2 stream's head is checked by the same rules: the h2 front writes
+ * its header block as an HTTP/1.1 head, reads it with a parser of its own and takes it from here.
  */
-final class ParsedRequest implements RequestHead {
-    static final String VIA_VALUE = "1.1 swarm-ingress";
+public final class ParsedRequest implements RequestHead {
+    public static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final RequestParser parser;
     /** What this connection says about its client, the same for every request. */
@@ -38,7 +41,7 @@ final class ParsedRequest implements RequestHead {
     private String lastHostValue;
     private String lastHost;
 
-    ParsedRequest(RequestParser parser, ForwardedFields forwarded, boolean via) {
+    public ParsedRequest(RequestParser parser, ForwardedFields forwarded, boolean via) {
         this.parser = parser;
         this.forwarded = forwarded;
         this.via = via;
@@ -52,7 +55,7 @@ final class ParsedRequest implements RequestHead {
      *
      * @param remote the socket's remote address, named when the connection has no IP client (tests)
      */
-    static ForwardedFields forwarded(ClientAddresses addresses, EntrypointConfig config, SocketAddress remote) {
+    public static ForwardedFields forwarded(ClientAddresses addresses, EntrypointConfig config, SocketAddress remote) {
         InetSocketAddress source = addresses.source();
         String client = source == null ? String.valueOf(remote) : NetUtil.toAddressString(source.getAddress());
         boolean trusted = source != null && config.trustedProxies().trusts(source.getAddress());
@@ -61,7 +64,7 @@ final class ParsedRequest implements RequestHead {
     }
 
     /** Why a head is answered by the proxy rather than forwarded. */
-    record Refusal(HttpResponseStatus status, String detail) {
+    public record Refusal(HttpResponseStatus status, String detail) {
     }
 
     /**
@@ -70,7 +73,7 @@ final class ParsedRequest implements RequestHead {
      *
      * @return null when the request can be forwarded
      */
-    Refusal read() {
+    public Refusal read() {
         if (parser.methodIs("CONNECT")) {
             return new Refusal(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
         }
@@ -126,6 +129,11 @@ final class ParsedRequest implements RequestHead {
     @Override
     public boolean hasBody() {
         return parser.hasBody();
+    }
+
+    @Override
+    public boolean webSocketUpgrade() {
+        return parser.webSocketUpgrade();
     }
 
     @Override

@@ -3,11 +3,12 @@ package io.swarmingress.proxy.metrics;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 
 /**
  * An entrypoint's connection meters: connections open now, bytes read and written, clients cut
- * off by a deadline, connections refused at the limit and connections closed for want of a valid
- * PROXY protocol header. Handlers sum bytes in plain fields and
+ * off by a deadline, connections refused at the limit, connections closed for want of a valid
+ * PROXY protocol header, and how many streams each HTTP/2 connection carried. Handlers sum bytes in plain fields and
  * add them here once per read batch or flush, so the shared adders see a few updates per batch
  * instead of one per buffer.
  */
@@ -36,15 +37,17 @@ public final class ConnectionMeters {
     private final Counter[] timeouts;
     private final Counter rejected;
     private final Counter[] proxyProtocolErrors;
+    private final DistributionSummary streams;
 
     ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected,
-                     Counter[] proxyProtocolErrors) {
+                     Counter[] proxyProtocolErrors, DistributionSummary streams) {
         this.open = open;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
         this.timeouts = timeouts;
         this.rejected = rejected;
         this.proxyProtocolErrors = proxyProtocolErrors;
+        this.streams = streams;
     }
 
     public void opened() {
@@ -74,6 +77,11 @@ public final class ConnectionMeters {
     /** A connection closed at accept because the entrypoint had {@code max_connections} open. */
     public void rejected() {
         rejected.increment();
+    }
+
+    /** An HTTP/2 connection closed after carrying {@code count} streams (requests). */
+    public void streamsPerConnection(int count) {
+        streams.record(count);
     }
 
     /** A connection closed because it did not start with a valid PROXY protocol header in time. */

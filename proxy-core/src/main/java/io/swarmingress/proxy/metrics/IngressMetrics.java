@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,6 +46,9 @@ public final class IngressMetrics implements AutoCloseable {
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    /** Streams per HTTP/2 connection: one request, a page's worth, a long-lived client's. */
+    private static final double[] STREAM_BUCKETS = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 10_000, 100_000};
 
     /**
      * Makes the third-party binders' meters pass {@code promtool check metrics}: the Netty
@@ -134,7 +138,13 @@ public final class IngressMetrics implements AutoCloseable {
                     .tag("service", service)
                     .serviceLevelObjectives(BUCKETS)
                     .register(registry);
-            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer);
+            AtomicInteger upgraded = new AtomicInteger();
+            Gauge.builder("ingress.upgraded.connections", upgraded, AtomicInteger::get)
+                    .description("Client connections that switched protocols (WebSocket) and are relayed now, by entrypoint and service")
+                    .tag("entrypoint", entrypoint)
+                    .tag("service", service)
+                    .register(registry);
+            RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer, upgraded);
             for (int code : PREREGISTERED_CODES) {
                 m.counter(code);
             }
@@ -174,8 +184,13 @@ public final class IngressMetrics implements AutoCloseable {
                         .tag("reason", r.name().toLowerCase(java.util.Locale.ROOT))
                         .register(registry);
             }
+            DistributionSummary streams = DistributionSummary.builder("ingress.http2.streams.per.connection")
+                    .description("Streams (requests) each HTTP/2 client connection carried, recorded when it closes")
+                    .tag("entrypoint", entrypoint)
+                    .serviceLevelObjectives(STREAM_BUCKETS)
+                    .register(registry);
             return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected,
-                    proxyProtocolErrors);
+                    proxyProtocolErrors, streams);
         });
     }
 

@@ -1,6 +1,7 @@
 package io.swarmingress.proxy.metrics;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.micrometer.core.instrument.Counter;
@@ -18,12 +19,24 @@ public final class RequestMetrics {
     private final String service;
     private final Timer duration;
     private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(600);
+    private final AtomicInteger upgraded;
 
-    RequestMetrics(MeterRegistry registry, String entrypoint, String service, Timer duration) {
+    RequestMetrics(MeterRegistry registry, String entrypoint, String service, Timer duration, AtomicInteger upgraded) {
         this.registry = registry;
         this.entrypoint = entrypoint;
         this.service = service;
         this.duration = duration;
+        this.upgraded = upgraded;
+    }
+
+    /** A connection switched protocols (a WebSocket) and is relayed as bytes until it closes. */
+    public void upgradeOpened() {
+        upgraded.incrementAndGet();
+    }
+
+    /** An upgraded connection closed. */
+    public void upgradeClosed() {
+        upgraded.decrementAndGet();
     }
 
     /** @param nanos from the request head to the end of the response, on the caller's clock */

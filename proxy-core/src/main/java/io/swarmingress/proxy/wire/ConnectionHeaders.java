@@ -12,12 +12,19 @@ final class ConnectionHeaders {
     private static final int KEEP_ALIVE = 2;
     /** A Connection line names something else: a field to drop (see {@link #dropNamedFields}). */
     private static final int OTHER = 4;
+    /** A Connection line has the {@code upgrade} option (it is also a field to drop: {@link #OTHER}). */
+    private static final int UPGRADE = 8;
 
     private int options;
+    /** The Upgrade line of the head, when it has exactly one; -1 otherwise. */
+    private int upgradeLine;
+    private int upgradeLines;
 
     /** Starts on a new head. */
     void reset() {
         options = 0;
+        upgradeLine = -1;
+        upgradeLines = 0;
     }
 
     /**
@@ -34,7 +41,11 @@ final class ConnectionHeaders {
                 hop = h.nameIs(i, "te");
                 break;
             case 7:
-                hop = h.nameIs(i, "trailer") || h.nameIs(i, "upgrade");
+                hop = h.nameIs(i, "trailer");
+                if (!hop && h.nameIs(i, "upgrade")) {
+                    hop = true;
+                    upgradeLine = ++upgradeLines == 1 ? i : -1;
+                }
                 break;
             case 10:
                 if (h.nameIs(i, "connection")) {
@@ -75,6 +86,16 @@ final class ConnectionHeaders {
         return (options & CLOSE) == 0 && (!http10 || (options & KEEP_ALIVE) != 0);
     }
 
+    /**
+     * Whether the head asks to switch to WebSocket (RFC 6455 section 4.1): the {@code upgrade}
+     * option in Connection and one Upgrade line whose value is exactly {@code websocket}. Other
+     * protocols (h2c, TLS) are not offered upstream: their lines stay dropped.
+     */
+    boolean webSocketUpgrade(HeadLines h) {
+        return (options & UPGRADE) != 0 && upgradeLine >= 0
+                && h.equalsIgnoreCase(h.valueStart(upgradeLine), h.valueEnd(upgradeLine), "websocket");
+    }
+
     /** The options of a Connection line: close, keep-alive, and whether it names anything else. */
     private static int options(HeadLines h, int i) {
         int result = 0;
@@ -88,6 +109,8 @@ final class ConnectionHeaders {
                 result |= CLOSE;
             } else if (h.equalsIgnoreCase(a, z, "keep-alive")) {
                 result |= KEEP_ALIVE;
+            } else if (h.equalsIgnoreCase(a, z, "upgrade")) {
+                result |= UPGRADE | OTHER;
             } else if (z > a) {
                 result |= OTHER;
             }

@@ -54,6 +54,11 @@ final class MessageFields {
         return null;
     }
 
+    /** After {@link #read}: whether the head asks to switch to WebSocket (see {@link ConnectionHeaders#webSocketUpgrade}). */
+    boolean webSocketUpgrade(HeadLines h) {
+        return connection.webSocketUpgrade(h);
+    }
+
     /** After {@link #read}: whether the peer keeps the connection open (and drops what Connection names). */
     boolean keepsConnection(HeadLines h, boolean http10) {
         return connection.keepsConnection(h, http10);

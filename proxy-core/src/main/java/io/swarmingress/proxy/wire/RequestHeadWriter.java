@@ -12,12 +12,14 @@ import io.netty.buffer.ByteBufAllocator;
  * {@link ForwardedFields}); then the proxy's own lines, each in one canonical form: Host when the
  * client's is replaced or missing, the framing line, X-Forwarded-For, the connection's
  * X-Forwarded-Proto/-Port and X-Forwarded-Host where a trusted peer did not send its own, a
- * Forwarded element after a trusted peer's, and Via.
+ * Forwarded element after a trusted peer's, and Via. A WebSocket upgrade gets its Connection and
+ * Upgrade lines back, in canonical form.
  */
 public final class RequestHeadWriter {
     private static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HTTP_1_1_LINE_END = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FORWARDED_FOR = "x-forwarded-for: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WEBSOCKET = "connection: upgrade\r\nupgrade: websocket\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private RequestHeadWriter() {
     }
@@ -53,6 +55,9 @@ public final class RequestHeadWriter {
         }
         if (host != null) {
             HeadWriter.field(out, "host", host);
+        }
+        if (request.webSocket) {
+            out.writeBytes(WEBSOCKET);
         }
         if (request.chunked) {
             out.writeBytes(CHUNKED_LINE);

@@ -61,6 +61,8 @@ public final class RequestParser {
     private boolean http10;
     private boolean keepAlive;
     private boolean hasBody;
+    /** The head asks to switch to WebSocket: its Connection and Upgrade lines go upstream in canonical form. */
+    boolean webSocket;
     boolean chunked;
     long contentLength;
     /** The status a refused head gets: 400, or 501 for a transfer coding the proxy does not implement. */
@@ -206,6 +208,7 @@ public final class RequestParser {
             chunked = true;
         }
         keepAlive = fields.keepsConnection(h, http10);
+        webSocket = !http10 && !chunked && contentLength <= 0 && methodIs("GET") && fields.webSocketUpgrade(h);
         if (chunked) {
             state = BODY;
             body.chunked();
@@ -258,6 +261,16 @@ public final class RequestParser {
         return false;
     }
 
+    /**
+     * Forgets the request in progress: the next {@link #feed} reads a new head. For a parser that
+     * is given heads only (an HTTP/2 stream's, whose body comes in frames), taken up again by the
+     * next stream.
+     */
+    public void reset() {
+        state = HEAD;
+        head.reset();
+    }
+
     // ---------------------------------------------------------------- the head just read
 
     /** Whether the rest of the current body is known to be at most {@code bytes} (false for chunked). */
@@ -272,6 +285,15 @@ public final class RequestParser {
     /** Whether the client wants the connection kept after this exchange. */
     public boolean keepAlive() {
         return keepAlive;
+    }
+
+    /**
+     * Whether the request asks to switch to WebSocket (an HTTP/1.1 GET without a body, with
+     * {@code Connection: upgrade} and {@code Upgrade: websocket}): then it goes upstream with
+     * those two lines, and a 101 makes the connection a tunnel.
+     */
+    public boolean webSocketUpgrade() {
+        return webSocket;
     }
 
     public boolean expectContinue() {

@@ -2,6 +2,7 @@ package io.swarmingress.proxy.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
 
 /**
  * Reads the responses of one upstream connection as bytes and hands them on with the least work
@@ -53,6 +54,12 @@ public final class ResponseFramer implements ChunkedBody.Data {
     /** A head without a body was handed on; the message ends when the callback returns. */
     private static final int ENDS_AFTER_HEAD = 3;
 
+    /** A field of the head just read, as the proxy passes it on to a client that takes fields rather than bytes (HTTP/2). */
+    public interface FieldVisitor {
+        /** @param lowerName the name in lower case, as HTTP/2 requires */
+        void field(AsciiString lowerName, AsciiString value);
+    }
+
     private final HeadLines head = new HeadLines();
     private final ResponseFraming framing = new ResponseFraming();
     private final BodyFraming body = new BodyFraming();
@@ -61,9 +68,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private boolean dechunk;
     private boolean untilClose;
     /** Bytes of an incomplete head, or of a chunk line not yet checked whole, carried to the next read. */
-    private ByteBuf partial;
-    /** Whether the buffer being read is {@link #partial} with the new read appended. */
-    private boolean mergedIn;
+    private final CarriedBytes carried = new CarriedBytes();
     private Sink bodySink;
     private final BodyFraming.Sink toSink = slice -> bodySink.onResponseBody(slice);
     /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
@@ -80,14 +85,14 @@ public final class ResponseFramer implements ChunkedBody.Data {
         this.interim = 0;
         this.state = HEAD;
         head.reset();
-        releasePartial();
+        carried.release();
     }
 
     /** Stops reading the current response: whatever else arrives for it is dropped. */
     public void stop() {
         state = IDLE;
         head.reset();
-        releasePartial();
+        carried.release();
     }
 
     /** Called from {@link Sink#onResponseHead}: the client gets the body's data without chunk framing or trailers. */
@@ -117,13 +122,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     /** Reads what arrived; takes ownership of {@code in}. */
     public void feed(ByteBuf in, Sink sink) {
-        mergedIn = partial != null;
-        if (mergedIn) {
-            ByteBuf merged = partial.writeBytes(in);
-            partial = null;
-            in.release();
-            in = merged;
-        }
+        in = carried.merge(in);
         try {
             while (in.isReadable()) {
                 if (state == HEAD) {
@@ -157,7 +156,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
             if (in.readableBytes() >= MAX_HEAD) {
                 return fail(in, sink, "response head larger than " + MAX_HEAD + " bytes");
             }
-            keepRest(in);
+            carried.keep(in);
             return false;
         }
         String error = framing.read(head);
@@ -228,6 +227,20 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return state == BODY && untilClose;
     }
 
+    /** The length of the body from Content-Length (also for a response to HEAD), or -1 when the head has none. */
+    public long contentLength() {
+        return framing.contentLength;
+    }
+
+    /**
+     * Visits the fields the client gets, for a client that takes them as fields (HTTP/2): the same
+     * lines {@link #encodeHead} copies, without the hop-by-hop ones and without the framing fields
+     * (the client's protocol frames the body itself; {@link #contentLength()} tells the length).
+     */
+    public void forEachField(FieldVisitor visitor) {
+        ResponseHeadWriter.visitFields(head, visitor);
+    }
+
     /**
      * The head for the client, written by {@link ResponseHeadWriter}.
      *
@@ -252,6 +265,30 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return out;
     }
 
+    /**
+     * Whether the head is a 101 that switches to WebSocket as RFC 6455 section 4.2.2 has it: the
+     * {@code upgrade} option in Connection and one Upgrade line saying {@code websocket}. A 101
+     * without them is not taken for a switch: the client would get canonical lines it never saw.
+     */
+    public boolean switchesToWebSocket() {
+        return framing.status == 101 && framing.webSocketUpgrade(head);
+    }
+
+    /**
+     * Called from {@link Sink#onResponseHead} for a 101 to a WebSocket upgrade: this framer reads
+     * no more (the connection now carries another protocol), and the bytes that came after the
+     * 101 in the same read are returned, the tunnel's first bytes (often empty).
+     */
+    public ByteBuf switchProtocols() {
+        state = IDLE;
+        return current.readRetainedSlice(current.readableBytes());
+    }
+
+    /** The 101 head for the client of a WebSocket upgrade ({@link ResponseHeadWriter#writeSwitch}). */
+    public ByteBuf encodeSwitchHead(ByteBufAllocator alloc, String via) {
+        return ResponseHeadWriter.writeSwitch(head, alloc, via);
+    }
+
     // ---------------------------------------------------------------- body
 
     /** @return false when bytes of a chunk line not yet checked whole are left (kept for the next read) */
@@ -268,7 +305,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
             return true;
         }
         if (in.isReadable()) {
-            keepRest(in);
+            carried.keep(in);
             return false;
         }
         return true;
@@ -277,22 +314,6 @@ public final class ResponseFramer implements ChunkedBody.Data {
     @Override
     public void data(ByteBuf in, int index, int length) {
         bodySink.onResponseBody(in.retainedSlice(index, length));
-    }
-
-    /**
-     * Keeps the unread bytes for the next read: an incomplete head, or a chunk size or trailer line
-     * not yet checked whole.
-     */
-    private void keepRest(ByteBuf in) {
-        if (mergedIn && in.readerIndex() == 0) {
-            // Already our own copy and nothing of it consumed: keep it (feed's release is balanced
-            // here) rather than copy a trickled head again on every read.
-            partial = in.retain();
-        } else {
-            int readable = in.readableBytes();
-            partial = in.alloc().heapBuffer(Math.max(1024, readable * 2));
-            partial.writeBytes(in);
-        }
     }
 
     // ---------------------------------------------------------------- endings
@@ -308,15 +329,8 @@ public final class ResponseFramer implements ChunkedBody.Data {
     private boolean fail(ByteBuf in, Sink sink, String reason) {
         state = IDLE;
         in.skipBytes(in.readableBytes());
-        releasePartial();
+        carried.release();
         sink.onResponseError(reason);
         return false;
-    }
-
-    private void releasePartial() {
-        if (partial != null) {
-            partial.release();
-            partial = null;
-        }
     }
 }

@@ -52,6 +52,11 @@ final class ResponseFraming {
         return null;
     }
 
+    /** After {@link #read}: whether the head switches to WebSocket (see {@link ConnectionHeaders#webSocketUpgrade}). */
+    boolean webSocketUpgrade(HeadLines h) {
+        return fields.webSocketUpgrade(h);
+    }
+
     /** Whether codings other than chunked were applied (gzip, chunked). */
     boolean codedBeyondChunked() {
         return fields.coding == FieldRules.Coding.CHUNKED_AFTER_OTHERS;

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
 
 /**
  * Writes the head a client gets for a response just read by a {@link ResponseFramer}: the status
@@ -42,5 +43,36 @@ final class ResponseHeadWriter {
         }
         out.writeShort(HeadWriter.CRLF);
         return out;
+    }
+
+    /**
+     * The 101 head for the client of a WebSocket upgrade: the upstream's lines without the
+     * hop-by-hop ones, then {@code connection: upgrade} and {@code upgrade: websocket} in
+     * canonical form (the upstream's own were dropped with the other hop-by-hop lines).
+     */
+    static ByteBuf writeSwitch(HeadLines h, ByteBufAllocator alloc, String via) {
+        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, 32);
+        // Before the empty line that ends the head.
+        out.writerIndex(out.writerIndex() - 2);
+        HeadWriter.field(out, "upgrade", "websocket");
+        out.writeShort(HeadWriter.CRLF);
+        return out;
+    }
+
+    /** The lines {@link #write} copies, but Transfer-Encoding, as lower-case names and values (for HTTP/2). */
+    static void visitFields(HeadLines h, ResponseFramer.FieldVisitor visitor) {
+        for (int i = 1; i < h.count; i++) {
+            if (h.flags[i] == HeadLines.DROP || h.nameIs(i, "transfer-encoding")) {
+                continue;
+            }
+            int s = h.start[i];
+            int n = h.nameLength(i);
+            byte[] name = new byte[n];
+            for (int k = 0; k < n; k++) {
+                name[k] = (byte) HeadLines.lower(h.bytes[s + k]);
+            }
+            int vs = h.valueStart(i);
+            visitor.field(new AsciiString(name, false), new AsciiString(h.bytes, vs, h.valueEnd(i) - vs, true));
+        }
     }
 }

@@ -39,7 +39,7 @@ class ExchangeAttackTest {
      * <p>The proxy: the upstream channel's first read buffer is 2048 bytes (the adaptive
      * allocator's first guess), so the read loop hands on the first response in one channelRead
      * and the extra bytes in the next. In the first, ResponseFramer.complete sees no byte after
-     * the response ({@code clean}), Exchange.onResponseEnd releases the connection to the pool,
+     * the response ({@code clean}), UpstreamResponse.onResponseEnd releases the connection to the pool,
      * and, still inside that channelRead, Http1Request.finish -> Http1Connection.nextRequest
      * parses the pipelined {@code /second}, whose Exchange.attempt takes the same connection from
      * the pool and leases it. The next channelRead of the same read loop delivers the extra bytes

@@ -12,8 +12,9 @@ import io.swarmingress.proxy.testing.InMemoryProxy;
 /**
  * Interim (1xx) responses from an endpoint: passed on to HTTP/1.1 clients before the final
  * response, withheld from HTTP/1.0 clients, which would take one for the final response
- * (RFC 9110 section 15.2). A 101 is never expected (Upgrade is not forwarded), so it ends the
- * exchange as an invalid response.
+ * (RFC 9110 section 15.2). A 101 to a request that did not ask for WebSocket (no other Upgrade
+ * is forwarded) ends the exchange as an invalid response; the WebSocket switch is in
+ * {@link WebSocketUpgradeTest}.
  */
 class InterimResponsesTest {
     private static final String EARLY_HINTS_THEN_OK = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
