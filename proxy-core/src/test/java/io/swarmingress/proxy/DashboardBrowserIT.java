@@ -215,8 +215,9 @@ class DashboardBrowserIT {
         // Slow requests spread over the three tasks; a scale down takes one task out of the service while some are in flight.
         AtomicBoolean slowOn = new AtomicBoolean(true);
         Thread slow = startSlowRequests(slowOn);
+        // At least 3 in flight on each: more than the quick requests alone ever hold, so slow ones are among them.
         await("slow requests in flight to every task", Duration.ofSeconds(30), () -> browser.evaluate("(rows => rows.length === 3"
-                + " && rows.every(r => r.cells[4].innerText !== '0'))(Array.from(document.querySelectorAll('[data-service=\""
+                + " && rows.every(r => Number(r.cells[4].innerText) >= 3))(Array.from(document.querySelectorAll('[data-service=\""
                 + web + "\"] tr[data-endpoint]')))").asBoolean());
         docker("service", "scale", "--detach", web + "=2");
         await("the page shows the endpoint that left as draining", Duration.ofSeconds(30), () -> browser.evaluate(
