@@ -11,13 +11,17 @@ usage: bench/compare.sh [options]
   --duration SECONDS   length of one measurement (default 10)
   --rounds N           interleaved rounds; figures are medians over rounds (default 3)
   --warmup SECONDS     load on every proxy before the first round (default 25)
-  --scenarios LIST     comma list out of 1,2,3,4,5,6,7 (default all)
+  --scenarios LIST     comma list out of 1,2,3,4,5,6,7,8,9 (default all; 8 is TLS termination,
+                       9 TLS passthrough)
   --only LIST          comma list out of haproxy,nginx,ingress (default all three)
   --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
   --jar2 PATH          a second Swarm Ingress jar, measured as a fourth proxy "ingress2" in the same
                        interleaved rounds (e.g. the jar before a change); not in scenario 7
   --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default "-Xms512m -Xmx512m -XX:+UseParallelGC")
   --idle-conns N       connections held open in scenario 6 (default 10000)
+  --quiet-max SECONDS  how long to wait for a quiet second before each measurement (default 30)
+  --noise-retries N    measurements repeated when other load took the proxy's core (default 2);
+                       on a machine that is never quiet, 0 and a short --quiet-max keep a run short
   --proxy-cpu N        core the proxies run on (default 0)
   --load-cpu N         core wrk and the backend run on (default 1)
   --jfr                after the table, profile Swarm Ingress under scenario 1 with JFR and
@@ -30,7 +34,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/bench"
 TOOLS="$BENCH/tools"
 
-DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7" ONLY="haproxy,nginx,ingress"
+DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7,8,9" ONLY="haproxy,nginx,ingress"
 JAR="$REPO/proxy-core/target/swarm-ingress.jar"
 JAR2=""
 JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
@@ -55,6 +59,8 @@ while (($#)); do
     --jar2) JAR2="$2"; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
     --idle-conns) IDLE_CONNS="$2"; shift ;;
+    --quiet-max) QUIET_MAX="$2"; shift ;;
+    --noise-retries) NOISE_RETRIES="$2"; shift ;;
     --proxy-cpu) PROXY_CPU="$2"; shift ;;
     --load-cpu) LOAD_CPU="$2"; shift ;;
     --jfr) JFR=1 ;;
@@ -77,7 +83,7 @@ for p in ${ONLY//,/ }; do
   case "$p" in haproxy|nginx|ingress|ingress2) ;; *) die "--only: unknown proxy '$p' (expected: haproxy, nginx, ingress)";; esac
 done
 for s in ${SCENARIOS//,/ }; do
-  case "$s" in [1-7]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 7)";; esac
+  case "$s" in [1-9]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 9)";; esac
 done
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "--duration: '$DURATION' (expected: whole seconds >= 1)"
 [[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || die "--rounds: '$ROUNDS' (expected: >= 1)"
@@ -92,6 +98,8 @@ install_missing() {
   command -v python3 >/dev/null || missing+=(python3)
   command -v taskset >/dev/null || missing+=(util-linux)
   command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v h2load >/dev/null || missing+=(nghttp2-client)   # resumed TLS handshakes (scenario 8b)
   ((${#missing[@]})) || return 0
   local sudo=""
   if ((EUID != 0)); then command -v sudo >/dev/null || die "missing ${missing[*]} and not root"; sudo=sudo; fi
@@ -119,7 +127,7 @@ detect_stream() {
   NGINX_STREAM_WHY="nginx is built without the stream module (nginx -V)"
   return 0
 }
-if has "$ONLY" nginx && has "$SCENARIOS" 5; then
+if has "$ONLY" nginx && { has "$SCENARIOS" 5 || has "$SCENARIOS" 9; }; then
   if ! detect_stream; then
     sudo=""; ((EUID == 0)) || sudo=sudo
     log "nginx's stream module is dynamic and not installed: trying apt-get install libnginx-mod-stream"
@@ -171,6 +179,15 @@ PORTS=(18081 18082 18083)
 has "$ONLY" haproxy && PORTS+=(19100 19110)
 has "$ONLY" nginx && PORTS+=(19200) && [[ $NGINX_STREAM == yes ]] && PORTS+=(19210)
 has "$ONLY" ingress && PORTS+=(19000 19010 19090)
+TLS=0
+if has "$SCENARIOS" 8 || has "$SCENARIOS" 9; then
+  TLS=1
+  PORTS+=(18443)
+  has "$ONLY" haproxy && PORTS+=(19130 19120)
+  has "$ONLY" nginx && PORTS+=(19230) && [[ $NGINX_STREAM == yes ]] && PORTS+=(19220)
+  has "$ONLY" ingress && PORTS+=(19040 19050)
+  has "$ONLY" ingress2 && PORTS+=(19060 19070)
+fi
 has "$ONLY" ingress2 && PORTS+=(19020 19030 19093)
 if has "$SCENARIOS" 7; then
   has "$ONLY" haproxy && PORTS+=(19101)
@@ -194,6 +211,7 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
   echo "haproxy:  $(haproxy -v 2>&1 | head -1)"
   echo "nginx:    $(nginx -v 2>&1 | head -1); stream module: $NGINX_STREAM${NGINX_STREAM_WHY:+ ($NGINX_STREAM_WHY)}"
   echo "wrk:      $(wrk -v 2>&1 | head -1 || true)"
+  ((TLS)) && echo "tls:      $(openssl version), h2load $(h2load --version 2>&1 | head -1 | awk '{print $2}'); one ECDSA P-256 certificate, TLS 1.3 only, on every proxy"
   if has "$ONLY" ingress; then
     echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
     echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
@@ -206,14 +224,24 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
 } | tee "$RESULTS/$TS.txt"
 
 # ---------------------------------------------------------------- configs and processes
+TLS_DIR=""
+if ((TLS)); then
+  # One ECDSA P-256 certificate for every proxy and the backend's TLS listener; TLS 1.3 everywhere.
+  TLS_DIR="$WORK/tls"; mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,DNS:bench.local" -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
+  cat "$TLS_DIR/cert.pem" "$TLS_DIR/key.pem" >"$TLS_DIR/combined.pem"
+  chmod 644 "$TLS_DIR"/*.pem   # nginx workers read them as an unprivileged user
+fi
 python3 "$TOOLS/gen_configs.py" --work "$WORK" --stream "$NGINX_STREAM" --stream-module "$NGINX_STREAM_SO" \
-  --hosts "$ROUTE_HOSTS" --paths "$ROUTE_PATHS" --nofile "$(ulimit -n)" --routes "$(has "$SCENARIOS" 7 && echo yes || echo no)" >/dev/null
+  --hosts "$ROUTE_HOSTS" --paths "$ROUTE_PATHS" --nofile "$(ulimit -n)" --routes "$(has "$SCENARIOS" 7 && echo yes || echo no)" \
+  --tls "$TLS_DIR" --ingress-yaml "$BENCH/proxy-bench.yaml" >/dev/null
 if has "$ONLY" ingress; then
   cp "$JAR" "$WORK/swarm-ingress.jar"   # the lead may rebuild the jar while we run
 fi
 if has "$ONLY" ingress2; then
   cp "$JAR2" "$WORK/swarm-ingress2.jar"
-  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/' "$BENCH/proxy-bench.yaml" >"$WORK/proxy-bench2.yaml"
+  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19050/19070/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
 fi
 
 declare -A PID_OF
@@ -273,12 +301,14 @@ focus() {
 
 log "starting the backend (nginx, 1 worker, cpu $LOAD_CPU)"
 start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
-for p in 18081 18082 18083; do wait_port backend $p 10 || die "the backend did not start"; done
+for p in 18081 18082 18083 $( ((TLS)) && echo 18443); do wait_port backend $p 10 || die "the backend did not start"; done
 code="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/1m)"; [[ $code == 200 ]] || die "backend /1m answered $code"
 
 declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000 [ingress2]=19020)
 declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010 [ingress2]=19030)
 declare -A ROUTE_PORT=([haproxy]=19101 [nginx]=19201 [ingress]=19001)
+declare -A HTTPS_PORT=([haproxy]=19130 [nginx]=19230 [ingress]=19040 [ingress2]=19060)
+declare -A PASS_PORT=([haproxy]=19120 [nginx]=19220 [ingress]=19050 [ingress2]=19070)
 LIVE=()
 
 start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
@@ -299,9 +329,13 @@ for p in ${ONLY//,/ }; do
   case "$p" in
     haproxy) cfg="$WORK/haproxy.cfg"; ports=(19100 19110) ;;
     nginx) cfg="$WORK/nginx.conf"; ports=(19200); [[ $NGINX_STREAM == yes ]] && ports+=(19210) ;;
-    ingress) cfg="$BENCH/proxy-bench.yaml"; ports=(19000) ;;
-    ingress2) cfg="$WORK/proxy-bench2.yaml"; ports=(19020) ;;
+    ingress) cfg="$WORK/ingress.yaml"; ports=(19000) ;;
+    ingress2) cfg="$WORK/ingress2.yaml"; ports=(19020) ;;
   esac
+  if ((TLS)); then
+    ports+=("${HTTPS_PORT[$p]}")
+    [[ $p != nginx || $NGINX_STREAM == yes ]] && ports+=("${PASS_PORT[$p]}")
+  fi
   log "starting $p (cpu $PROXY_CPU)"
   if start_proxy "$p" "$p" "$cfg" "${ports[@]}"; then LIVE+=("$p"); else
     [[ $p == ingress ]] && die "Swarm Ingress did not start (log above)"; die "$p did not start (log above)"
@@ -319,10 +353,10 @@ done
 LAST_HOST="h$(printf %05d $((ROUTE_HOSTS - 1))).routes.bench"
 LAST_PATH="/p$(printf %04d $((ROUTE_PATHS - 1)))/x"
 
-# scenario_args KEY PROXY -> sets: TARGET_NAME (process measured), CONNS, URL, HDRS (array)
+# scenario_args KEY PROXY -> sets: TARGET_NAME (process measured), CONNS, URL, HDRS (array), TOOL (wrk or h2load)
 scenario_args() {
   local key="$1" p="$2"
-  TARGET_NAME="$p" CONNS=50 HDRS=(-H "Host: bench.local")
+  TARGET_NAME="$p" CONNS=50 HDRS=(-H "Host: bench.local") TOOL=wrk
   case "$key" in
     1) URL="http://127.0.0.1:${HTTP_PORT[$p]}/" ;;
     2) URL="http://127.0.0.1:${HTTP_PORT[$p]}/"; CONNS=1000 ;;
@@ -332,11 +366,34 @@ scenario_args() {
     7a) URL="http://127.0.0.1:${HTTP_PORT[$p]}/" ;;
     7b) URL="http://127.0.0.1:${ROUTE_PORT[$p]}/"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: $LAST_HOST") ;;
     7c) URL="http://127.0.0.1:${ROUTE_PORT[$p]}$LAST_PATH"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: no-host-rule.bench") ;;
+    # TLS: https://localhost so that every client sends the SNI a real one would (localhost is 127.0.0.1 here).
+    8a) URL="https://localhost:${HTTPS_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;            # wrk: a full handshake per request
+    # h2load resumes its session; it sends its own Host (from the URL), so none is added (two would be a 400).
+    8b) URL="https://localhost:${HTTPS_PORT[$p]}/"; HDRS=(-H "Connection: close"); TOOL=h2load ;;
+    8c) URL="https://localhost:${HTTPS_PORT[$p]}/" ;;
+    8d) URL="https://localhost:${HTTPS_PORT[$p]}/1m"; CONNS=10 ;;
+    9a) URL="https://localhost:${PASS_PORT[$p]}/" ;;
+    9b) URL="https://localhost:${PASS_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;
   esac
 }
 
-run_wrk() {   # run_wrk SECONDS OUTFILE: wrk on the load core with the current scenario_args
+declare -A H2RATE
+run_wrk() {   # run_wrk SECONDS OUTFILE: wrk (or h2load) on the load core with the current scenario_args
   local d="$1" out="$2"
+  if [[ $TOOL == h2load ]]; then
+    # --h1: HTTP/1.1; with Connection: close each client reconnects after every response and resumes its TLS
+    # session. h2load's timed mode (-D) hangs at its end when clients reconnect, so it gets a request count:
+    # the duration at the rate a first short run of 300 requests found (its req/s is over the time it took).
+    local rate="${H2RATE[$URL]:-}"
+    if [[ -z $rate ]]; then
+      timeout 60 taskset -c "$LOAD_CPU" h2load --h1 -t1 -c"$CONNS" -n300 "${HDRS[@]}" "$URL" >"$out.rate" 2>&1 || true
+      rate="$(awk '/^finished in/ {print int($4)}' "$out.rate")"; rate="${rate:-100}"
+      H2RATE[$URL]=$rate
+    fi
+    local n=$((rate * d)); ((n >= 300)) || n=300
+    timeout $((d * 4 + 30)) taskset -c "$LOAD_CPU" h2load --h1 -t1 -c"$CONNS" -n"$n" "${HDRS[@]}" "$URL" >"$out" 2>&1 || true
+    return
+  fi
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${d}s" --timeout 2s --latency "${HDRS[@]}" "$URL" >"$out" 2>&1 || true
 }
 
@@ -346,7 +403,7 @@ check_once() {   # a request through the proxy must answer 200 before it is meas
   [[ -n "${CHECKED[$key/$p]:-}" ]] && return "${CHECKED[$key/$p]}"
   local curl_h=(); local h
   for ((h = 1; h < ${#HDRS[@]}; h += 2)); do curl_h+=(-H "${HDRS[$h]}"); done
-  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "${curl_h[@]}" "$URL" || true)"
+  code="$(curl -sk -o /dev/null -m 5 -w '%{http_code}' "${curl_h[@]}" "$URL" || true)"
   if [[ $code == 200 ]]; then CHECKED[$key/$p]=0; else CHECKED[$key/$p]=1; SKIP_REASON="$URL answered '$code' instead of 200"; fi
   return "${CHECKED[$key/$p]}"
 }
@@ -360,7 +417,7 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   if [[ ($key == 7b || $key == 7c) && $p == ingress2 ]]; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "no routing-table instance for --jar2" >>"$RAW"; return
   fi
-  if [[ $key == 5 && $p == nginx && $NGINX_STREAM != yes ]]; then
+  if [[ ($key == 5 || $key == 9?) && $p == nginx && $NGINX_STREAM != yes ]]; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "${NGINX_STREAM_WHY}" >>"$RAW"; return
   fi
   focus "$TARGET_NAME"
@@ -382,7 +439,7 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
     core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
     load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
     foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
-    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0}' "$out")"
+    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0}' "$out")"
     if ((foreign < best_foreign)); then best_foreign=$foreign best="$out	$cpu	$load	$core"; fi
     ((foreign > 10)) || break
     ((attempt < NOISE_RETRIES)) && log "  (other load took ${foreign}% of the proxy core: measuring again)"
@@ -446,9 +503,14 @@ for p in "${LIVE[@]}"; do
 done
 
 KEYS=()
-for s in 1 2 3 4 5 6 7; do
+for s in 1 2 3 4 5 6 7 8 9; do
   has "$SCENARIOS" $s || continue
-  if ((s == 7)); then KEYS+=(7a 7b 7c); else KEYS+=($s); fi
+  case $s in
+    7) KEYS+=(7a 7b 7c) ;;
+    8) KEYS+=(8a 8b 8c 8d) ;;
+    9) KEYS+=(9a 9b) ;;
+    *) KEYS+=($s) ;;
+  esac
 done
 
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -466,7 +528,7 @@ done
 focus none   # freeze every proxy: nothing else is measured from here on
 echo
 python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" | tee -a "$RESULTS/$TS.txt"
-[[ $NGINX_STREAM == yes ]] || ! has "$SCENARIOS" 5 || ! has "$ONLY" nginx || echo "note: nginx sits out scenario 5: $NGINX_STREAM_WHY" | tee -a "$RESULTS/$TS.txt"
+[[ $NGINX_STREAM == yes ]] || ! { has "$SCENARIOS" 5 || has "$SCENARIOS" 9; } || ! has "$ONLY" nginx || echo "note: nginx sits out scenarios 5 and 9: $NGINX_STREAM_WHY" | tee -a "$RESULTS/$TS.txt"
 echo "csv: $RESULTS/$TS.csv   text: $RESULTS/$TS.txt"
 
 if ((JFR)) && has "$ONLY" ingress; then

@@ -5,8 +5,9 @@
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
-# SlowClientIT, haproxy and curl for ClientAddressTest, nghttp2-client and nodejs/npm for the HTTP/2
-# and WebSocket tests, chromium for DashboardBrowserIT, and the Debian JDK 17 whose jmods
+# SlowClientIT, haproxy and curl for ClientAddressTest, curl and openssl for the TLS tests,
+# nghttp2-client and nodejs/npm for the HTTP/2 and WebSocket tests, chromium for DashboardBrowserIT,
+# and the Debian JDK 17 whose jmods
 # deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened. A lab that cannot start is a failure, never a skip: the Swarm tests are part of the suite.
@@ -23,6 +24,7 @@ command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 { command -v promtool && command -v prometheus; } >/dev/null 2>&1 || packages+=(prometheus)
 command -v socat >/dev/null 2>&1 || packages+=(socat)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 # DashboardBrowserIT loads the admin dashboard in Debian's headless Chromium (driven over DevTools by the JDK).

@@ -7,6 +7,12 @@ nginx.conf           nginx proxy, 1 worker, upstream keepalive: http :19200, str
 routes-ingress.yaml  Swarm Ingress with HOSTS host rules and PATHS path rules on :19001 (admin :19091)
 routes-haproxy.cfg   HAProxy with the same table as two map files on :19101
 routes-nginx.conf    nginx with the same table as server blocks and locations on :19201
+ingress.yaml         Swarm Ingress: bench/proxy-bench.yaml, plus with --tls the TLS entrypoints
+
+With --tls DIR (cert.pem, key.pem and combined.pem: one ECDSA P-256 certificate for all), every
+proxy also terminates TLS 1.3 in front of the same backend (HAProxy :19130, nginx :19230,
+Ingress :19040) and passes TLS through by SNI to the backend's own TLS listener :18443 (HAProxy
+mode tcp with req.ssl_sni :19120, nginx stream with ssl_preread :19220, Ingress tls_passthrough :19050).
 
 Every address is on loopback. All rules point to the same three endpoints, so only the cost of
 matching differs between the one-rule and the many-rule instances.
@@ -33,6 +39,25 @@ def temp_paths(work, name):
         for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
 
 
+TLS = None  # replaced by --tls: the directory of cert.pem, key.pem, combined.pem
+TLS_BACKEND = "127.0.0.1:18443"
+
+
+def backend_tls_server():
+    """The backend's TLS listener, the server behind every passthrough (it terminates TLS itself)."""
+    if not TLS:
+        return ""
+    return f"""
+    server {{
+        listen {TLS_BACKEND} ssl backlog=4096;
+        ssl_certificate {TLS}/cert.pem;
+        ssl_certificate_key {TLS}/key.pem;
+        ssl_protocols TLSv1.3;
+        ssl_session_cache shared:BSSL:10m;
+        location / {{ return 200 "{SHORT_BODY}"; }}
+    }}"""
+
+
 def backend_conf(work):
     listens = "\n".join(f"        listen {b} backlog=4096;" for b in BACKENDS)
     return f"""# Backend for the benchmark: one nginx worker, three listeners.
@@ -57,7 +82,7 @@ http {{
         root {work}/www;
         location = /1m {{ }}
         location / {{ return 200 "{SHORT_BODY}"; }}
-    }}
+    }}{backend_tls_server()}
 }}
 """
 
@@ -108,6 +133,28 @@ backend be_tcp
     mode tcp
     balance leastconn
 {haproxy_servers()}
+""" + haproxy_tls()
+
+
+def haproxy_tls():
+    if not TLS:
+        return ""
+    return f"""
+frontend fe_https
+    bind 127.0.0.1:19130 ssl crt {TLS}/combined.pem ssl-min-ver TLSv1.3 alpn http/1.1
+    default_backend be
+
+frontend fe_pass
+    mode tcp
+    bind 127.0.0.1:19120
+    tcp-request inspect-delay 5s
+    tcp-request content accept if {{ req.ssl_hello_type 1 }}
+    use_backend be_tls if {{ req.ssl_sni -i localhost }}
+    default_backend be_tls
+
+backend be_tls
+    mode tcp
+    server tls {TLS_BACKEND}
 """
 
 
@@ -180,17 +227,75 @@ stream {{
     server {{
         listen 127.0.0.1:19210 backlog=4096;
         proxy_pass be_tcp;
-    }}
+    }}{nginx_stream_tls()}
 }}
 """ if stream else "\n# no stream module in this nginx: scenario 5 runs without nginx\n"
+    tls_server = f"""
+    server {{
+        listen 127.0.0.1:19230 ssl backlog=4096;
+        ssl_certificate {TLS}/cert.pem;
+        ssl_certificate_key {TLS}/key.pem;
+        ssl_protocols TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_tickets on;
+        location / {{ proxy_pass http://backend; }}
+    }}""" if TLS else ""
     return nginx_head(work, "nginx", stream_module if stream else None) + f"""http {{
 {nginx_http_common(work, "nginx")}
     server {{
         listen 127.0.0.1:19200 backlog=4096;
         location / {{ proxy_pass http://backend; }}
-    }}
+    }}{tls_server}
 }}
 """ + stream_block
+
+
+def nginx_stream_tls():
+    if not TLS:
+        return ""
+    return f"""
+    map $ssl_preread_server_name $tls_upstream {{
+        localhost {TLS_BACKEND};
+        default {TLS_BACKEND};
+    }}
+    server {{
+        listen 127.0.0.1:19220 backlog=4096;
+        ssl_preread on;
+        proxy_pass $tls_upstream;
+    }}"""
+
+
+def ingress_yaml(bench_yaml):
+    """bench/proxy-bench.yaml, with the TLS entrypoints, routes and service added under --tls."""
+    text = open(bench_yaml).read()
+    if not TLS:
+        return text
+    text = text.replace("entrypoints:\n", f"""entrypoints:
+  - name: bench-https
+    address: 127.0.0.1:19040
+    protocol: http
+    tls:
+      certificates: [{{cert: {TLS}/cert.pem, key: {TLS}/key.pem}}]
+      protocols: [TLSv1.3]
+  - name: bench-pass
+    address: 127.0.0.1:19050
+    protocol: tcp
+    tls_passthrough: true
+    service: backend-tls
+""", 1)
+    text = text.replace("routes:\n", """routes:
+  - entrypoint: bench-https
+    path_prefix: /
+    service: backend
+  - entrypoint: bench-pass
+    host: localhost
+    service: backend-tls
+""", 1)
+    text = text.replace("services:\n", f"""services:
+  - name: backend-tls
+    endpoints: [{TLS_BACKEND}]
+""", 1)
+    return text
 
 
 def nginx_routes_conf(work, hosts, paths):
@@ -231,9 +336,12 @@ def main():
     ap.add_argument("--stream-module", default="", help="path of ngx_stream_module.so when it is dynamic")
     ap.add_argument("--nofile", type=int, default=20000)
     ap.add_argument("--routes", choices=["yes", "no"], default="yes")
+    ap.add_argument("--tls", default="", help="directory of cert.pem, key.pem, combined.pem: adds the TLS scenarios' listeners")
+    ap.add_argument("--ingress-yaml", required=True, help="bench/proxy-bench.yaml")
     a = ap.parse_args()
-    global NOFILE
+    global NOFILE, TLS
     NOFILE = a.nofile
+    TLS = os.path.abspath(a.tls) if a.tls else None
     work = os.path.abspath(a.work)
     os.makedirs(os.path.join(work, "www"), exist_ok=True)
     # nginx creates the temp dirs itself (owned by its worker user); only their parent must exist.
@@ -249,6 +357,7 @@ def main():
     write("backend.conf", backend_conf(work))
     write("haproxy.cfg", haproxy_cfg(work))
     write("nginx.conf", nginx_conf(work, a.stream == "yes", a.stream_module or None))
+    write("ingress.yaml", ingress_yaml(a.ingress_yaml))
     if a.routes == "yes":
         write("routes-ingress.yaml", ingress_routes_yaml(a.hosts, a.paths))
         write("routes-haproxy.cfg", haproxy_routes_cfg(work, a.hosts, a.paths))

@@ -25,6 +25,12 @@ SCENARIOS = {
     "7a": "7 routes: 1 rule c50",
     "7b": "7 routes: 10k host, last",
     "7c": "7 routes: 1k path, last",
+    "8a": "8 tls: full handshake/req c50",
+    "8b": "8 tls: resumed/req c50 (h2load)",
+    "8c": "8 tls: keep-alive c50",
+    "8d": "8 tls: 1MiB body c10",
+    "9a": "9 tls passthrough: keep-alive c50",
+    "9b": "9 tls passthrough: conn/req c50",
 }
 ORDER = list(SCENARIOS)
 
@@ -34,9 +40,26 @@ def to_ms(text):
     return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
 
 
+def parse_h2load(text):
+    """h2load's summary: requests/s and errors (failed requests + 4xx/5xx); it prints no percentiles."""
+    rps = re.search(r"^finished in \S+, ([\d.]+) req/s", text, re.M)
+    if not rps:
+        return None
+    errors = 0
+    req = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed", text)
+    if req:
+        errors += int(req.group(1))
+    codes = re.search(r"status codes: \d+ 2xx, \d+ 3xx, (\d+) 4xx, (\d+) 5xx", text)
+    if codes:
+        errors += int(codes.group(1)) + int(codes.group(2))
+    return {"rps": float(rps.group(1)), "p50": None, "p99": None, "errors": errors, "transfer": ""}
+
+
 def parse_wrk(path):
     """Requests/s, p50 ms, p99 ms, errors (socket errors + non-2xx/3xx), transfer/s text."""
     text = open(path, errors="replace").read()
+    if text.lstrip().startswith("starting benchmark") or "h2load" in text[:200] or "\nfinished in " in text:
+        return parse_h2load(text)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     if not rps:
         return None
@@ -110,7 +133,7 @@ def main():
                      "cpu": med([r["cpu"] for r in rs]), "load_core": med([r["load_core"] for r in rs]),
                      "proxy_core": med([r["proxy_core"] for r in rs]),
                      "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
-                     + (f", transfer {rs[0]['transfer']}/s" if scen == "4" else "")}
+                     + (f", transfer {rs[0]['transfer']}/s" if scen in ("4", "8d") else "")}
             if scen not in ("6", "6h"):
                 # CPU on the proxy's core that the proxy did not use: something else ran there.
                 foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]

@@ -125,7 +125,7 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
         }
         for (int i = 0; i < entrypoints.size(); i++) {
             EntrypointConfig e = entrypoints.get(i);
-            if (e.protocol() == Protocol.TCP && !servicesByName.containsKey(e.service())) {
+            if (e.protocol() == Protocol.TCP && e.service() != null && !servicesByName.containsKey(e.service())) {
                 errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + e.service() + "' is not a declared service"));
             }
         }
@@ -135,11 +135,28 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
             EntrypointConfig e = entrypointsByName.get(r.entrypoint());
             if (e == null) {
                 errors.add(r.location().error(prefix, "entrypoint", "'" + r.entrypoint() + "' is not a declared entrypoint"));
+            } else if (e.tlsPassthrough()) {
+                passthroughRoute(r, prefix, errors);
             } else if (e.protocol() != Protocol.HTTP) {
-                errors.add(r.location().error(prefix, "entrypoint", "'" + r.entrypoint() + "' is a tcp entrypoint (routes need http)"));
+                errors.add(r.location().error(prefix, "entrypoint", "'" + r.entrypoint()
+                        + "' is a tcp entrypoint (routes need http, or a tcp entrypoint with tls_passthrough: true)"));
+            } else if (r.hsts() != null && !e.terminatesTls()) {
+                errors.add(r.location().error(prefix, "hsts", "entrypoint '" + r.entrypoint()
+                        + "' does not terminate TLS (browsers ignore HSTS over plain HTTP)"));
             }
             if (!servicesByName.containsKey(r.service())) {
                 errors.add(r.location().error(prefix, "service", "'" + r.service() + "' is not a declared service"));
+            }
+        }
+        for (int i = 0; i < entrypoints.size(); i++) {
+            EntrypointConfig e = entrypoints.get(i);
+            if (e.httpsRedirect() == null) {
+                continue;
+            }
+            EntrypointConfig target = entrypointsByName.get(e.httpsRedirect());
+            if (target == null || target.protocol() != Protocol.HTTP || !target.terminatesTls()) {
+                errors.add(e.location().error("entrypoints[" + i + "]", "https_redirect", "'" + e.httpsRedirect()
+                        + "' is not a declared http entrypoint with tls:"));
             }
         }
         if (admin != null && admin.address().port() != 0 && binds.containsKey(admin.address())) {
@@ -147,6 +164,19 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
                     + binds.get(admin.address()) + "'"));
         }
         return errors;
+    }
+
+    /**
+     * A route on a passthrough entrypoint matches the server name of the TLS hello (exact,
+     * {@code *.domain}, or none for any name) and nothing else: the bytes behind it are encrypted.
+     */
+    private static void passthroughRoute(RouteConfig r, String prefix, List<ConfigError> errors) {
+        String why = !r.pathPrefix().equals("/") ? "path_prefix" : !r.headers().isEmpty() ? "headers"
+                : r.stripPrefix() ? "strip_prefix" : r.hsts() != null ? "hsts" : null;
+        if (why != null) {
+            errors.add(r.location().error(prefix, why, "entrypoint '" + r.entrypoint()
+                    + "' passes TLS through: its routes match the server name (host) only"));
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package io.swarmingress.config;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A rule on an http entrypoint. Matching and precedence live in the data plane's router; this
@@ -12,9 +13,15 @@ import java.util.TreeMap;
  * @param host null to match any host
  * @param headers header name (lower case) to the exact value required
  * @param stripPrefix whether the matched prefix is removed before the request goes upstream
+ * @param hsts the {@code Strict-Transport-Security} value its responses get on a TLS entrypoint
+ *             (replacing the service's own), e.g. {@code max-age=31536000; includeSubDomains};
+ *             null for none
  */
 public record RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers,
-                          boolean stripPrefix, String service, Location location) {
+                          boolean stripPrefix, String service, Location location, String hsts) {
+
+    private static final Pattern HSTS = Pattern.compile(
+            "max-age=[0-9]{1,10}(; ?includeSubDomains)?(; ?preload)?", Pattern.CASE_INSENSITIVE);
 
     public RouteConfig {
         Names.require("entrypoint", entrypoint);
@@ -58,6 +65,16 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
         if (location == null) {
             location = Location.NONE;
         }
+        if (hsts != null && !HSTS.matcher(hsts).matches()) {
+            throw new InvalidFieldException("hsts", "'" + hsts + "' (expected: max-age=SECONDS, then optionally "
+                    + "'; includeSubDomains' and '; preload', e.g. max-age=31536000; includeSubDomains)");
+        }
+    }
+
+    /** A route without HSTS (the shape before TLS existed). */
+    public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
+                       String service, Location location) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, service, location, null);
     }
 
     /** @return null when the path is in the canonical form requests are matched in, else what is wrong */

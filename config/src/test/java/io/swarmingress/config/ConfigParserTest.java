@@ -258,7 +258,7 @@ class ConfigParserTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::toString)
                         .containsExactlyInAnyOrder(
                                 "t.yaml:2: entrypoints[0].service: is required on a tcp entrypoint",
-                                "t.yaml:5: routes[0].entrypoint: 'db2' is a tcp entrypoint (routes need http)"));
+                                "t.yaml:5: routes[0].entrypoint: 'db2' is a tcp entrypoint (routes need http, or a tcp entrypoint with tls_passthrough: true)"));
     }
 
     @Test

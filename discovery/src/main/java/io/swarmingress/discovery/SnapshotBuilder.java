@@ -45,6 +45,9 @@ final class SnapshotBuilder {
     private final String enableLabel;
     private final Set<String> fileRouteKeys = new HashSet<>();
     private final Set<String> httpEntrypoints;
+    /** The http entrypoints that terminate TLS, and the tcp ones that pass it through, for ingress.tls and ingress.tls.passthrough. */
+    private final Set<String> tlsEntrypoints;
+    private final Set<String> passthroughEntrypoints;
 
     /**
      * @param fileServices every service of the config file: those with a {@code swarm:} reference
@@ -61,7 +64,14 @@ final class SnapshotBuilder {
      */
     SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices, List<RouteConfig> fileRoutes,
                     Set<String> httpEntrypoints) {
+        this(provider, fileServices, fileRoutes, httpEntrypoints, Set.of(), Set.of());
+    }
+
+    SnapshotBuilder(SwarmProviderConfig provider, List<ServiceConfig> fileServices, List<RouteConfig> fileRoutes,
+                    Set<String> httpEntrypoints, Set<String> tlsEntrypoints, Set<String> passthroughEntrypoints) {
         this.provider = provider;
+        this.tlsEntrypoints = Set.copyOf(tlsEntrypoints);
+        this.passthroughEntrypoints = Set.copyOf(passthroughEntrypoints);
         for (RouteConfig r : fileRoutes) {
             fileRouteKeys.add(routeKey(r));
         }
@@ -88,12 +98,19 @@ final class SnapshotBuilder {
             throw new IllegalArgumentException("the config has no swarm: section");
         }
         Set<String> http = new HashSet<>();
+        Set<String> tls = new HashSet<>();
+        Set<String> passthrough = new HashSet<>();
         for (EntrypointConfig e : config.entrypoints()) {
             if (e.protocol() == Protocol.HTTP) {
                 http.add(e.name());
+                if (e.terminatesTls()) {
+                    tls.add(e.name());
+                }
+            } else if (e.tlsPassthrough()) {
+                passthrough.add(e.name());
             }
         }
-        return new SnapshotBuilder(config.swarm(), config.services(), config.routes(), http);
+        return new SnapshotBuilder(config.swarm(), config.services(), config.routes(), http, tls, passthrough);
     }
 
     /** Whether routing needs this service's tasks: named by the file, or labelled for routing. */
@@ -191,14 +208,34 @@ final class SnapshotBuilder {
                 continue; // reachable through file routes that name it
             }
             String entrypointLabel = label(s, "entrypoint");
-            String entrypoint = entrypointLabel != null ? entrypointLabel : provider.entrypoint();
+            boolean passthrough = "true".equalsIgnoreCase(label(s, "tls.passthrough"));
+            boolean tls = "true".equalsIgnoreCase(label(s, "tls"));
+            String entrypoint = entrypointLabel != null ? entrypointLabel
+                    : passthrough ? only(passthroughEntrypoints) : tls ? only(tlsEntrypoints) : provider.entrypoint();
             if (entrypoint == null) {
-                warnings.add(who + ": no route, because neither label " + provider.label("entrypoint")
-                        + " nor swarm.entrypoint names an entrypoint");
+                warnings.add(who + ": no route, because " + (passthrough ? "the config has no single tls_passthrough entrypoint and label "
+                        + provider.label("entrypoint") + " names none" : tls ? "the config has no single http entrypoint with tls: and label "
+                        + provider.label("entrypoint") + " names none" : "neither label " + provider.label("entrypoint")
+                        + " nor swarm.entrypoint names an entrypoint"));
                 continue;
             }
-            if (httpEntrypoints != null && !httpEntrypoints.contains(entrypoint)) {
+            if (passthrough && !passthroughEntrypoints.contains(entrypoint)) {
+                warnings.add(who + ": no route, because label " + provider.label("tls.passthrough") + " needs a tcp entrypoint with "
+                        + "tls_passthrough: true and '" + entrypoint + "' is not one");
+                continue;
+            }
+            if (passthrough && (host == null || path != null)) {
+                warnings.add(who + ": no route, because a passthrough route matches the TLS server name only: label "
+                        + provider.label("http.host") + " is required and " + provider.label("http.path") + " is not allowed");
+                continue;
+            }
+            if (!passthrough && httpEntrypoints != null && !httpEntrypoints.contains(entrypoint)) {
                 warnings.add(who + ": no route, because '" + entrypoint + "' is not an http entrypoint of the config");
+                continue;
+            }
+            if (tls && !passthrough && httpEntrypoints != null && !tlsEntrypoints.contains(entrypoint)) {
+                warnings.add(who + ": no route, because label " + provider.label("tls") + "=true needs an entrypoint with tls: and '"
+                        + entrypoint + "' has none");
                 continue;
             }
             boolean strip = "true".equalsIgnoreCase(label(s, "http.strip_prefix"));
@@ -245,6 +282,11 @@ final class SnapshotBuilder {
     /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
     private static String routeKey(RouteConfig r) {
         return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
+    }
+
+    /** The one name of a set, or null when it has none or several. */
+    private static String only(Set<String> names) {
+        return names.size() == 1 ? names.iterator().next() : null;
     }
 
     private String label(SwarmService s, String key) {

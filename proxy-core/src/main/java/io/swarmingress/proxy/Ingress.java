@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +29,9 @@ import io.swarmingress.proxy.admin.AdminSources;
 import io.swarmingress.proxy.admin.DiscoveryStatus;
 import io.swarmingress.proxy.admin.ReloadHistory;
 import io.swarmingress.proxy.metrics.IngressMetrics;
+import io.swarmingress.proxy.server.Layer;
 import io.swarmingress.proxy.server.ProxyServer;
+import io.swarmingress.proxy.tls.TlsLayer;
 import io.netty.util.concurrent.Ticker;
 import io.swarmingress.proxy.server.Transport;
 
@@ -53,6 +56,8 @@ public final class Ingress implements AutoCloseable {
     private final DiscoveryObserver discoveryObserver;
     /** The last config loads, for the dashboard: a refused reload is otherwise only in the log. */
     private final ReloadHistory reloads = new ReloadHistory();
+    /** TLS termination, for the certificates /routes lists. */
+    private final TlsLayer tls;
     private volatile IngressConfig config;
     /**
      * Null when the config has no swarm: section. A reload hands it the new file; it is replaced
@@ -68,7 +73,9 @@ public final class Ingress implements AutoCloseable {
         this.metrics = new IngressMetrics();
         ProxyServer s;
         try {
-            s = ProxyServer.start(config, metrics, Fronts.all(), transport, clock, Ticker.systemTicker());
+            List<Layer> layers = Fronts.layers(metrics);
+            s = ProxyServer.start(config, metrics, Fronts.all(), layers, transport, clock, Ticker.systemTicker());
+            tls = layers.stream().filter(TlsLayer.class::isInstance).map(TlsLayer.class::cast).findFirst().orElse(null);
         } catch (RuntimeException e) {
             metrics.close();
             throw e;
@@ -160,7 +167,7 @@ public final class Ingress implements AutoCloseable {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new ConfigException(java.util.List.of(new ConfigError(file.toString(), 0, "", "cannot read: " + e)));
+            throw new ConfigException(List.of(new ConfigError(file.toString(), 0, "", "cannot read: " + e)));
         }
     }
 
@@ -204,6 +211,13 @@ public final class Ingress implements AutoCloseable {
     private Map<String, Object> routesExtra() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config_file", file.toString());
+        List<Map<String, Object>> certificates = tls == null ? List.of() : tls.certificates();
+        if (!certificates.isEmpty()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("provider", tls.provider().description());
+            t.put("certificates", certificates);
+            m.put("tls", t);
+        }
         SwarmDiscovery d = discovery;
         if (d != null) {
             Map<String, Object> swarm = new LinkedHashMap<>();

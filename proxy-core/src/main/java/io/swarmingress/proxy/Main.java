@@ -1,9 +1,12 @@
 package io.swarmingress.proxy;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,10 +19,13 @@ import org.slf4j.LoggerFactory;
 import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
 import io.swarmingress.config.ConfigParser;
+import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.proxy.demo.DemoBackend;
+import io.swarmingress.proxy.demo.SelfSigned;
+import io.swarmingress.proxy.tls.CertificateCheck;
 import io.swarmingress.proxy.server.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -112,6 +118,17 @@ public final class Main implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 IngressConfig c = new ConfigParser().parse(config);
+                CertificateCheck.Report tls = CertificateCheck.check(c, Instant.now());
+                if (!tls.errors().isEmpty()) {
+                    throw new ConfigException(tls.errors());
+                }
+                for (String line : tls.served()) {
+                    out.println("  tls " + line);
+                }
+                for (String warning : tls.warnings()) {
+                    err.println("  warning: " + warning);
+                }
+                err.flush();
                 out.printf("%s: OK (%d entrypoints, %d routes, %d services)%n", config, c.entrypoints().size(),
                         c.routes().size(), c.services().size());
                 out.flush();
@@ -142,10 +159,23 @@ public final class Main implements Callable<Integer> {
                 System.err.println("invalid config:\n  " + e.getMessage().replace("\n", "\n  "));
                 return 2;
             }
+            try {
+                for (Path written : SelfSigned.writeMissing(c, Instant.now())) {
+                    log.info("demo: generated a self-signed certificate for localhost and *.demo.local: {}", written);
+                }
+            } catch (IOException e) {
+                System.err.println("cannot write the demo's certificate: " + e);
+                return 1;
+            }
+            Set<Integer> ownPorts = new HashSet<>();
+            for (EntrypointConfig e : c.entrypoints()) {
+                ownPorts.add(e.address().port());
+            }
             Set<HostPort> loopback = new LinkedHashSet<>();
             for (ServiceConfig s : c.services()) {
                 for (HostPort e : s.endpoints()) {
-                    if (e.host().equals("127.0.0.1") || e.host().equals("localhost")) {
+                    // An endpoint on one of the proxy's own ports is the proxy (the TLS quickstart's passthrough goes to it).
+                    if ((e.host().equals("127.0.0.1") || e.host().equals("localhost")) && !ownPorts.contains(e.port())) {
                         loopback.add(e);
                     }
                 }

@@ -10,9 +10,11 @@
  *   admin, demo   the dashboard, /api/v1, /metrics, /healthz, /routes; the quickstart's backends
  *   h2            the http entrypoints' front: HTTP/2 streams, and HTTP/1.1 unless the first bytes are
  *                 the HTTP/2 preface (h2 builds on http1: same parser, same rules)
- *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay
- *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, behind
- *                 the PROXY protocol reader where an entrypoint requires one)
+ *   http1, tcp    protocol fronts: an HTTP/1.1 client connection; a byte relay (SNI-routed for TLS passthrough)
+ *   tls           TLS termination ahead of the fronts (a server Layer): certificates by SNI, reload,
+ *                 ticket keys; the ClientHello reader passthrough routes with
+ *   server        listeners and the atomic table swap; knows no protocol (a Front per protocol, Layers ahead,
+ *                 behind the PROXY protocol reader where an entrypoint requires one)
  *   health        active health checks, on a loop of their own; state left on endpoints
  *   forward       route, service, endpoint pick, upstream lease, the exchange; knows no client protocol
  *   wire          HTTP/1.1 as bytes: heads scanned in place, fields by RFC 9112, bodies framed as slices
@@ -21,7 +23,8 @@
  * </pre>
  *
  * <h2>A request's path</h2>
- * {@code server} accepts and hands the connection to the front of its entrypoint's protocol;
+ * {@code server} accepts, adds the layers the entrypoint asks for ({@code tls} terminates TLS, so the
+ * front reads plaintext) and hands the connection to the front of its entrypoint's protocol;
  * {@code h2} sends an HTTP/2 connection's streams on as requests (each checked by the HTTP/1.1
  * rules), and leaves any other connection to {@code http1}, which reads the request with {@code wire}'s parser and starts a {@code forward}
  * exchange, which matches a route in the {@code routing} table, picks an endpoint, leases a pooled

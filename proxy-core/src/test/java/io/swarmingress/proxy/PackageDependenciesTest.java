@@ -17,6 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *   admin, demo
  *   h2                           HTTP/2 streams; builds on http1 (same parser and rules)
  *   http1, tcp                   protocol fronts
+ *   tls                          TLS ahead of the fronts (a server Layer); ClientHello reading for passthrough
  *   server                       listeners, the table swap; knows no protocol
  *   health                       active checks; leaves state on endpoints
  *   forward                      route, pick, upstream exchange; knows no client protocol
@@ -45,22 +46,29 @@ class PackageDependenciesTest {
     static final ArchRule wireKnowsNothingOfOurs = noClasses().that().resideInAPackage(P + ".wire..")
             .should().dependOnClassesThat().resideInAnyPackage("io.swarmingress.config..", "io.swarmingress.discovery..",
                     P + ".routing..", P + ".metrics..", P + ".forward..", P + ".http1..", P + ".h2..", P + ".tcp..", P + ".server..",
-                    P + ".admin..");
+                    P + ".admin..", P + ".tls..");
 
     @ArchTest
     static final ArchRule forwarderKnowsNoFront = noClasses().that().resideInAPackage(P + ".forward..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".server..",
-                    P + ".admin..");
+                    P + ".admin..", P + ".tls..");
 
     @ArchTest
     static final ArchRule listenersKnowNoProtocol = noClasses().that().resideInAPackage(P + ".server..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".wire..",
-                    P + ".forward..", P + ".admin..", P + ".demo..");
+                    P + ".forward..", P + ".admin..", P + ".demo..", P + ".tls..");
+
+    /** TLS sits between the listener and the fronts: it reads bytes on the wire and knows no protocol behind them. */
+    @ArchTest
+    static final ArchRule tlsKnowsNoFront = noClasses().that().resideInAPackage(P + ".tls..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".wire..",
+                    P + ".forward..", P + ".admin..", P + ".demo..", P + ".health..", P + ".routing..")
+            .andShould().dependOnClassesThat().resideInAPackage(P);
 
     @ArchTest
     static final ArchRule healthChecksKnowOnlyTheTable = noClasses().that().resideInAPackage(P + ".health..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".server..", P + ".http1..", P + ".h2..", P + ".tcp..",
-                    P + ".forward..", P + ".wire..", P + ".admin..");
+                    P + ".forward..", P + ".wire..", P + ".admin..", P + ".tls..");
 
     @ArchTest
     static final ArchRule frontsAreSeparate = noClasses().that().resideInAPackage(P + ".http1..")
@@ -88,5 +96,5 @@ class PackageDependenciesTest {
     @ArchTest
     static final ArchRule theSnapshotKnowsNoDataPlane = noClasses().that().resideInAnyPackage(P + ".routing..", P + ".metrics..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".wire..", P + ".forward..", P + ".http1..", P + ".h2..",
-                    P + ".tcp..", P + ".server..", P + ".admin..");
+                    P + ".tcp..", P + ".server..", P + ".admin..", P + ".tls..");
 }

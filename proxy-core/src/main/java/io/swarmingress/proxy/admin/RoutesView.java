@@ -63,8 +63,9 @@ final class RoutesView {
             InetSocketAddress bound = listening.apply(e.name());
             m.put("listening", bound == null ? null : bound.getAddress().getHostAddress() + ":" + bound.getPort());
             m.put("protocol", e.protocol().configName());
-            // When TLS termination lands, an entrypoint says here whether it terminates TLS (never its key material).
-            m.put("tls", false);
+            // Whether it terminates TLS, or passes TLS through by server name; never a certificate's or key's path.
+            m.put("tls", e.tls() != null);
+            m.put("tls_passthrough", e.tlsPassthrough());
             m.put("proxy_protocol", e.proxyProtocol());
             m.put("open_connections", open.getOrDefault(e.name(), 0));
             m.put("max_connections", e.limits().maxConnections());

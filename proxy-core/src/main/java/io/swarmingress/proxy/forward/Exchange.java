@@ -42,6 +42,7 @@ public final class Exchange {
     // Shared with the response side, which changes them as a part of the exchange.
     RequestHead head;
     RequestMetrics metrics;
+    Route route;
     Service service;
     Retries retries;
     Endpoint endpoint;
@@ -67,6 +68,7 @@ public final class Exchange {
             answerLocally(HttpResponseStatus.NOT_FOUND, "no route for this host and path");
             return;
         }
+        this.route = route;
         metrics = route.metrics();
         if (route.headerCount() > 0 && route.conditionRepeated(request)) {
             answerLocally(HttpResponseStatus.BAD_REQUEST, "a header the route matches on appears more than once");
@@ -150,6 +152,11 @@ public final class Exchange {
 
     public boolean done() {
         return done;
+    }
+
+    /** The route the request matched; null when it matched none. */
+    public Route route() {
+        return route;
     }
 
     /** When this exchange's next deadline passes, on the loop's ticker; {@code Long.MAX_VALUE} once it ended. */

@@ -61,7 +61,10 @@ final class ClientHeads {
         request.closeAfterResponse = close;
         String connectionValue = close ? "close" : request.http10 ? "keep-alive" : null;
         String via = connection.config.via() ? ParsedRequest.VIA_VALUE : null;
-        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via));
+        // On a TLS entrypoint, the route's HSTS (replacing the endpoint's).
+        String hsts = connection.config.terminatesTls() && request.exchange != null && request.exchange.route() != null
+                ? request.exchange.route().config().hsts() : null;
+        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, hsts));
         if (request.exchange != null) {
             // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
             connection.timer.fireBy(request.exchange.deadline());

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
@@ -50,6 +52,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     ConnectionTimer timer;
     ClientDeadlines deadlines;
     Http1Request request;
+    private ParsedRequest head;
+    /** The header of a verified client certificate's subject; null on an entrypoint without client certificates. */
+    private String subjectHeader;
     private final Unparsed inbound = new Unparsed();
     private boolean reading;
     boolean closing;
@@ -88,6 +93,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private void started() {
         Channel ch = ctx.channel();
         config = entrypoint.table().entrypoint(entrypoint.name());
+        subjectHeader = ClientSubject.header(config);
+        if (subjectHeader != null) {
+            parser.ownField(subjectHeader);
+        }
         timer = new ConnectionTimer(ctx.executor(), new DeadlineCheck(this));
         deadlines = new ClientDeadlines(config.limits());
         deadlines.accepted(timer.now());
@@ -95,8 +104,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         ClientAddresses addresses = ClientAddresses.of(ch);
         Forwarder forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
-        request = new Http1Request(this, parser, forwarder, new ParsedRequest(parser,
-                ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via()));
+        head = new ParsedRequest(parser, ParsedRequest.forwarded(addresses, config, ch.remoteAddress()), config.via());
+        request = new Http1Request(this, parser, forwarder, head);
         entrypoint.meters().opened();
     }
 
@@ -270,11 +279,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                ch.close();
+            } else if (tls == null) {
                 ((DuplexChannel) ch).shutdownOutput();
             } else {
-                ch.close();
+                // TLS ends its side with close_notify first: a FIN alone reads as a truncation attack to strict clients.
+                tls.closeOutbound().addListener(c -> ((DuplexChannel) ch).shutdownOutput());
             }
         });
         deadlines.linger(timer.now(), LINGER_NANOS);
@@ -294,7 +307,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == DrainEvent.INSTANCE) {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            String subject = subjectHeader != null && ((SslHandshakeCompletionEvent) evt).isSuccess()
+                    ? ClientSubject.verified(ctx.pipeline().get(SslHandler.class)) : null;
+            if (subject != null) {
+                // Before any request could be read: every request of the connection carries the verified subject.
+                head.verifiedSubject(subjectHeader, subject);
+            }
+        } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
                 ctx.close();
             }

@@ -104,6 +104,10 @@ final class Http1Request implements RequestParser.Sink, Downstream {
             reject(refusal.status(), refusal.detail());
             return;
         }
+        if (connection.config.httpsRedirect() != null) {
+            redirectToHttps(connection.config.httpsRedirect());
+            return;
+        }
         startingExchange = true;
         try {
             exchange = forwarder.start(head, this);
@@ -293,6 +297,22 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     // ---------------------------------------------------------------- endings
+
+    /**
+     * A plaintext entrypoint that sends everyone to HTTPS: 308 (the method and body are kept) to the
+     * same host and target on the TLS entrypoint's port (left out when it is 443).
+     */
+    private void redirectToHttps(String entrypoint) {
+        String host = head.host();
+        if (host == null) {
+            reject(HttpResponseStatus.BAD_REQUEST, "a Host header is required to redirect to HTTPS");
+            return;
+        }
+        String location = LocalResponses.httpsLocation(host, connection.entrypoint().port(entrypoint), head.redirectTarget());
+        connection.entrypoint().table().unrouted(connection.entrypoint().name())
+                .record(HttpResponseStatus.PERMANENT_REDIRECT.code(), connection.timer.now() - startNanos);
+        respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false);
+    }
 
     /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
     void respondLocally(HttpResponseStatus answer, String detail, boolean close) {

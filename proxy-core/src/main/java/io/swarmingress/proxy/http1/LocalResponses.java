@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 
 /**
  * The answers the proxy gives on its own: short, plain text, and saying which side failed, so a
@@ -15,7 +16,14 @@ final class LocalResponses {
     private LocalResponses() {
     }
 
+    /** Where an HTTPS redirect sends a request: same host and target, the TLS entrypoint's port (left out when 443). */
+    static String httpsLocation(String host, int port, String target) {
+        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == 443 || port == 0 ? "" : ":" + port);
+        return "https://" + authority + target;
+    }
+
     /**
+     * @param detail what the body says; for a redirect (3xx), where to, which is also its Location
      * @param connection the value of a Connection header to send, or null for none
      * @param headRequest the answer to a HEAD: the same head, no body (RFC 9110 section 9.3.2)
      */
@@ -28,6 +36,9 @@ final class LocalResponses {
                 .append("cache-control: no-store\r\n");
         if (connection != null) {
             head.append("connection: ").append(connection).append("\r\n");
+        }
+        if (status.codeClass() == HttpStatusClass.REDIRECTION) {
+            head.append("location: ").append(detail).append("\r\n");
         }
         head.append("\r\n");
         ByteBuf out = alloc.buffer(head.length() + body.length);

@@ -30,8 +30,8 @@ public final class ParsedRequest implements RequestHead {
     public static final String VIA_VALUE = "1.1 swarm-ingress";
 
     private final RequestParser parser;
-    /** What this connection says about its client, the same for every request. */
-    private final ForwardedFields forwarded;
+    /** What this connection says about its client, the same for every request (a client certificate's subject joins once verified). */
+    private ForwardedFields forwarded;
     private final boolean via;
     private String hostValue;
     private boolean hostReplaced;
@@ -51,7 +51,8 @@ public final class ParsedRequest implements RequestHead {
      * What a connection's requests say about its client upstream, decided once: the peer is
      * trusted or not for the connection's life. With a PROXY header the client is the address it
      * named; the header's sender is trusted by configuration, the client it names is judged like
-     * any peer.
+     * any peer. The scheme is https on an entrypoint that terminates TLS, or when a PROXY header
+     * says its sender did.
      *
      * @param remote the socket's remote address, named when the connection has no IP client (tests)
      */
@@ -60,7 +61,13 @@ public final class ParsedRequest implements RequestHead {
         String client = source == null ? String.valueOf(remote) : NetUtil.toAddressString(source.getAddress());
         boolean trusted = source != null && config.trustedProxies().trusts(source.getAddress());
         int port = addresses.destination() == null ? -1 : addresses.destination().getPort();
-        return new ForwardedFields(client, addresses.tls() ? "https" : "http", port, trusted);
+        boolean https = addresses.tls() || config.terminatesTls();
+        return new ForwardedFields(client, https ? "https" : "http", port, trusted);
+    }
+
+    /** The connection's TLS handshake verified a client certificate: its subject goes upstream with every request. */
+    void verifiedSubject(String lowerCaseHeader, String subject) {
+        forwarded = forwarded.withSubject(lowerCaseHeader, subject);
     }
 
     /** Why a head is answered by the proxy rather than forwarded. */
@@ -109,6 +116,11 @@ public final class ParsedRequest implements RequestHead {
         path = routed;
         host = normalize(value);
         return null;
+    }
+
+    /** The target a redirect keeps: the canonical path and the query as sent ({@code /} for {@code OPTIONS *}). */
+    String redirectTarget() {
+        return path + parser.target().query();
     }
 
     @Override

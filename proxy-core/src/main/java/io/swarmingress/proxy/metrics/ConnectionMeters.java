@@ -1,6 +1,9 @@
 package io.swarmingress.proxy.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -8,7 +11,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 /**
  * An entrypoint's connection meters: connections open now, bytes read and written, clients cut
  * off by a deadline, connections refused at the limit, connections closed for want of a valid
- * PROXY protocol header, and how many streams each HTTP/2 connection carried. Handlers sum bytes in plain fields and
+ * PROXY protocol header, how many streams each HTTP/2 connection carried and, on a TLS passthrough
+ * entrypoint, how each ClientHello ended. Handlers sum bytes in plain fields and
  * add them here once per read batch or flush, so the shared adders see a few updates per batch
  * instead of one per buffer.
  */
@@ -38,9 +42,12 @@ public final class ConnectionMeters {
     private final Counter rejected;
     private final Counter[] proxyProtocolErrors;
     private final DistributionSummary streams;
+    private final Function<String, Counter> passthroughCounter;
+    private final Map<String, Counter> passthrough = new ConcurrentHashMap<>();
 
     ConnectionMeters(AtomicInteger open, Counter bytesIn, Counter bytesOut, Counter[] timeouts, Counter rejected,
-                     Counter[] proxyProtocolErrors, DistributionSummary streams) {
+                     Counter[] proxyProtocolErrors, DistributionSummary streams, Function<String, Counter> passthroughCounter) {
+        this.passthroughCounter = passthroughCounter;
         this.open = open;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
@@ -72,6 +79,11 @@ public final class ConnectionMeters {
 
     public void timedOut(Deadline deadline) {
         timeouts[deadline.ordinal()].increment();
+    }
+
+    /** How the ClientHello of a TLS passthrough connection ended: routed, unknown_name, not_tls, invalid, timeout. */
+    public void passthrough(String result) {
+        passthrough.computeIfAbsent(result, passthroughCounter).increment();
     }
 
     /** A connection closed at accept because the entrypoint had {@code max_connections} open. */

@@ -83,8 +83,12 @@ public final class IngressMetrics implements AutoCloseable {
     private final Map<String, ConnectionMeters> connectionMeters = new ConcurrentHashMap<>();
     private final Map<String, ServiceMeters> serviceMeters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> endpointGauges = new ConcurrentHashMap<>();
+    private final Map<String, TlsMeters> tlsMeters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> certificateGauges = new ConcurrentHashMap<>();
     private final Counter reloadSuccess;
     private final Counter reloadFailure;
+    private final Counter certificateReloadSuccess;
+    private final Counter certificateReloadFailure;
 
     public IngressMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -104,6 +108,21 @@ public final class IngressMetrics implements AutoCloseable {
         }
         this.reloadSuccess = reloads("success");
         this.reloadFailure = reloads("failure");
+        this.certificateReloadSuccess = certificateReloads("success");
+        this.certificateReloadFailure = certificateReloads("failure");
+    }
+
+    private Counter certificateReloads(String result) {
+        return Counter.builder("ingress.tls.certificate.reloads")
+                .description("Certificate, key and OCSP response files that changed and were reloaded, by result; a failure "
+                        + "keeps the previous one serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** A certificate's files changed: reloaded, or refused (the previous certificate serves on). */
+    public void certificateReloaded(boolean success) {
+        (success ? certificateReloadSuccess : certificateReloadFailure).increment();
     }
 
     private Counter reloads(String result) {
@@ -128,6 +147,46 @@ public final class IngressMetrics implements AutoCloseable {
 
     public void reloadFailed() {
         reloadFailure.increment();
+    }
+
+    /**
+     * {@code ingress_tls_passthrough_connections_total{entrypoint,result}}: how the TLS hellos of a
+     * passthrough entrypoint ended: routed, unknown_name, not_tls, invalid, timeout.
+     */
+    Counter passthrough(String entrypoint, String result) {
+        return Counter.builder("ingress.tls.passthrough.connections")
+                .description("Connections of a TLS passthrough entrypoint, by what their ClientHello led to")
+                .tag("entrypoint", entrypoint)
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** The handshake meters of a TLS entrypoint, registered at zero on first use. */
+    public TlsMeters tls(String entrypoint) {
+        return tlsMeters.computeIfAbsent(entrypoint, e -> new TlsMeters(registry, e));
+    }
+
+    /**
+     * {@code ingress_tls_certificate_expiry_timestamp_seconds{name}} for every name a certificate
+     * serves now, read from {@code expiry}; a name served by several certificates should report
+     * the one that expires first, the one an alert is about. Names no longer served lose their series.
+     */
+    public synchronized void certificateExpiry(Set<String> names, ToDoubleFunction<String> expiry) {
+        for (String name : names) {
+            certificateGauges.computeIfAbsent(name, n -> Gauge.builder("ingress.tls.certificate.expiry.timestamp", n, expiry)
+                    .description("When the certificate served for a name expires (notAfter), in seconds since the epoch")
+                    .tag("name", n)
+                    .baseUnit("seconds")
+                    .strongReference(true)
+                    .register(registry));
+        }
+        certificateGauges.entrySet().removeIf(e -> {
+            if (names.contains(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
     }
 
     public RequestMetrics requests(String entrypoint, String service) {
@@ -190,7 +249,7 @@ public final class IngressMetrics implements AutoCloseable {
                     .serviceLevelObjectives(STREAM_BUCKETS)
                     .register(registry);
             return new ConnectionMeters(count, bytesCounter(entrypoint, "in"), bytesCounter(entrypoint, "out"), timeouts, rejected,
-                    proxyProtocolErrors, streams);
+                    proxyProtocolErrors, streams, result -> passthrough(entrypoint, result));
         });
     }
 

@@ -113,7 +113,13 @@ public final class RoutingTable {
                 routers.put(ec.name(), new Router(routesByEntrypoint.getOrDefault(ec.name(), List.of())));
                 unrouted.put(ec.name(), metrics.requests(ec.name(), NO_SERVICE));
             } else {
-                tcpServices.put(ec.name(), services.get(ec.service()));
+                if (ec.tlsPassthrough()) {
+                    // Routed by the server name of the TLS hello, with the same host precedence as http routes.
+                    routers.put(ec.name(), new Router(routesByEntrypoint.getOrDefault(ec.name(), List.of())));
+                }
+                if (ec.service() != null) {
+                    tcpServices.put(ec.name(), services.get(ec.service()));
+                }
             }
         }
         if (previous != null) {
@@ -183,6 +189,18 @@ public final class RoutingTable {
     /** @return null when the entrypoint is not a tcp entrypoint of this table */
     public Service tcpService(String entrypoint) {
         return tcpServices.get(entrypoint);
+    }
+
+    /**
+     * The service of a TLS passthrough connection: the route matching the server name it asked
+     * for, else the entrypoint's default service; null when neither (the connection is refused).
+     *
+     * @param serverName lower case without a trailing dot; null when the client sent none
+     */
+    public Service passthroughService(String entrypoint, String serverName) {
+        Router router = routers.get(entrypoint);
+        Route route = router == null ? null : router.match(serverName, "/", RequestHeaders.NONE);
+        return route != null ? route.service() : tcpServices.get(entrypoint);
     }
 
     /** Where a request that matched no route on this entrypoint is counted. */

@@ -15,7 +15,7 @@ import io.netty.util.AttributeKey;
  * @param source the client's address; null when the connection is not a socket (tests)
  * @param destination the address the client connected to; null when not a socket
  * @param tls whether the client reached the PROXY sender over TLS (a v2 header's SSL TLV says so);
- *            the proxy itself does not terminate TLS yet
+ *            whether the proxy terminates TLS itself is the entrypoint's config
  */
 public record ClientAddresses(InetSocketAddress source, InetSocketAddress destination, boolean tls) {
     static final AttributeKey<ClientAddresses> KEY = AttributeKey.valueOf(ClientAddresses.class, "clientAddresses");

@@ -2,6 +2,7 @@ package io.swarmingress.proxy.server;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToIntFunction;
 
 import io.netty.channel.group.ChannelGroup;
 import io.swarmingress.config.EntrypointConfig;
@@ -20,12 +21,14 @@ public final class EntrypointContext {
     private final Transport transport;
     private final ChannelGroup connections;
     private final ConnectionMeters meters;
+    private final ToIntFunction<String> ports;
     private final AtomicInteger admitted = new AtomicInteger();
     private volatile boolean draining;
 
     EntrypointContext(String name, AtomicReference<RoutingTable> table, Transport transport,
-                      ChannelGroup connections, ConnectionMeters meters) {
+                      ChannelGroup connections, ConnectionMeters meters, ToIntFunction<String> ports) {
         this.name = name;
+        this.ports = ports;
         this.table = table;
         this.transport = transport;
         this.connections = connections;
@@ -47,6 +50,11 @@ public final class EntrypointContext {
     /** Every client connection of the proxy, for graceful shutdown. */
     public ChannelGroup connections() {
         return connections;
+    }
+
+    /** The port an entrypoint of this proxy listens on (the one it got for port 0); 0 when it has none. */
+    public int port(String entrypoint) {
+        return ports.applyAsInt(entrypoint);
     }
 
     /** Open connections and bytes of this entrypoint. */

@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -43,14 +42,17 @@ import io.swarmingress.proxy.routing.Service;
  * relay in progress.
  *
  * <p>Listeners know no protocol: each entrypoint's connections get the handlers of the
- * {@link Front} wired for its protocol, behind the {@link ProxyProtocolReader} when the
- * entrypoint requires a PROXY protocol header (a connection-level concern of every protocol).
+ * {@link Front} wired for its protocol, behind the {@link Layer}s it asks for (TLS) and the
+ * {@link ProxyProtocolReader} when it requires a PROXY protocol header (connection-level concerns
+ * of every protocol); {@link ConnectionInitializer} puts them in place.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final IngressMetrics metrics;
     private final Map<Protocol, Front> fronts;
+    /** Handlers ahead of the fronts (TLS), in wire order. */
+    private final List<Layer> layers;
     private final Clock clock;
     private final Ticker ticker;
     private final Transport transport;
@@ -72,6 +74,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<RoutingTable> table = new AtomicReference<>();
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    /** The port each entrypoint is bound to, for answers that name another entrypoint (an HTTPS redirect). */
+    private volatile Map<String, Integer> ports = Map.of();
     /** The config as the file says it; the live table adds what discovery found to it. */
     private IngressConfig fileConfig;
     private DiscoverySnapshot discovered = DiscoverySnapshot.EMPTY;
@@ -80,10 +84,11 @@ public final class ProxyServer implements AutoCloseable {
     private record Listener(EntrypointConfig config, Channel channel, EntrypointContext context) {
     }
 
-    private ProxyServer(IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport, int ioThreads, Clock clock,
-                        Ticker ticker) {
+    private ProxyServer(IngressMetrics metrics, Map<Protocol, Front> fronts, List<Layer> layers, Transport transport, int ioThreads,
+                        Clock clock, Ticker ticker) {
         this.metrics = metrics;
         this.fronts = Map.copyOf(fronts);
+        this.layers = List.copyOf(layers);
         this.clock = clock;
         this.ticker = ticker;
         this.transport = transport;
@@ -107,7 +112,15 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport,
                                     Clock clock, Ticker ticker) {
-        ProxyServer server = new ProxyServer(metrics, fronts, transport, config.ioThreads(), clock, ticker);
+        return start(config, metrics, fronts, List.of(), transport, clock, ticker);
+    }
+
+    /**
+     * @param layers what entrypoints may ask for ahead of their front (TLS), in wire order; closed with the server
+     */
+    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, List<Layer> layers,
+                                    Transport transport, Clock clock, Ticker ticker) {
+        ProxyServer server = new ProxyServer(metrics, fronts, layers, transport, config.ioThreads(), clock, ticker);
         try {
             server.apply(config);
         } catch (RuntimeException e) {
@@ -139,6 +152,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         IngressConfig config = merge(file, discovered);
         RoutingTable next = RoutingTable.build(config, discovered.endpoints(), discovered.fallbacks(), table.get(), metrics, clock);
+        Layer.Staged staged = Layer.prepareAll(layers, config);
         Map<String, Listener> bound = new HashMap<>();
         try {
             for (EntrypointConfig ec : config.entrypoints()) {
@@ -151,8 +165,10 @@ public final class ProxyServer implements AutoCloseable {
             for (Listener l : bound.values()) {
                 l.channel().close();
             }
+            staged.abandon();
             throw e;
         }
+        staged.commit();
         publish(next);
         List<Listener> retired = new ArrayList<>();
         Map<String, Listener> current = new LinkedHashMap<>();
@@ -180,6 +196,11 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(current);
+        Map<String, Integer> bports = new HashMap<>();
+        for (Listener l : current.values()) {
+            bports.put(l.config().name(), ((InetSocketAddress) l.channel().localAddress()).getPort());
+        }
+        ports = Map.copyOf(bports);
         fileConfig = file;
     }
 
@@ -251,33 +272,15 @@ public final class ProxyServer implements AutoCloseable {
         boolean epoll = front.epollSafe();
         Transport t = epoll ? transport : nioTransport;
         ConnectionMeters meters = metrics.connections(ec.name(), ec.protocol().configName());
-        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters);
+        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters,
+                name -> ports.getOrDefault(name, 0));
         ServerBootstrap b = new ServerBootstrap()
                 .group(epoll ? group : nioGroup)
                 .channel(t.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (!context.admit()) {
-                            // At max_connections: this one is closed before it costs a handler.
-                            meters.rejected();
-                            ch.close();
-                            return;
-                        }
-                        ch.closeFuture().addListener(f -> context.leave());
-                        connections.add(ch);
-                        EntrypointConfig options = context.options();
-                        if (options != null && options.proxyProtocol()) {
-                            // The front starts once the PROXY header has told who the client is.
-                            ProxyProtocolReader.install(ch, context, front, options.limits().header());
-                        } else {
-                            front.initChannel(ch, context);
-                        }
-                    }
-                });
+                .childHandler(new ConnectionInitializer(context, connections, layers, front));
         front.childOptions(b);
         InetSocketAddress address = new InetSocketAddress(ec.address().host(), ec.address().port());
         Channel channel;
@@ -336,6 +339,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         healthChecker.close();
+        for (Layer layer : layers) {
+            layer.close();
+        }
         if (nioGroup != group) {
             nioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }

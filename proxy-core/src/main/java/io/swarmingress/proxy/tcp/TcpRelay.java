@@ -45,8 +45,9 @@ final class TcpRelay {
     private TcpRelay() {
     }
 
-    static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint) {
-        pipeline.addLast("relay", new ClientSide(entrypoint));
+    /** @param routed whether the service comes from an {@link SniRouter.Routed} event rather than the entrypoint */
+    static void configure(ChannelPipeline pipeline, EntrypointContext entrypoint, boolean routed) {
+        pipeline.addLast("relay", new ClientSide(entrypoint, routed));
     }
 
     /** Relays what one channel reads to its peer, with the flow control described above. */
@@ -132,6 +133,7 @@ final class TcpRelay {
     /** The client's side: picks the endpoint and opens the upstream connection on the same loop. */
     private static final class ClientSide extends Side {
         private final EntrypointContext entrypoint;
+        private final boolean routed;
         private Endpoint endpoint;
         /**
          * What the client sent before the upstream connection was up. Reading is off until then,
@@ -151,14 +153,22 @@ final class TcpRelay {
             super.channelRead(ctx, msg);
         }
 
-        ClientSide(EntrypointContext entrypoint) {
+        ClientSide(EntrypointContext entrypoint, boolean routed) {
             this.entrypoint = entrypoint;
+            this.routed = routed;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (!routed) {
+                start(ctx, entrypoint.table().tcpService(entrypoint.name()));
+            }
+            ctx.fireChannelActive();
+        }
+
+        /** The service is known: picks an endpoint and connects (the client is read once the upstream is up). */
+        private void start(ChannelHandlerContext ctx, Service service) {
             Channel client = ctx.channel();
-            Service service = entrypoint.table().tcpService(entrypoint.name());
             Endpoint picked = service == null ? null : service.pick(ctx.executor().ticker().nanoTime());
             if (picked == null) {
                 log.debug("tcp entrypoint {} has no endpoint, closing {}", entrypoint.name(), client);
@@ -168,7 +178,6 @@ final class TcpRelay {
             long idle = service.timeouts().idle().toMillis();
             client.pipeline().addFirst("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
             connect(ctx, service, picked, 0);
-            ctx.fireChannelActive();
         }
 
         /**
@@ -242,6 +251,10 @@ final class TcpRelay {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SniRouter.Routed) {
+                start(ctx, ((SniRouter.Routed) evt).service());
+                return;
+            }
             if (evt == DrainEvent.INSTANCE) {
                 // A byte stream has no request boundary to wait for; the grace period bounds it instead.
                 return;

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * What the proxy says about one client connection in the heads it sends upstream, worked out once
  * when the connection starts (its peer and its trust do not change) so that a request costs no
  * allocation for it: the client's address for X-Forwarded-For (and for Forwarded, RFC 7239 form),
- * the X-Forwarded-Proto and -Port lines, and whether the peer is trusted.
+ * the X-Forwarded-Proto and -Port lines, whether the peer is trusted, and on a TLS entrypoint with
+ * client certificates the subject the handshake verified.
  *
  * <p>From a trusted peer (a load balancer named in {@code trusted_proxies}) the client's
  * X-Forwarded-For chain is kept and the client appended; its X-Forwarded-Proto, -Host and -Port,
@@ -23,6 +24,8 @@ public final class ForwardedFields {
     /** Empty when the connection has no port to tell (not a socket). */
     final byte[] portLine;
     final boolean trusted;
+    /** The verified subject of the client's certificate, in the entrypoint's header; empty without one. */
+    final byte[] subjectLine;
 
     /**
      * @param client the client's address as text (IPv6 without brackets), or some other name for
@@ -39,6 +42,28 @@ public final class ForwardedFields {
         this.protoLine = ascii("x-forwarded-proto: " + proto + "\r\n");
         this.portLine = port < 0 ? new byte[0] : ascii("x-forwarded-port: " + port + "\r\n");
         this.trusted = trusted;
+        this.subjectLine = new byte[0];
+    }
+
+    private ForwardedFields(ForwardedFields base, byte[] subjectLine) {
+        this.client = base.client;
+        this.forwardedLine = base.forwardedLine;
+        this.protoLine = base.protoLine;
+        this.portLine = base.portLine;
+        this.trusted = base.trusted;
+        this.subjectLine = subjectLine;
+    }
+
+    /**
+     * These fields and a client certificate's subject, which the TLS handshake verified: written
+     * on every request of the connection, whatever the peer's trust (the parser drops a client's
+     * own line of that name).
+     *
+     * @param lowerCaseName the entrypoint's {@code subject_header}
+     * @param subject the subject as header-safe ASCII
+     */
+    public ForwardedFields withSubject(String lowerCaseName, String subject) {
+        return new ForwardedFields(this, ascii(lowerCaseName + ": " + subject + "\r\n"));
     }
 
     public boolean trusted() {

@@ -4,7 +4,8 @@ package io.swarmingress.proxy.wire;
  * The fields only a request has, read in the shared header loop: Host and Expect are noted, and
  * the fields in which a peer speaks about the client (X-Forwarded-*, Forwarded, X-Real-IP) are
  * marked, so that the writer passes them on from a trusted peer and from no other: an untrusted
- * client can claim no other address, scheme, host or port.
+ * client can claim no other address, scheme, host or port. A field the proxy vouches for itself
+ * (a client certificate's subject) is dropped from every client, trusted or not.
  */
 final class RequestFields implements MessageFields.Visitor {
     /**
@@ -23,6 +24,14 @@ final class RequestFields implements MessageFields.Visitor {
     int hostLine;
     boolean expectContinue;
     private boolean http10;
+    /** A field the proxy sets itself on this connection (a client certificate's subject), in both spellings; null for none. */
+    private String ownField;
+    private String ownFieldUnderscore;
+
+    void ownField(String lowerName) {
+        ownField = lowerName;
+        ownFieldUnderscore = lowerName == null ? null : lowerName.replace('-', '_');
+    }
 
     /** Starts on a new head. */
     void reset(boolean http10) {
@@ -34,6 +43,11 @@ final class RequestFields implements MessageFields.Visitor {
 
     @Override
     public String field(HeadLines h, int i) {
+        if (ownField != null && h.nameLength(i) == ownField.length()
+                && (h.nameIs(i, ownField) || h.nameIs(i, ownFieldUnderscore))) {
+            h.flags[i] = HeadLines.DROP;
+            return null;
+        }
         switch (h.nameLength(i)) {
             case 4:
                 if (h.nameIs(i, "host")) {

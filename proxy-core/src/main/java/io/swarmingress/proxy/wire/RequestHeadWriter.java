@@ -11,9 +11,10 @@ import io.netty.buffer.ByteBufAllocator;
  * the framing lines, and the claims about the client unless its peer is trusted (see
  * {@link ForwardedFields}); then the proxy's own lines, each in one canonical form: Host when the
  * client's is replaced or missing, the framing line, X-Forwarded-For, the connection's
- * X-Forwarded-Proto/-Port and X-Forwarded-Host where a trusted peer did not send its own, a
- * Forwarded element after a trusted peer's, and Via. A WebSocket upgrade gets its Connection and
- * Upgrade lines back, in canonical form.
+ * X-Forwarded-Proto/-Port where a trusted peer did not send its own, a verified client
+ * certificate's subject, X-Forwarded-Host where a trusted peer did not send its own, a Forwarded
+ * element after a trusted peer's, and Via. A WebSocket upgrade gets its Connection and Upgrade
+ * lines back, in canonical form.
  */
 public final class RequestHeadWriter {
     private static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -34,7 +35,7 @@ public final class RequestHeadWriter {
     public static ByteBuf write(RequestParser request, ByteBufAllocator alloc, String target, String host,
             ForwardedFields forwarded, String forwardedHost, String via) {
         HeadLines h = request.head;
-        ByteBuf out = alloc.directBuffer(h.length + target.length() + 160);
+        ByteBuf out = alloc.directBuffer(h.length + target.length() + 160 + forwarded.subjectLine.length);
         out.writeBytes(h.bytes, h.start[0], request.methodEnd - h.start[0] + 1);
         out.writeCharSequence(target, StandardCharsets.US_ASCII);
         out.writeBytes(HTTP_1_1_LINE_END);
@@ -85,6 +86,7 @@ public final class RequestHeadWriter {
         if ((claims & (1 << HeadLines.CLAIM_PORT)) == 0) {
             out.writeBytes(forwarded.portLine);
         }
+        out.writeBytes(forwarded.subjectLine);
         if (forwardedHost != null && (claims & (1 << HeadLines.CLAIM_HOST)) == 0) {
             HeadWriter.field(out, "x-forwarded-host", forwardedHost);
         }

@@ -278,6 +278,15 @@ public final class RequestParser {
         return state == BODY && body.fitsIn(bytes);
     }
 
+    /**
+     * Names a field the proxy sets itself on this connection's requests (the verified subject of a
+     * client certificate): a client's own line of that name, or its {@code _} spelling, is dropped
+     * so that no client can claim what the proxy vouches for.
+     */
+    public void ownField(String lowerCaseName) {
+        requestFields.ownField(lowerCaseName);
+    }
+
     public boolean http10() {
         return http10;
     }

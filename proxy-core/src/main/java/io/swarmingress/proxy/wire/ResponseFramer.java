@@ -249,14 +249,21 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @param via a Via value to add, or null
      */
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
+        return encodeHead(alloc, dropTransferEncoding, connection, via, null);
+    }
+
+    /**
+     * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
+     */
+    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
         long remaining = body.remaining();
         int inline = state == BODY && !framing.chunked && !untilClose && remaining <= INLINE_BODY && current != null
                 && current.readableBytes() >= remaining ? (int) remaining : 0;
-        // An interim response has no content: framing lines in one would only mislead.
+        // An interim response has no content: framing lines (or HSTS) in one would only mislead.
         boolean interim = framing.status < 200;
         ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : framing.contentLength, dropTransferEncoding || interim,
-                connection, via, inline);
+                connection, via, interim ? null : hsts, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
             body.consumed(inline);

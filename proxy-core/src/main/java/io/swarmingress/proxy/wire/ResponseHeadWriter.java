@@ -18,16 +18,20 @@ final class ResponseHeadWriter {
     private ResponseHeadWriter() {
     }
 
-    /** @param room bytes to reserve after the head (a short body written into the same buffer) */
+    /**
+     * @param hsts a Strict-Transport-Security value written instead of the upstream's lines of that name; null keeps them
+     * @param room bytes to reserve after the head (a short body written into the same buffer)
+     */
     static ByteBuf write(HeadLines h, ByteBufAllocator alloc, long contentLength, boolean dropTransferEncoding, String connection,
-            String via, int room) {
+            String via, String hsts, int room) {
         ByteBuf out = alloc.directBuffer(h.length + 64 + room);
         int s = h.start[0];
         out.writeBytes(HTTP_1_1);
         out.writeBytes(h.bytes, s + 8, h.end[0] - s - 8);
         out.writeShort(HeadWriter.CRLF);
         for (int i = 1; i < h.count; i++) {
-            if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))) {
+            if (h.flags[i] == HeadLines.DROP || (dropTransferEncoding && h.nameIs(i, "transfer-encoding"))
+                    || (hsts != null && h.nameIs(i, "strict-transport-security"))) {
                 continue;
             }
             h.copyLine(i, out);
@@ -41,6 +45,9 @@ final class ResponseHeadWriter {
         if (via != null) {
             HeadWriter.field(out, "via", via);
         }
+        if (hsts != null) {
+            HeadWriter.field(out, "strict-transport-security", hsts);
+        }
         out.writeShort(HeadWriter.CRLF);
         return out;
     }
@@ -51,7 +58,7 @@ final class ResponseHeadWriter {
      * canonical form (the upstream's own were dropped with the other hop-by-hop lines).
      */
     static ByteBuf writeSwitch(HeadLines h, ByteBufAllocator alloc, String via) {
-        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, 32);
+        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, null, 32);
         // Before the empty line that ends the head.
         out.writerIndex(out.writerIndex() - 2);
         HeadWriter.field(out, "upgrade", "websocket");

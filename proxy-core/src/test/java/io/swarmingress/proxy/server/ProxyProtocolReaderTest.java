@@ -89,7 +89,7 @@ class ProxyProtocolReaderTest {
 
     ProxyProtocolReaderTest() {
         EntrypointContext context = new EntrypointContext("edge", table, Transport.nio(),
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), metrics.connections("edge", "http"));
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), metrics.connections("edge", "http"), name -> 0);
         ProxyProtocolReader.install(channel, context, front, TIMEOUT);
     }
 

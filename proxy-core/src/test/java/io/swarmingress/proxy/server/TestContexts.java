@@ -30,6 +30,6 @@ public final class TestContexts {
     public static EntrypointContext of(String entrypoint, RoutingTable table, IngressMetrics metrics, Transport transport) {
         ConnectionMeters meters = metrics.connections(entrypoint, "http");
         return new EntrypointContext(entrypoint, new AtomicReference<>(table), transport,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters);
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters, name -> 0);
     }
 }

@@ -35,7 +35,8 @@ public final class ProxyFixture implements AutoCloseable {
 
     private ProxyFixture(String yaml) {
         IngressConfig config = new ConfigParser().parse(yaml, "test.yaml");
-        this.server = ProxyServer.start(config, metrics, Fronts.all(), Transport.best(), Clock.systemUTC(), Ticker.systemTicker());
+        this.server = ProxyServer.start(config, metrics, Fronts.all(), Fronts.layers(metrics), Transport.best(), Clock.systemUTC(),
+                Ticker.systemTicker());
     }
 
     public static ProxyFixture start(String yaml) {
