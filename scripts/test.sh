@@ -5,9 +5,9 @@
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
-# SlowClientIT, haproxy and curl for ClientAddressTest, curl and openssl for the TLS tests,
-# nghttp2-client and nodejs/npm for the HTTP/2 and WebSocket tests, chromium for DashboardBrowserIT,
-# and the Debian JDK 17 whose jmods
+# SlowClientIT, haproxy and curl for ClientAddressTest (curl also for the proxy-in-the-overlay ITs,
+# SwarmProxyIT and StickySwarmIT), curl and openssl for the TLS tests, nghttp2-client and
+# nodejs/npm for the HTTP/2 and WebSocket tests, chromium for DashboardBrowserIT, and the Debian JDK 17 whose jmods
 # deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened. A lab that cannot start is a failure, never a skip: the Swarm tests are part of the suite.

@@ -57,6 +57,7 @@ public final class ConfigParser {
     private static final class Reader {
         private final YamlDocument document;
         private final ServicePolicies policies;
+        private final ServiceBalancing balancing;
         private final TlsSection tlsSection;
         /** Names declared by entries that had errors of their own: references to them are not errors too. */
         private final Set<String> invalidEntrypoints = new HashSet<>();
@@ -65,6 +66,7 @@ public final class ConfigParser {
         Reader(YamlDocument document) {
             this.document = document;
             this.policies = new ServicePolicies(document);
+            this.balancing = new ServiceBalancing(document);
             this.tlsSection = new TlsSection(document);
         }
 
@@ -167,10 +169,28 @@ public final class ConfigParser {
             String prefix = f.string("path_prefix", "/");
             Map<String, String> headers = f.stringMap("headers");
             boolean strip = f.bool("strip_prefix", false);
+            boolean split = f.has("services");
             String service = f.string("service", null);
+            int errorsBefore = document.errorCount();
+            List<WeightedService> services = f.list("services", (m, p) -> {
+                YamlFields w = document.fields(m, p);
+                String name = w.string("name", null);
+                int weight = w.integer("weight", 1);
+                w.finish();
+                return w.build(() -> new WeightedService(name, weight));
+            });
+            boolean servicesValid = document.errorCount() == errorsBefore;
             String hsts = f.string("hsts", null);
             f.finish();
-            return f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location(), hsts));
+            if (split && service != null) {
+                f.error(f.lineOf("services"), "services", "a route takes either service or services, not both");
+                return null;
+            }
+            if (!servicesValid) {
+                return null;
+            }
+            return split ? f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, services, f.location(), hsts))
+                    : f.build(() -> new RouteConfig(entrypoint, host, prefix, headers, strip, service, f.location(), hsts));
         }
 
         ServiceConfig service(MappingNode node, String path) {
@@ -187,7 +207,12 @@ public final class ConfigParser {
             OutlierPolicy outlier = policies.outlier(f);
             HealthCheck healthCheck = policies.healthCheck(f);
             UpstreamOptions upstream = policies.upstream(f);
-            List<HostPort> endpoints = f.scalarList("endpoints", (value, field) -> HostPort.parse(value, false));
+            int errorsBefore = document.errorCount();
+            HashOn hashOn = balancing.hashOn(f);
+            StickySessions sticky = balancing.sticky(f);
+            ServiceBalancing.Endpoints listed = balancing.endpoints(f);
+            boolean balancingValid = document.errorCount() == errorsBefore;
+            List<HostPort> endpoints = listed.addresses();
             SwarmServiceRef swarm = f.mapping("swarm", (m, p) -> {
                 YamlFields s = document.fields(m, p);
                 String service = s.string("service", null);
@@ -198,9 +223,10 @@ public final class ConfigParser {
             });
             f.finish();
             Timeouts timeouts = f.build(() -> new Timeouts(connect, response, idle, request, drain, tunnel));
-            ServiceConfig built = timeouts == null || lb == null || retry == null || upstream == null ? null
+            Balancing balanced = balancingValid ? f.build(() -> new Balancing(hashOn, sticky, listed.weights())) : null;
+            ServiceConfig built = timeouts == null || lb == null || retry == null || upstream == null || balanced == null ? null
                     : f.build(() -> new ServiceConfig(name, lb, timeouts, endpoints, swarm, f.location(), retry, outlier, healthCheck,
-                            upstream));
+                            upstream, balanced));
             if (built == null && name != null) {
                 invalidServices.add(name);
             }

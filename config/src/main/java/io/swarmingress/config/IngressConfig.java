@@ -125,8 +125,23 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
         }
         for (int i = 0; i < entrypoints.size(); i++) {
             EntrypointConfig e = entrypoints.get(i);
-            if (e.protocol() == Protocol.TCP && e.service() != null && !servicesByName.containsKey(e.service())) {
+            if (e.protocol() != Protocol.TCP || e.service() == null) {
+                continue;
+            }
+            ServiceConfig s = servicesByName.get(e.service());
+            if (s == null) {
                 errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + e.service() + "' is not a declared service"));
+                continue;
+            }
+            // A byte stream has no cookie, header or path: only the client's address can key it.
+            Balancing b = s.balancing();
+            if (b.sticky() != null) {
+                errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + s.name()
+                        + "' has sticky sessions, which need HTTP (a tcp entrypoint can use lb: hash on client_address)"));
+            }
+            if (b.hashOn() != null && b.hashOn().source() != HashOn.Source.CLIENT_ADDRESS) {
+                errors.add(e.location().error("entrypoints[" + i + "]", "service", "'" + s.name() + "' hashes on "
+                        + b.hashOn().configName() + ", which a tcp entrypoint does not have (expected: client_address)"));
             }
         }
         for (int i = 0; i < routes.size(); i++) {
@@ -144,8 +159,10 @@ public record IngressConfig(List<EntrypointConfig> entrypoints, List<RouteConfig
                 errors.add(r.location().error(prefix, "hsts", "entrypoint '" + r.entrypoint()
                         + "' does not terminate TLS (browsers ignore HSTS over plain HTTP)"));
             }
-            if (!servicesByName.containsKey(r.service())) {
-                errors.add(r.location().error(prefix, "service", "'" + r.service() + "' is not a declared service"));
+            for (WeightedService ws : r.services()) {
+                if (!servicesByName.containsKey(ws.name())) {
+                    errors.add(r.location().error(prefix, r.split() ? "services" : "service", "'" + ws.name() + "' is not a declared service"));
+                }
             }
         }
         for (int i = 0; i < entrypoints.size(); i++) {

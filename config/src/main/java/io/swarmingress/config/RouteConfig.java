@@ -1,7 +1,10 @@
 package io.swarmingress.config;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -13,19 +16,35 @@ import java.util.regex.Pattern;
  * @param host null to match any host
  * @param headers header name (lower case) to the exact value required
  * @param stripPrefix whether the matched prefix is removed before the request goes upstream
+ * @param services where its requests go: one service, or several that split them by weight
+ *                 (written {@code service: a}, or {@code services: [{name: a, weight: 90}, ...]})
  * @param hsts the {@code Strict-Transport-Security} value its responses get on a TLS entrypoint
  *             (replacing the service's own), e.g. {@code max-age=31536000; includeSubDomains};
  *             null for none
  */
 public record RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers,
-                          boolean stripPrefix, String service, Location location, String hsts) {
+                          boolean stripPrefix, List<WeightedService> services, Location location, String hsts) {
 
     private static final Pattern HSTS = Pattern.compile(
             "max-age=[0-9]{1,10}(; ?includeSubDomains)?(; ?preload)?", Pattern.CASE_INSENSITIVE);
 
     public RouteConfig {
         Names.require("entrypoint", entrypoint);
-        Names.require("service", service);
+        if (services == null || services.isEmpty()) {
+            throw new InvalidFieldException("service", "is required (service: NAME, or services: [{name: NAME, weight: N}, ...])");
+        }
+        services = List.copyOf(services);
+        Set<String> names = new HashSet<>();
+        int total = 0;
+        for (WeightedService s : services) {
+            if (!names.add(s.name())) {
+                throw new InvalidFieldException("services", "'" + s.name() + "' is listed twice");
+            }
+            total += s.weight();
+        }
+        if (total == 0) {
+            throw new InvalidFieldException("services", "every weight is 0 (expected: at least one above 0)");
+        }
         if (host != null) {
             host = host.toLowerCase(Locale.ROOT);
             String bare = host.startsWith("*.") ? host.substring(2) : host;
@@ -73,8 +92,14 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
 
     /** A route without HSTS (the shape before TLS existed). */
     public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
-                       String service, Location location) {
-        this(entrypoint, host, pathPrefix, headers, stripPrefix, service, location, null);
+                       List<WeightedService> services, Location location) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, services, location, null);
+    }
+
+    /** A route to one service. */
+    public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
+                       String service, Location location, String hsts) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, single(service), location, hsts);
     }
 
     /** @return null when the path is in the canonical form requests are matched in, else what is wrong */
@@ -94,6 +119,35 @@ public record RouteConfig(String entrypoint, String host, String pathPrefix, Map
             }
         }
         return null;
+    }
+
+    /** A route to one service, without HSTS. */
+    public RouteConfig(String entrypoint, String host, String pathPrefix, Map<String, String> headers, boolean stripPrefix,
+                       String service, Location location) {
+        this(entrypoint, host, pathPrefix, headers, stripPrefix, single(service), location, null);
+    }
+
+    private static List<WeightedService> single(String service) {
+        try {
+            return List.of(new WeightedService(service, 1));
+        } catch (InvalidFieldException e) {
+            throw new InvalidFieldException("service", e.getMessage());
+        }
+    }
+
+    /** The route's only service, or the first of those it splits among. */
+    public String service() {
+        return services.get(0).name();
+    }
+
+    /** Whether it splits its requests among several services. */
+    public boolean split() {
+        return services.size() > 1;
+    }
+
+    /** The same route to other services (label routes of two weighted services merge into one). */
+    public RouteConfig withServices(List<WeightedService> s) {
+        return new RouteConfig(entrypoint, host, pathPrefix, headers, stripPrefix, s, location);
     }
 
     public static RouteConfig of(String entrypoint, String host, String pathPrefix, String service) {

@@ -13,10 +13,14 @@ import java.util.Set;
  * @param outlier when a failing endpoint is taken out of rotation (passive health)
  * @param healthCheck active checks of the endpoints, or null for none
  * @param upstream the PROXY header upstream connections start with, and whom they may serve
+ * @param balancing the hash key, sticky sessions and endpoint weights; every endpoint weighs 1 by default
  */
 public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints,
                             SwarmServiceRef swarm, Location location, RetryPolicy retry, OutlierPolicy outlier,
-                            HealthCheck healthCheck, UpstreamOptions upstream) {
+                            HealthCheck healthCheck, UpstreamOptions upstream, Balancing balancing) {
+
+    /** Prefix of a sticky cookie's default name, followed by the service's name. */
+    public static final String STICKY_COOKIE_PREFIX = "ingress_";
 
     public ServiceConfig {
         Names.require("name", name);
@@ -51,18 +55,46 @@ public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<Ho
         if (upstream == null) {
             upstream = UpstreamOptions.DEFAULT;
         }
+        if (balancing == null) {
+            balancing = Balancing.DEFAULT;
+        }
+        if (lb == LbPolicy.HASH && balancing.hashOn() == null) {
+            balancing = balancing.withHashOn(HashOn.CLIENT_ADDRESS);
+        } else if (lb != LbPolicy.HASH && balancing.hashOn() != null) {
+            throw new InvalidFieldException("hash_on", "is for lb: hash (this service has lb: " + lb.configName() + ")");
+        }
+        if (balancing.sticky() != null && balancing.sticky().cookie() == null) {
+            balancing = balancing.withSticky(balancing.sticky().withCookie(STICKY_COOKIE_PREFIX + name));
+        }
+        for (HostPort weighted : balancing.weights().keySet()) {
+            if (!endpoints.contains(weighted)) {
+                throw new InvalidFieldException("endpoints", "a weight for " + weighted + ", which is not an endpoint");
+            }
+        }
+    }
+
+    /** With the default balancing options: no hash key but the client address, no sticky sessions, equal weights. */
+    public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
+                         Location location, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck,
+                         UpstreamOptions upstream) {
+        this(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, upstream, null);
+    }
+
+    /** The same service with other balancing options (labels add them to a service they describe). */
+    public ServiceConfig withBalancing(Balancing b) {
+        return new ServiceConfig(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, upstream, b);
     }
 
     /** With shared upstream connections and no PROXY header. */
     public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
                          Location location, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck) {
-        this(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, null);
+        this(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, null, null);
     }
 
     /** With the default retry and outlier policies and no active checks. */
     public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
                          Location location) {
-        this(name, lb, timeouts, endpoints, swarm, location, null, null, null, null);
+        this(name, lb, timeouts, endpoints, swarm, location, null, null, null, null, null);
     }
 
     public static ServiceConfig of(String name, LbPolicy lb, List<HostPort> endpoints) {

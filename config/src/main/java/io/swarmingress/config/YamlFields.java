@@ -210,6 +210,51 @@ final class YamlFields {
         return reader.apply((MappingNode) v, qualify(key));
     }
 
+    /** Whether the key's value is a mapping (rather than a single value or a list), without reading it. */
+    boolean isMapping(String key) {
+        NodeTuple t = tuples.get(key);
+        return t != null && t.getValueNode() instanceof MappingNode;
+    }
+
+    /**
+     * Reads a list whose items are single values or mappings: {@code [a, {address: b, weight: 3}]}.
+     * {@code scalar} may throw {@link IllegalArgumentException}, reported at that item; items that
+     * {@code mapping} rejects (null) are left out.
+     */
+    <T> List<T> mixedList(String key, BiFunction<String, String, T> scalar, BiFunction<MappingNode, String, T> mapping) {
+        Node v = take(key);
+        List<T> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (!(v instanceof SequenceNode)) {
+            error(line(v), key, "expected a list");
+            return out;
+        }
+        List<Node> items = ((SequenceNode) v).getValue();
+        for (int i = 0; i < items.size(); i++) {
+            String field = key + "[" + i + "]";
+            Node item = items.get(i);
+            if (item instanceof MappingNode) {
+                T t = mapping.apply((MappingNode) item, qualify(field));
+                if (t != null) {
+                    out.add(t);
+                }
+                continue;
+            }
+            String s = scalar(field, item);
+            if (s == null) {
+                continue;
+            }
+            try {
+                out.add(scalar.apply(s, field));
+            } catch (IllegalArgumentException e) {
+                error(line(item), field, e.getMessage());
+            }
+        }
+        return out;
+    }
+
     /** Reads a list of mappings; items that are not mappings, or that {@code reader} rejects (null), are left out. */
     <T> List<T> list(String key, BiFunction<MappingNode, String, T> reader) {
         Node v = take(key);

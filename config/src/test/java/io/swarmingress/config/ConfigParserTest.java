@@ -106,7 +106,7 @@ class ConfigParserTest {
                                 "bad.yaml:4: entrypoints[0].address: port 70000 in '0.0.0.0:70000' (expected: 0-65535)",
                                 "bad.yaml:7: entrypoints[1].protocl: is not a known option",
                                 "bad.yaml:10: routes[0].path_prefix: 'api' (expected: starts with '/')",
-                                "bad.yaml:16: services[0].lb: 'random' (expected: round_robin or least_conn)",
+                                "bad.yaml:16: services[0].lb: 'random' (expected: round_robin, least_conn, p2c or hash)",
                                 "bad.yaml:17: services[0].connect_timeout: '5' (expected: a number with a unit ms, s, m or h, e.g. 5s)",
                                 "bad.yaml:18: services[0].endpoints[0]: port 0 in '10.0.0.1:0' (expected: 1-65535)"));
     }

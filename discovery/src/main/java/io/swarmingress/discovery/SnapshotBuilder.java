@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.swarmingress.config.Balancing;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
@@ -23,7 +24,7 @@ import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.SwarmServiceRef;
-import io.swarmingress.config.Timeouts;
+import io.swarmingress.config.WeightedService;
 
 /**
  * Turns what was read from Swarm into a {@link DiscoverySnapshot}. A pure function of its input,
@@ -33,11 +34,16 @@ import io.swarmingress.config.Timeouts;
  * <p>Precedence on conflict, each conflict reported as a warning: a file service beats a labelled
  * service of the same name and a file route beats a label route on the same entrypoint, host and
  * path (the file is what an operator wrote on purpose); between two labelled services whose routes
- * match the same entrypoint, host and path, the service whose name sorts first keeps the route.
+ * match the same entrypoint, host and path, the service whose name sorts first keeps the route,
+ * unless both carry a {@code weight} label (and agree on {@code http.strip_prefix}): then they
+ * share it, each in proportion to its weight (a canary).
  * A label route on an entrypoint that is not an http entrypoint of the config is dropped, so that
  * merging label routes into the config can never make it invalid.
  */
 final class SnapshotBuilder {
+    /** The routing labels, without the prefix; the resilience ones are {@link LabelPolicies#KEYS}, the balancing ones {@link LabelBalancing#KEYS}. */
+    private static final Set<String> ROUTING_KEYS = Set.of("enable", "port", "lb", "network", "entrypoint", "http.host",
+            "http.path", "http.strip_prefix", "tls", "tls.passthrough");
     private final SwarmProviderConfig provider;
     private final List<ServiceConfig> swarmFileServices;
     private final Set<String> fileServiceNames = new HashSet<>();
@@ -45,6 +51,7 @@ final class SnapshotBuilder {
     private final String enableLabel;
     private final Set<String> fileRouteKeys = new HashSet<>();
     private final Set<String> httpEntrypoints;
+    private final LabelBalancing balancingLabels;
     /** The http entrypoints that terminate TLS, and the tcp ones that pass it through, for ingress.tls and ingress.tls.passthrough. */
     private final Set<String> tlsEntrypoints;
     private final Set<String> passthroughEntrypoints;
@@ -86,6 +93,7 @@ final class SnapshotBuilder {
         }
         this.swarmFileServices = List.copyOf(swarm);
         this.enableLabel = provider.label("enable");
+        this.balancingLabels = new LabelBalancing(provider::label);
     }
 
     /**
@@ -155,7 +163,9 @@ final class SnapshotBuilder {
         List<ServiceConfig> labelServices = new ArrayList<>();
         Map<String, Map<String, String>> labels = new HashMap<>();
         List<RouteConfig> labelRoutes = new ArrayList<>();
-        Map<String, String> routeOwners = new HashMap<>();
+        // Route key to the index of its route in labelRoutes; keys whose first service has a weight label.
+        Map<String, Integer> routeOwners = new HashMap<>();
+        Set<String> weightedKeys = new HashSet<>();
         for (SwarmService s : labelled) {
             String who = "swarm service '" + s.name() + "'";
             if (fileServiceNames.contains(s.name())) {
@@ -163,6 +173,7 @@ final class SnapshotBuilder {
                         + " name (the file wins)");
                 continue;
             }
+            unknownLabels(s, who, warnings);
             Location origin = Location.of("swarm service " + s.name() + " labels");
             String portText = label(s, "port");
             if (portText == null) {
@@ -187,14 +198,29 @@ final class SnapshotBuilder {
                 warnings.add(who + ": label " + provider.label("lb") + "=" + e.getMessage());
                 continue;
             }
+            List<String> problems = new ArrayList<>();
+            LabelPolicies.Policies policies = LabelPolicies.read(provider, s.labels(), problems);
+            if (policies == null) {
+                problems.forEach(p -> warnings.add(who + ": " + p));
+                continue;
+            }
             String labelNetwork = label(s, "network");
             String network = labelNetwork != null ? labelNetwork : provider.network();
+            LabelBalancing.Read<Balancing> balancing = balancingLabels.balancing(s.labels());
+            LabelBalancing.Read<Integer> weight = balancingLabels.weight(s.labels());
+            if (balancing.problem() != null || weight.problem() != null) {
+                warnings.add(who + ": " + (balancing.problem() != null ? balancing.problem() : weight.problem()));
+                continue;
+            }
             ServiceConfig service;
             try {
-                service = new ServiceConfig(s.name(), lb, Timeouts.DEFAULT, List.of(),
-                        new SwarmServiceRef(s.name(), port, network), origin);
+                service = new ServiceConfig(s.name(), lb, policies.timeouts(), List.of(),
+                        new SwarmServiceRef(s.name(), port, network), origin, policies.retry(), policies.outlier(),
+                        policies.healthCheck()).withBalancing(balancing.value());
             } catch (IllegalArgumentException e) {
-                warnings.add(who + ": " + e.getMessage());
+                boolean hashOn = e instanceof io.swarmingress.config.InvalidFieldException
+                        && ((io.swarmingress.config.InvalidFieldException) e).field().equals("hash_on");
+                warnings.add(who + ": " + (hashOn ? "label " + provider.label("hash_on") + ": " : "") + e.getMessage());
                 continue;
             }
             labelServices.add(service);
@@ -239,9 +265,15 @@ final class SnapshotBuilder {
                 continue;
             }
             boolean strip = "true".equalsIgnoreCase(label(s, "http.strip_prefix"));
+            if (weight.value() != null && weight.value() == 0) {
+                warnings.add(who + ": no route, because label " + provider.label("weight") + " is 0 (no share of any route)");
+                continue;
+            }
             RouteConfig route;
             try {
-                route = new RouteConfig(entrypoint, host, path, Map.of(), strip, s.name(), origin);
+                route = weight.value() == null ? new RouteConfig(entrypoint, host, path, Map.of(), strip, s.name(), origin)
+                        : new RouteConfig(entrypoint, host, path, Map.of(), strip,
+                                List.of(new WeightedService(s.name(), weight.value())), origin);
             } catch (IllegalArgumentException e) {
                 String field = e instanceof io.swarmingress.config.InvalidFieldException
                         ? ((io.swarmingress.config.InvalidFieldException) e).field() : "";
@@ -258,12 +290,26 @@ final class SnapshotBuilder {
                         + route.entrypoint() + " (the file wins)");
                 continue;
             }
-            String owner = routeOwners.putIfAbsent(key, s.name());
+            Integer owner = routeOwners.get(key);
             if (owner != null) {
-                warnings.add(who + ": no route, because swarm service '" + owner + "' already routes host "
+                RouteConfig owned = labelRoutes.get(owner);
+                if (weight.value() != null && weightedKeys.contains(key) && owned.stripPrefix() == route.stripPrefix()) {
+                    // Two services that both say their weight share the route: a canary split.
+                    List<WeightedService> split = new ArrayList<>(owned.services());
+                    split.addAll(route.services());
+                    labelRoutes.set(owner, owned.withServices(split));
+                    continue;
+                }
+                warnings.add(who + ": no route, because swarm service '" + owned.service() + "' already routes host "
                         + (route.host() == null ? "*" : route.host()) + " path " + route.pathPrefix() + " on entrypoint "
-                        + route.entrypoint() + " (the first name in sort order wins)");
+                        + route.entrypoint() + " (the first name in sort order wins)" + (weight.value() == null ? ""
+                        : "; both need " + provider.label("weight") + " and the same " + provider.label("http.strip_prefix")
+                        + " to split it"));
                 continue;
+            }
+            routeOwners.put(key, labelRoutes.size());
+            if (weight.value() != null) {
+                weightedKeys.add(key);
             }
             labelRoutes.add(route);
         }
@@ -282,6 +328,22 @@ final class SnapshotBuilder {
     /** What two routes must share to be a conflict; headers are left out on purpose (labels set none). */
     private static String routeKey(RouteConfig r) {
         return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
+    }
+
+    /**
+     * A label under the prefix that nothing reads is a warning, and otherwise ignored: a misspelt
+     * name ({@code ingress.health.pth}) would else silently leave a setting at its default.
+     */
+    private void unknownLabels(SwarmService s, String who, Collection<String> warnings) {
+        String prefix = provider.label("");
+        for (String key : s.labels().keySet()) {
+            if (key.startsWith(prefix)) {
+                String name = key.substring(prefix.length());
+                if (!ROUTING_KEYS.contains(name) && !LabelPolicies.KEYS.contains(name) && !LabelBalancing.KEYS.contains(name)) {
+                    warnings.add(who + ": label " + key + " is not one the proxy knows (ignored)");
+                }
+            }
+        }
     }
 
     /** The one name of a set, or null when it has none or several. */

@@ -62,6 +62,10 @@
  * <li>{@code ingress.lb}: {@code round_robin} (default) or {@code least_conn}</li>
  * <li>{@code ingress.network}: the overlay network of the task addresses, else
  *     {@code swarm.network}, else a task's only network</li>
+ * <li>the resilience settings of a file service under the same names: timeouts
+ *     ({@code ingress.connect_timeout}, ...), {@code ingress.retries}, {@code ingress.retry_on},
+ *     {@code ingress.outlier.*} and an active health check ({@code ingress.health.path} or
+ *     {@code ingress.health.tcp=true}, {@code ingress.health.interval}, ...); see {@code LabelPolicies}</li>
  * </ul>
  * Precedence: the file beats labels (service names and routes); between labelled services, the
  * name first in sort order keeps a contested route. Every conflict is a warning.

@@ -11,16 +11,20 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.swarmingress.config.Balancing;
 import io.swarmingress.config.EntrypointConfig;
+import io.swarmingress.config.HashOn;
 import io.swarmingress.config.HostPort;
 import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.LbPolicy;
 import io.swarmingress.config.Location;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
+import io.swarmingress.config.StickySessions;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.SwarmServiceRef;
 import io.swarmingress.config.Timeouts;
+import io.swarmingress.config.WeightedService;
 import io.swarmingress.discovery.SwarmService.Attachment;
 import io.swarmingress.discovery.SwarmService.SwarmTask;
 
@@ -106,7 +110,7 @@ class SnapshotBuilderTest {
         assertThat(s.routes()).isEmpty();
         assertThat(s.warnings()).containsExactly(
                 "swarm service 'badhost': no route: label ingress.http.host 'a b' has the character ' '",
-                "swarm service 'badlb': label ingress.lb='random' (expected: round_robin or least_conn)",
+                "swarm service 'badlb': label ingress.lb='random' (expected: round_robin, least_conn, p2c or hash)",
                 "swarm service 'noport': label ingress.port is missing (Swarm has no port detection)");
     }
 
@@ -242,5 +246,68 @@ class SnapshotBuilderTest {
 
     private static ByteArrayInputStream stream(String s) {
         return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void balancingLabelsBecomeTheServicesHashKeyAndStickySessions() {
+        SwarmService web = service("web", routed("ingress.http.host", "web.example.com", "ingress.lb", "hash",
+                "ingress.hash_on", "header:X-User", "ingress.sticky", "true", "ingress.sticky.cookie", "sid",
+                "ingress.sticky.max_age", "1h", "ingress.sticky.secure", "true", "ingress.sticky.same_site", "strict",
+                "ingress.sticky.secret", "s3cret"), task("a", "running", "running", on("appnet", "10.0.1.2/24")));
+        SwarmService plain = service("plain", routed("ingress.http.host", "plain.example.com", "ingress.lb", "p2c"));
+        DiscoverySnapshot s = new SnapshotBuilder(provider, List.of()).build(List.of(web, plain), NOW);
+        assertThat(s.warnings()).isEmpty();
+        ServiceConfig w = s.services().get(1);
+        assertThat(w.name()).isEqualTo("web");
+        assertThat(w.lb()).isEqualTo(LbPolicy.HASH);
+        assertThat(w.balancing().hashOn()).isEqualTo(new HashOn(HashOn.Source.HEADER, "x-user"));
+        assertThat(w.balancing().sticky()).isEqualTo(new StickySessions("sid", java.time.Duration.ofHours(1), true, true,
+                StickySessions.SameSite.STRICT, "s3cret"));
+        ServiceConfig p = s.services().get(0);
+        assertThat(p.lb()).isEqualTo(LbPolicy.P2C);
+        assertThat(p.balancing()).isEqualTo(Balancing.DEFAULT);
+        SwarmService stickyOnly = service("s", routed("ingress.http.host", "s.example.com", "ingress.sticky", "true"));
+        assertThat(new SnapshotBuilder(provider, List.of()).build(List.of(stickyOnly), NOW).services().get(0).balancing().sticky()
+                .cookie()).as("the default cookie name").isEqualTo("ingress_s");
+    }
+
+    @Test
+    void twoServicesWithWeightLabelsShareTheirRouteAsACanary() {
+        SwarmService stable = service("shop", routed("ingress.http.host", "shop.example.com", "ingress.weight", "90"));
+        SwarmService canary = service("shop-next", routed("ingress.http.host", "shop.example.com", "ingress.weight", "10"));
+        SwarmService other = service("shop-zz", routed("ingress.http.host", "shop.example.com"));
+        DiscoverySnapshot s = new SnapshotBuilder(provider, List.of()).build(List.of(other, canary, stable), NOW);
+        assertThat(s.routes()).hasSize(1);
+        assertThat(s.routes().get(0).services()).containsExactly(new WeightedService("shop", 90), new WeightedService("shop-next", 10));
+        assertThat(s.warnings()).containsExactly("swarm service 'shop-zz': no route, because swarm service 'shop' already routes host"
+                + " shop.example.com path / on entrypoint web (the first name in sort order wins)");
+        // The merged config is valid and routes both.
+        IngressConfig file = new IngressConfig(List.of(EntrypointConfig.http("web", new HostPort("0.0.0.0", 8080))), List.of(),
+                List.of(), null, 1, java.time.Duration.ZERO, Location.NONE, provider);
+        assertThat(s.mergeInto(file).routes().get(0).split()).isTrue();
+    }
+
+    @Test
+    void wrongBalancingLabelsAreWarningsAndLeaveTheServiceOut() {
+        DiscoverySnapshot s = new SnapshotBuilder(provider, List.of()).build(List.of(
+                service("a", routed("ingress.sticky", "yes")),
+                service("b", routed("ingress.weight", "heavy")),
+                service("c", routed("ingress.weight", "1001")),
+                service("d", routed("ingress.hash_on", "path")),
+                service("e", routed("ingress.lb", "hash", "ingress.hash_on", "query")),
+                service("f", routed("ingress.sticky", "true", "ingress.sticky.same_site", "none")),
+                service("g", routed("ingress.sticky", "true", "ingress.sticky.secure", "sometimes")),
+                service("h", routed("ingress.http.host", "h.example.com", "ingress.weight", "0"))), NOW);
+        assertThat(s.services()).extracting(ServiceConfig::name).containsExactly("h");
+        assertThat(s.routes()).isEmpty();
+        assertThat(s.warnings()).containsExactly(
+                "swarm service 'a': label ingress.sticky: 'yes' (expected: true or false)",
+                "swarm service 'b': label ingress.weight: 'heavy' (expected: 0-1000)",
+                "swarm service 'c': label ingress.weight: 1001 (expected: 0-1000)",
+                "swarm service 'd': label ingress.hash_on: is for lb: hash (this service has lb: round_robin)",
+                "swarm service 'e': label ingress.hash_on: 'query' (expected: client_address, path, header:NAME or cookie:NAME)",
+                "swarm service 'f': label ingress.sticky.same_site: none needs secure: true (browsers refuse it otherwise)",
+                "swarm service 'g': label ingress.sticky.secure: 'sometimes' (expected: true or false)",
+                "swarm service 'h': no route, because label ingress.weight is 0 (no share of any route)");
     }
 }

@@ -56,6 +56,9 @@ final class LegacyRoutes {
             m.put("headers", Secrets.masked(r.headers()));
             m.put("strip_prefix", r.stripPrefix());
             m.put("service", r.service());
+            if (r.split()) {
+                m.put("services", r.services().stream().map(w -> Map.of("name", w.name(), "weight", w.weight())).toList());
+            }
             m.put("origin", r.location().file() + ":" + r.location().line());
             routes.add(m);
         }
@@ -65,6 +68,12 @@ final class LegacyRoutes {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", s.name());
             m.put("lb", s.config().lb().configName());
+            if (s.config().balancing().hashOn() != null) {
+                m.put("hash_on", s.config().balancing().hashOn().configName());
+            }
+            if (s.config().balancing().sticky() != null) {
+                m.put("sticky_cookie", s.config().balancing().sticky().cookie());
+            }
             m.put("source", s.config().swarm() == null ? "static" : "swarm:" + s.config().swarm().service());
             m.put("connect_timeout", Durations.format(s.timeouts().connect()));
             m.put("response_timeout", Durations.format(s.timeouts().response()));
@@ -75,7 +84,8 @@ final class LegacyRoutes {
             m.put("upstream_reuse", s.config().upstream().reuse().configName());
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint ep : s.endpoints()) {
-                endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active(), "state", ep.state(nowNanos)));
+                endpoints.add(Map.of("address", ep.address().toString(), "active", ep.active(), "state", ep.state(nowNanos),
+                        "weight", s.config().balancing().weight(ep.address())));
             }
             m.put("endpoints", endpoints);
             services.add(m);

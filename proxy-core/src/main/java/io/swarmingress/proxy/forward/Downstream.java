@@ -14,8 +14,13 @@ public interface Downstream {
     /** An interim (1xx) response head; the front passes it on or not. */
     void onInterim(ResponseFramer head);
 
-    /** The final response head. Read its accessors now. */
-    void onResponseHead(ResponseFramer head);
+    /**
+     * The final response head. Read its accessors now.
+     *
+     * @param setCookie a Set-Cookie value the client must get with this response besides the
+     *                  endpoint's own (a sticky-session cookie naming the endpoint), or null
+     */
+    void onResponseHead(ResponseFramer head, String setCookie);
 
     /** Body bytes, owned by the callee. */
     void onResponseBody(ByteBuf bytes);

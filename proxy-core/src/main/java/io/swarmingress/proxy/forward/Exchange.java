@@ -69,16 +69,18 @@ public final class Exchange {
             return;
         }
         this.route = route;
-        metrics = route.metrics();
+        Service chosen = route.service(request, clock.now());
+        metrics = route.metrics(chosen);
         if (route.headerCount() > 0 && route.conditionRepeated(request)) {
             answerLocally(HttpResponseStatus.BAD_REQUEST, "a header the route matches on appears more than once");
             return;
         }
-        service = route.service();
+        service = chosen;
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
-        retries = new Retries(service.retryPolicy(), Retries.idempotent(request));
-        attempt(service.pick(clock.now()));
+        long hashKey = service.hashKey(request, request.path(), forwarder.clientKey());
+        retries = new Retries(service.retryPolicy(), Retries.idempotent(request), hashKey);
+        attempt(service.pick(clock.now(), request, hashKey));
     }
 
     /** Sends the request to {@code picked}: over an idle pooled connection to it, or a new one. */
@@ -89,6 +91,7 @@ public final class Exchange {
         }
         endpoint = picked;
         picked.acquire();
+        clock.attemptSent();
         forwarder.send(this, service, picked, head, upstreamPath, retries);
     }
 
@@ -191,6 +194,8 @@ public final class Exchange {
             failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
             return;
         }
+        // The request leaves now: a new connection's handshake is not the endpoint's answering time.
+        clock.attemptSent();
         down.onUpstreamWritabilityChanged();
     }
 

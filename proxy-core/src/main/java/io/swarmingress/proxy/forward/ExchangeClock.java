@@ -17,6 +17,11 @@ final class ExchangeClock {
     private final Ticker ticker;
     private final long startNanos;
     private long requestSentNanos;
+    /**
+     * When the current attempt's request was all sent (the pooled connection leased, the new one
+     * connected, or the body's end, whichever is last): where the endpoint's latency is measured from.
+     */
+    private long attemptSentNanos;
     private long lastActivityNanos;
     /** When the exchange first saw its endpoint gone from the service; 0 while it is not. */
     private long drainingSince;
@@ -41,9 +46,20 @@ final class ExchangeClock {
         lastActivityNanos = ticker.nanoTime();
     }
 
-    /** The request went up whole: the response timeout runs from now. */
+    /** The request went up whole: the response timeout runs from now, and the endpoint's latency (for p2c). */
     void requestSent() {
         requestSentNanos = ticker.nanoTime();
+        attemptSentNanos = requestSentNanos;
+    }
+
+    /** An attempt's request is on its way (a leased connection, a new one connected): its latency runs from now. */
+    void attemptSent() {
+        attemptSentNanos = ticker.nanoTime();
+    }
+
+    /** How long the endpoint took to answer the current attempt, at {@code now} (its response head). */
+    long sinceAttemptSent(long now) {
+        return now - attemptSentNanos;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ProxyProtocolVersion;
 import io.swarmingress.proxy.routing.Endpoint;
+import io.swarmingress.proxy.routing.HashKeys;
 import io.swarmingress.proxy.routing.RoutingTable;
 import io.swarmingress.proxy.routing.Service;
 
@@ -35,6 +36,9 @@ public final class Forwarder {
     final Ticker ticker;
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress clientDestination;
+    /** {@link HashKeys#of(InetSocketAddress)} of the client; computed on first use. */
+    private long clientKey;
+    private boolean clientKeyKnown;
     /** This client connection's own upstream connections; made on first use. */
     private UpstreamPool ownPool;
     private boolean closed;
@@ -72,6 +76,15 @@ public final class Forwarder {
         Exchange exchange = new Exchange(this, downstream, ticker.nanoTime());
         exchange.start(table.get(), entrypoint, head);
         return exchange;
+    }
+
+    /** The client's address as a hash key (for {@code lb: hash} on {@code client_address}), the same for each of its requests. */
+    long clientKey() {
+        if (!clientKeyKnown) {
+            clientKey = HashKeys.of(clientAddress);
+            clientKeyKnown = true;
+        }
+        return clientKey;
     }
 
     /** Where the service's idle upstream connections wait: the loop's pool, or this client connection's own. */

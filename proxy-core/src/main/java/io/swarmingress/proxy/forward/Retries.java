@@ -18,22 +18,25 @@ import io.swarmingress.proxy.routing.Service;
  * acted on: those retry only idempotent methods (RFC 9110 section 9.2.2), and only the failures
  * the service's policy names. Bodies are kept up to {@link #MAX_REPLAY} bytes; a request whose
  * body went past that cannot be sent again. Each retry takes a place in the service's budget,
- * given back when the exchange ends.
+ * given back when the exchange ends, except a retry away from an endpoint that is ejected.
  */
 final class Retries {
     static final int MAX_REPLAY = 64 * 1024;
 
     private final RetryPolicy policy;
     private final boolean idempotent;
+    private final long hashKey;
     private int done;
     private List<ByteBuf> replay;
     private int replayBytes;
     private boolean replayable = true;
     private int budgetTaken;
 
-    Retries(RetryPolicy policy, boolean idempotent) {
+    /** @param hashKey the request's key for {@code lb: hash} ({@link Service#hashKey}), kept for where a retry goes */
+    Retries(RetryPolicy policy, boolean idempotent, long hashKey) {
         this.policy = policy;
         this.idempotent = idempotent;
+        this.hashKey = hashKey;
     }
 
     /** Keeps a copy of body bytes on their way up, while the body is small enough to send again. */
@@ -56,24 +59,30 @@ final class Retries {
      * The endpoint for one more attempt after the failure, or null for none. A connect is not
      * tried again on the endpoint that just refused it; a reset may be (a fresh connection to the
      * same endpoint often succeeds where a pooled one had gone stale). When the answer is an
-     * attempt, it is counted and budgeted.
+     * attempt, it is counted and budgeted. Under {@code lb: hash} it is the request's key's next endpoint.
      */
     Endpoint next(RetryReason reason, Service service, Endpoint failed, long now) {
-        Endpoint next = service.pickOther(now, failed);
+        Endpoint next = service.pickOther(now, failed, hashKey);
         boolean pointless = next == null || (reason == RetryReason.CONNECT_FAILURE && next == failed);
-        return !pointless && allow(reason, service) ? next : null;
+        // Away from an endpoint passive health ejected, a retry is the ejection's business: a killed
+        // task resets every request it held at once, more than the budget's floor. The budget is for
+        // a service failing as a whole; ejection bounds these (max_ejection_percent of a service).
+        boolean ejectedAway = next != failed && failed.ejected(now);
+        return !pointless && allow(reason, service, !ejectedAway) ? next : null;
     }
 
-    private boolean allow(RetryReason reason, Service service) {
+    private boolean allow(RetryReason reason, Service service, boolean budgeted) {
         if (done >= policy.retries() || !replayable) {
             return false;
         }
         boolean eligible = reason == RetryReason.CONNECT_FAILURE || (idempotent && policy.on().contains(on(reason)));
-        if (!eligible || !service.startRetry()) {
+        if (!eligible || (budgeted && !service.startRetry())) {
             return false;
         }
         done++;
-        budgetTaken++;
+        if (budgeted) {
+            budgetTaken++;
+        }
         service.meters().retried(reason);
         return true;
     }

@@ -49,9 +49,10 @@ final class UpstreamResponse implements ResponseFramer.Sink {
             }
             return;
         }
-        exchange.service.responded(exchange.endpoint, code, exchange.clock.now());
+        long now = exchange.clock.now();
+        exchange.service.responded(exchange.endpoint, code, now, exchange.clock.sinceAttemptSent(now));
         Endpoint next = code == 502 || code == 503 ? exchange.retries.next(code == 502 ? RetryReason.STATUS_502 : RetryReason.STATUS_503,
-                exchange.service, exchange.endpoint, exchange.clock.now()) : null;
+                exchange.service, exchange.endpoint, now) : null;
         if (next != null) {
             // Not passed on: the next endpoint may answer. The connection, mid-response, is not reused.
             exchange.retry(next);
@@ -61,7 +62,7 @@ final class UpstreamResponse implements ResponseFramer.Sink {
         exchange.retries.responseStarted();
         exchange.status = code;
         reusable = response.keepAlive() && !response.endsAtClose();
-        exchange.down.onResponseHead(response);
+        exchange.down.onResponseHead(response, exchange.service.stickyCookie(exchange.endpoint, exchange.head));
     }
 
     /**

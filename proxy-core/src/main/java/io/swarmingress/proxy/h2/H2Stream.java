@@ -205,7 +205,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     }
 
     @Override
-    public void onResponseHead(ResponseFramer response) {
+    public void onResponseHead(ResponseFramer response, String setCookie) {
         if (finished) {
             return;
         }
@@ -219,7 +219,11 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (response.chunked()) {
             response.dechunk();
         }
-        held.head(ResponseHeads.of(response, connection.config.via()));
+        Http2Headers head = ResponseHeads.of(response, connection.config.via());
+        if (setCookie != null) {
+            head.add(HttpHeaderNames.SET_COOKIE, setCookie);
+        }
+        held.head(head);
     }
 
     @Override

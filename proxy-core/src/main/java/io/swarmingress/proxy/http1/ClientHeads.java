@@ -34,7 +34,8 @@ final class ClientHeads {
         }
     }
 
-    void head(ResponseFramer response) {
+    /** @param setCookie a Set-Cookie value of the proxy's own to add (a sticky session), or null */
+    void head(ResponseFramer response, String setCookie) {
         Http1Connection connection = request.connection;
         request.responseStarted = true;
         request.status = response.status();
@@ -64,7 +65,7 @@ final class ClientHeads {
         // On a TLS entrypoint, the route's HSTS (replacing the endpoint's).
         String hsts = connection.config.terminatesTls() && request.exchange != null && request.exchange.route() != null
                 ? request.exchange.route().config().hsts() : null;
-        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, hsts));
+        connection.write(response.encodeHead(connection.ctx.alloc(), dechunk, connectionValue, via, hsts, setCookie));
         if (request.exchange != null) {
             // From here the idle timeout applies, which may be shorter than the response timeout the timer is set for.
             connection.timer.fireBy(request.exchange.deadline());

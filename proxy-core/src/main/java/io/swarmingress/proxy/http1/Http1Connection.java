@@ -1,5 +1,7 @@
 package io.swarmingress.proxy.http1;
 
+import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
      */
     private static final long LINGER_NANOS = 2_000_000_000L;
     private static final long MAX_LINGER_BYTES = 1024 * 1024;
+    /**
+     * How long a kept-alive connection that is idle when shutdown begins stays open. Its client
+     * may have sent the next request already; closing at once would reset that request unanswered,
+     * and the client's retry would find the listener closed. A request that arrives meanwhile is
+     * answered with Connection: close; a connection still idle after this is closed.
+     */
+    static final long DRAIN_IDLE_NANOS = 1_000_000_000L;
 
     private final EntrypointContext entrypoint;
     private final RequestParser parser = new RequestParser();
@@ -316,10 +325,19 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             }
         } else if (evt == DrainEvent.INSTANCE) {
             if (!request.drain()) {
-                ctx.close();
+                ctx.executor().schedule(this::closeIfIdle, DRAIN_IDLE_NANOS, TimeUnit.NANOSECONDS);
             }
         } else {
             ReferenceCountUtil.release(evt);
+        }
+    }
+
+    /** The drain time is over: a connection with no request under way (or begun) closes. */
+    private void closeIfIdle() {
+        if (!closing && !ctx.isRemoved() && ctx.channel().isActive() && !request.inExchange() && !inbound.any()) {
+            closing = true;
+            timer.cancel();
+            ctx.close();
         }
     }
 

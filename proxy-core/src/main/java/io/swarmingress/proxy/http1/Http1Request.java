@@ -240,8 +240,8 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     @Override
-    public void onResponseHead(ResponseFramer response) {
-        heads.head(response);
+    public void onResponseHead(ResponseFramer response, String setCookie) {
+        heads.head(response, setCookie);
     }
 
     @Override

@@ -9,7 +9,8 @@ import io.swarmingress.config.HostPort;
  * One upstream address of one service, with the live state the data plane keeps about it: the
  * requests (HTTP) or connections (TCP) it is serving, whether it is ejected for failing (passive
  * health) or failing its checks (active health), whether it is only a fallback (a task Swarm is
- * replacing, still running) and whether it has left the service (draining). The same instance is
+ * replacing, still running), whether it has left the service (draining) and how fast it has been
+ * answering (its peak EWMA latency, for {@code lb: p2c}). The same instance is
  * carried from one routing table to the next while the address stays in its service, so all of
  * this survives reloads and discovery updates.
  *
@@ -35,6 +36,7 @@ public final class Endpoint {
     private volatile int health = HEALTHY;
     private volatile boolean fallback;
     private volatile boolean removed;
+    private final PeakEwma latency = new PeakEwma();
 
     /** Resolves the address here, off the event loops: a name lookup must never block one. */
     Endpoint(HostPort address) {
@@ -86,6 +88,16 @@ public final class Endpoint {
         ejectedUntil = until;
         ejected = true;
         return true;
+    }
+
+    /** A response head came {@code rttNanos} after the request was sent (for {@code lb: p2c}). */
+    void observeLatency(long rttNanos, long now) {
+        latency.observe(rttNanos, now);
+    }
+
+    /** The peak EWMA latency estimate at {@code now}, in nanoseconds; 0 before the first response. */
+    double latency(long now) {
+        return latency.estimate(now);
     }
 
     public int health() {

@@ -3,27 +3,30 @@ package io.swarmingress.proxy.routing;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Even spread in declaration order; one atomic increment a pick. An endpoint that is not
- * available passes its turn to the next one (one extra check, only then).
+ * Even spread in declaration order, or in proportion to the weights ({@link WeightedTurns}); one
+ * atomic increment a pick. An endpoint that is not available passes its turn to the next one in
+ * declaration order (one extra check, only then).
  */
 final class RoundRobin implements LoadBalancer {
     private final Endpoint[] endpoints;
+    /** Null when every endpoint weighs the same. */
+    private final WeightedTurns turns;
+    private final int cycle;
     private final AtomicInteger next;
 
-    RoundRobin(Endpoint[] endpoints) {
-        this(endpoints, 0);
-    }
-
     /** @param start the first counter value; tests start near the int limit to cross the overflow */
-    RoundRobin(Endpoint[] endpoints, int start) {
+    RoundRobin(Endpoint[] endpoints, int[] weights, int start) {
         this.endpoints = endpoints;
+        this.turns = WeightedTurns.of(weights);
+        this.cycle = turns == null ? endpoints.length : turns.cycle();
         this.next = new AtomicInteger(start);
     }
 
     @Override
-    public Endpoint pick(long now, Endpoint avoid) {
+    public Endpoint pick(long now, Endpoint avoid, long hash) {
         int n = endpoints.length;
-        int first = Math.floorMod(next.getAndIncrement(), n);
+        int turn = Math.floorMod(next.getAndIncrement(), cycle);
+        int first = turns == null ? turn : turns.member(turn);
         Endpoint e = endpoints[first];
         if (e != avoid && e.available(now)) {
             return e;

@@ -14,6 +14,7 @@ import io.swarmingress.config.IngressConfig;
 import io.swarmingress.config.Protocol;
 import io.swarmingress.config.RouteConfig;
 import io.swarmingress.config.ServiceConfig;
+import io.swarmingress.config.WeightedService;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.metrics.RequestMetrics;
 
@@ -101,8 +102,13 @@ public final class RoutingTable {
         }
         Map<String, List<Route>> routesByEntrypoint = new LinkedHashMap<>();
         for (RouteConfig rc : config.routes()) {
-            Service service = services.get(rc.service());
-            Route route = new Route(rc, service, metrics.requests(rc.entrypoint(), rc.service()));
+            List<Service> targets = new ArrayList<>(rc.services().size());
+            List<RequestMetrics> counted = new ArrayList<>(rc.services().size());
+            for (WeightedService ws : rc.services()) {
+                targets.add(services.get(ws.name()));
+                counted.add(metrics.requests(rc.entrypoint(), ws.name()));
+            }
+            Route route = new Route(rc, targets, counted);
             routesByEntrypoint.computeIfAbsent(rc.entrypoint(), k -> new ArrayList<>()).add(route);
         }
         Map<String, Router> routers = new HashMap<>();

@@ -135,6 +135,8 @@ final class TcpRelay {
         private final EntrypointContext entrypoint;
         private final boolean routed;
         private Endpoint endpoint;
+        /** The client's address as a hash key, for {@code lb: hash}; 0 under other policies. */
+        private long hashKey;
         /**
          * What the client sent before the upstream connection was up. Reading is off until then,
          * but a peer's early FIN makes the transport read what came before it anyway.
@@ -169,7 +171,8 @@ final class TcpRelay {
         /** The service is known: picks an endpoint and connects (the client is read once the upstream is up). */
         private void start(ChannelHandlerContext ctx, Service service) {
             Channel client = ctx.channel();
-            Endpoint picked = service == null ? null : service.pick(ctx.executor().ticker().nanoTime());
+            hashKey = service == null ? 0 : service.connectionKey(ClientAddresses.of(client).source());
+            Endpoint picked = service == null ? null : service.pickOther(ctx.executor().ticker().nanoTime(), null, hashKey);
             if (picked == null) {
                 log.debug("tcp entrypoint {} has no endpoint, closing {}", entrypoint.name(), client);
                 client.close();
@@ -209,7 +212,7 @@ final class TcpRelay {
                 log.debug("tcp connect to {} of service {} failed: {}", picked, service.name(), f.cause().toString());
                 picked.release();
                 endpoint = null;
-                Endpoint next = service.pickOther(now, picked);
+                Endpoint next = service.pickOther(now, picked, hashKey);
                 if (client.isActive() && attempt < service.retryPolicy().retries() && next != picked && service.startRetry()) {
                     service.meters().retried(ServiceMeters.RetryReason.CONNECT_FAILURE);
                     service.retryEnded();

@@ -256,6 +256,18 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
      */
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts) {
+        return encodeHead(alloc, dropTransferEncoding, connection, via, hsts, null);
+    }
+
+    /**
+     * The head for the client, with one more Set-Cookie line of the proxy's own after the
+     * endpoint's lines (a sticky session; what it names is the caller's business).
+     *
+     * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
+     * @param setCookie the value of a Set-Cookie line to add, or null for none
+     */
+    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts,
+            String setCookie) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
         long remaining = body.remaining();
         int inline = state == BODY && !framing.chunked && !untilClose && remaining <= INLINE_BODY && current != null
@@ -263,7 +275,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
         // An interim response has no content: framing lines (or HSTS) in one would only mislead.
         boolean interim = framing.status < 200;
         ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : framing.contentLength, dropTransferEncoding || interim,
-                connection, via, interim ? null : hsts, inline);
+                connection, via, interim ? null : hsts, setCookie, inline);
         if (inline > 0) {
             out.writeBytes(current, inline);
             body.consumed(inline);

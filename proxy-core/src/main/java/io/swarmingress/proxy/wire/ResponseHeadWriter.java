@@ -20,11 +20,12 @@ final class ResponseHeadWriter {
 
     /**
      * @param hsts a Strict-Transport-Security value written instead of the upstream's lines of that name; null keeps them
+     * @param setCookie the value of a Set-Cookie line of the proxy's own, or null
      * @param room bytes to reserve after the head (a short body written into the same buffer)
      */
     static ByteBuf write(HeadLines h, ByteBufAllocator alloc, long contentLength, boolean dropTransferEncoding, String connection,
-            String via, String hsts, int room) {
-        ByteBuf out = alloc.directBuffer(h.length + 64 + room);
+            String via, String hsts, String setCookie, int room) {
+        ByteBuf out = alloc.directBuffer(h.length + 64 + room + (setCookie == null ? 0 : setCookie.length() + 16));
         int s = h.start[0];
         out.writeBytes(HTTP_1_1);
         out.writeBytes(h.bytes, s + 8, h.end[0] - s - 8);
@@ -48,6 +49,9 @@ final class ResponseHeadWriter {
         if (hsts != null) {
             HeadWriter.field(out, "strict-transport-security", hsts);
         }
+        if (setCookie != null) {
+            HeadWriter.field(out, "set-cookie", setCookie);
+        }
         out.writeShort(HeadWriter.CRLF);
         return out;
     }
@@ -58,7 +62,7 @@ final class ResponseHeadWriter {
      * canonical form (the upstream's own were dropped with the other hop-by-hop lines).
      */
     static ByteBuf writeSwitch(HeadLines h, ByteBufAllocator alloc, String via) {
-        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, null, 32);
+        ByteBuf out = write(h, alloc, -1, true, "upgrade", via, null, null, 32);
         // Before the empty line that ends the head.
         out.writerIndex(out.writerIndex() - 2);
         HeadWriter.field(out, "upgrade", "websocket");

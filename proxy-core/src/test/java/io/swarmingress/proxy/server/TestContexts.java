@@ -32,4 +32,9 @@ public final class TestContexts {
         return new EntrypointContext(entrypoint, new AtomicReference<>(table), transport,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), meters, name -> 0);
     }
+
+    /** What shutdown does to each entrypoint before it sends the drain event down every connection. */
+    public static void startDraining(EntrypointContext context) {
+        context.startDraining();
+    }
 }

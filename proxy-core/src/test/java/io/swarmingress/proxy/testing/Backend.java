@@ -49,7 +49,8 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /upload} reads the body and answers with its length;</li>
  *   <li>{@code /healthz} answers 200, or 503 after {@link #healthy healthy(false)};</li>
  *   <li>{@code /status?code=N} answers with status N;</li>
- *   <li>anything else answers with the backend's name.</li>
+ *   <li>anything else answers with the backend's name, after the backend's own delay if it has one
+ *       ({@link #slow}: an endpoint slower than its peers).</li>
  * </ul>
  */
 public final class Backend implements AutoCloseable {
@@ -62,9 +63,11 @@ public final class Backend implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Queue<String> seenUris = new ConcurrentLinkedQueue<>();
     private volatile boolean healthy = true;
+    private final long delayMs;
 
-    private Backend(String name) {
+    private Backend(String name, long delayMs) {
         this.name = name;
+        this.delayMs = delayMs;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap()
                 .group(group)
@@ -84,7 +87,12 @@ public final class Backend implements AutoCloseable {
     }
 
     public static Backend start(String name) {
-        return new Backend(name);
+        return new Backend(name, 0);
+    }
+
+    /** A backend that answers its plain requests {@code delayMs} late. */
+    public static Backend slow(String name, long delayMs) {
+        return new Backend(name, delayMs);
     }
 
     public String name() {
@@ -198,6 +206,10 @@ public final class Backend implements AutoCloseable {
                     sb.append(h.getKey().toLowerCase()).append(": ").append(h.getValue()).append('\n');
                 }
                 send(ctx, sb.toString());
+                return;
+            }
+            if (delayMs > 0) {
+                ctx.executor().schedule(() -> send(ctx, name), delayMs, TimeUnit.MILLISECONDS);
                 return;
             }
             send(ctx, name);
