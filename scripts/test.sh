@@ -7,7 +7,7 @@
 # socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
 # SlowClientIT, haproxy and curl for ClientAddressTest (curl also for the proxy-in-the-overlay ITs,
 # SwarmProxyIT and StickySwarmIT), curl and openssl for the TLS tests, nghttp2-client and
-# nodejs/npm for the HTTP/2 and WebSocket tests, and the Debian JDK 17 whose jmods
+# nodejs/npm for the HTTP/2 and WebSocket tests, chromium for DashboardBrowserIT, and the Debian JDK 17 whose jmods
 # deploy/jre-image.sh links into the offline base image), starts a private single-node Docker Swarm
 # (bench/swarm/lab.sh), runs `mvn -B verify` against it, and takes the lab down again whatever
 # happened; with CLUSTER_TESTS=1, then the three-node tests (`mvn -B verify -Pcluster`), each on a
@@ -29,6 +29,8 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
+# DashboardBrowserIT loads the admin dashboard in Debian's headless Chromium (driven over DevTools by the JDK).
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 # The HTTP/2 tests drive h2load and nghttp; the WebSocket tests run the npm `ws` package on Node.js
 # (installed by the tests themselves into proxy-core/target/npm, never committed).
 { command -v h2load && command -v nghttp; } >/dev/null 2>&1 || packages+=(nghttp2-client)
@@ -52,6 +54,10 @@ for a in "$@"; do
         -Dit.test=*) cluster=0 ;;
     esac
 done
+
+# Everything the lab tests need is installed and the lab is up: a test that finds something missing
+# fails instead of skipping (the tests read CI=true so), the browser test included.
+export CI="${CI:-true}"
 
 if [ "$lab" = 1 ]; then
     # The lab script installs docker.io and busybox-static itself and fails loudly if the swarm can't start.

@@ -190,6 +190,7 @@ class ConfigParserSwarmTest {
         assertThat(plain.swarm().endpoints()).containsExactly("unix:///var/run/docker.sock");
         assertThat(plain.swarm().network()).isEqualTo("appnet");
         assertThat(plain.entrypoint("web").address()).isEqualTo(new HostPort("0.0.0.0", 8080));
-        assertThat(plain.admin().address()).isEqualTo(new HostPort("0.0.0.0", 9090));
+        assertThat(plain.admin().address()).as("the admin listener faces no network by default").isEqualTo(new HostPort("127.0.0.1", 9090));
+        assertThat(plain.admin().htpasswd()).isNull();
     }
 }

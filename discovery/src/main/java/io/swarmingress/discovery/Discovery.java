@@ -56,6 +56,12 @@ public interface Discovery extends AutoCloseable {
     /** Whom this discovery asks: the manager endpoint or the relay address it asked last. */
     String activeEndpoint();
 
+    /**
+     * Where changes arrive from as they happen: the manager whose event stream is open, or the
+     * relay followed; null while it is (re)connecting, when only the periodic reads see changes.
+     */
+    String eventStream();
+
     /** {@code docker} or {@code relay}, as in the config. */
     SwarmSource source();
 

@@ -32,10 +32,15 @@ import io.swarmingress.config.ServiceConfig;
  * @param routes routes declared by labels, each naming one of {@link #services()}
  * @param warnings what discovery could not use, in words for /routes and the log (sorted)
  * @param lastSuccess when the read that produced this snapshot ended; null only for {@link #EMPTY}
+ * @param tasks the Swarm task behind each endpoint address, for people (the dashboard); routing
+ *              never reads it, so it is left out of {@link #sameContent}
+ * @param labels the labels of each of {@link #services()}, by service name: where its routes came
+ *               from, for people; values are as Swarm has them (a reader that shows them masks
+ *               secrets); left out of {@link #sameContent} like {@code tasks}
  */
 public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, Map<String, Set<HostPort>> fallbacks,
                                 List<ServiceConfig> services, List<RouteConfig> routes, List<String> warnings,
-                                Instant lastSuccess) {
+                                Instant lastSuccess, Map<HostPort, TaskRef> tasks, Map<String, Map<String, String>> labels) {
 
     /** Before the first successful read. */
     public static final DiscoverySnapshot EMPTY = new DiscoverySnapshot(Map.of(), List.of(), List.of(), List.of(), null);
@@ -65,12 +70,28 @@ public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, Map<Strin
         services = List.copyOf(services);
         routes = List.copyOf(routes);
         warnings = List.copyOf(warnings);
+        tasks = Map.copyOf(tasks);
+        Map<String, Map<String, String>> byService = new TreeMap<>();
+        labels.forEach((name, l) -> byService.put(name, Collections.unmodifiableMap(new TreeMap<>(l))));
+        labels = Collections.unmodifiableMap(byService);
+    }
+
+    /** A snapshot without task references or labels (the shape before the dashboard). */
+    public DiscoverySnapshot(Map<String, List<HostPort>> endpoints, Map<String, Set<HostPort>> fallbacks,
+                             List<ServiceConfig> services, List<RouteConfig> routes, List<String> warnings,
+                             Instant lastSuccess) {
+        this(endpoints, fallbacks, services, routes, warnings, lastSuccess, Map.of(), Map.of());
     }
 
     /** A snapshot without fallbacks. */
     public DiscoverySnapshot(Map<String, List<HostPort>> endpoints, List<ServiceConfig> services,
                              List<RouteConfig> routes, List<String> warnings, Instant lastSuccess) {
         this(endpoints, Map.of(), services, routes, warnings, lastSuccess);
+    }
+
+    /** The task behind an endpoint address; null when unknown (a file endpoint, or before the dashboard's fields). */
+    public TaskRef task(HostPort endpoint) {
+        return tasks.get(endpoint);
     }
 
     /** The endpoints of one service, fallbacks included; empty when the service is unknown. */
@@ -94,7 +115,10 @@ public record DiscoverySnapshot(Map<String, List<HostPort>> endpoints, Map<Strin
         return Collections.unmodifiableList(out);
     }
 
-    /** Equal in everything the proxy routes on; the time of the read does not count as a change. */
+    /**
+     * Equal in everything the proxy routes on; the time of the read, the tasks behind the
+     * addresses and the labels (shown, not routed on) do not count as a change.
+     */
     public boolean sameContent(DiscoverySnapshot other) {
         return other != null && endpoints.equals(other.endpoints) && fallbacks.equals(other.fallbacks)
                 && services.equals(other.services) && routes.equals(other.routes) && warnings.equals(other.warnings);

@@ -46,6 +46,8 @@ final class EventStream implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile DockerHttpClient current;
+    /** The manager whose stream is open, null while (re)connecting: what the dashboard shows. */
+    private volatile String following;
 
     /** @param timers times the open deadline and the backoff; its tasks only close and wake */
     EventStream(DockerApi api, DiscoveryLoop timers, Handler handler) {
@@ -58,6 +60,11 @@ final class EventStream implements AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /** The manager whose event stream is open now; null while the stream is (re)connecting. */
+    String following() {
+        return following;
     }
 
     /** Drops the open stream so that the next one goes to the manager the API now prefers. */
@@ -108,6 +115,7 @@ final class EventStream implements AutoCloseable {
                 }
                 backoff = MIN_BACKOFF_MS;
                 log.info("events: following {}", endpoint);
+                following = endpoint;
                 handler.onConnected(endpoint);
                 read(r.getBody());
                 if (running) {
@@ -118,6 +126,7 @@ final class EventStream implements AutoCloseable {
                     log.info("events: {}: {}; reconnecting in {} ms", endpoint, DockerApi.describe(e), backoff);
                 }
             } finally {
+                following = null;
                 watchdog.cancel();
                 current = null;
                 DockerApi.closeQuietly(client);

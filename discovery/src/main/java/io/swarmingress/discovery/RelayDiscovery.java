@@ -219,6 +219,13 @@ public final class RelayDiscovery implements Discovery {
         return r == null ? String.valueOf(provider.relay().from()) : "relay " + r;
     }
 
+    /** The relay connected to last (its stream pushes every change); the age of {@link #lastSuccess} tells whether it still does. */
+    @Override
+    public String eventStream() {
+        String r = activeRelay;
+        return r == null ? null : "relay " + r;
+    }
+
     @Override
     public SwarmSource source() {
         return SwarmSource.RELAY;

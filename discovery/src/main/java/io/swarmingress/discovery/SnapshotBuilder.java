@@ -137,6 +137,7 @@ final class SnapshotBuilder {
         }
         Map<String, List<HostPort>> endpoints = new TreeMap<>();
         Map<String, Set<HostPort>> fallbacks = new TreeMap<>();
+        Map<HostPort, TaskRef> tasks = new HashMap<>();
         Set<String> warnings = new TreeSet<>();
 
         for (ServiceConfig fs : swarmFileServices) {
@@ -149,7 +150,7 @@ final class SnapshotBuilder {
             }
             String network = ref.network() != null ? ref.network() : provider.network();
             put(fs.name(), TaskEndpoints.of(s, network, ref.port(), "service '" + fs.name() + "' (Swarm service '"
-                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings), endpoints, fallbacks);
+                    + s.name() + "')", "services[].swarm.network or swarm.network", warnings, tasks), endpoints, fallbacks);
         }
 
         List<SwarmService> labelled = new ArrayList<>();
@@ -160,6 +161,7 @@ final class SnapshotBuilder {
         }
         labelled.sort(Comparator.comparing(SwarmService::name));
         List<ServiceConfig> labelServices = new ArrayList<>();
+        Map<String, Map<String, String>> labels = new HashMap<>();
         List<RouteConfig> labelRoutes = new ArrayList<>();
         // Route key to the index of its route in labelRoutes; keys whose first service has a weight label.
         Map<String, Integer> routeOwners = new HashMap<>();
@@ -222,8 +224,9 @@ final class SnapshotBuilder {
                 continue;
             }
             labelServices.add(service);
+            labels.put(s.name(), s.labels());
             put(s.name(), TaskEndpoints.of(s, network, port, who, "label " + provider.label("network")
-                    + " or swarm.network", warnings), endpoints, fallbacks);
+                    + " or swarm.network", warnings, tasks), endpoints, fallbacks);
 
             String host = label(s, "http.host");
             String path = label(s, "http.path");
@@ -310,7 +313,8 @@ final class SnapshotBuilder {
             }
             labelRoutes.add(route);
         }
-        return new DiscoverySnapshot(endpoints, fallbacks, labelServices, labelRoutes, new ArrayList<>(warnings), readAt);
+        return new DiscoverySnapshot(endpoints, fallbacks, labelServices, labelRoutes, new ArrayList<>(warnings), readAt,
+                tasks, labels);
     }
 
     private static void put(String name, TaskEndpoints.Chosen chosen, Map<String, List<HostPort>> endpoints,

@@ -207,6 +207,11 @@ public final class SwarmDiscovery implements Discovery {
         return publisher.relayed();
     }
 
+    @Override
+    public String eventStream() {
+        return events.following();
+    }
+
     /** Asks for a full re-read soon (after the debounce), e.g. from an admin endpoint. */
     public void resync() {
         loop.execute(guarded(scheduler::requestFull));

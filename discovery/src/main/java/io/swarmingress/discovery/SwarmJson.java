@@ -33,7 +33,7 @@ final class SwarmJson {
 
     /**
      * {@code GET /tasks}: the tasks worth keeping ({@link SwarmTask#worthKeeping()}: meant to run or
-     * still running) with their service id, state and network addresses. The Engine API cannot
+     * still running) with their service id, state, node and network addresses. The Engine API cannot
      * filter on a task's status, so a read of every desired state also returns the finished tasks
      * Swarm keeps as history (five per slot by default); they are dropped here, as they are parsed.
      */
@@ -45,6 +45,7 @@ final class SwarmJson {
                 String id = null;
                 String service = null;
                 String desired = null;
+                String node = null;
                 String[] status = {null, null};
                 List<Attachment> attachments = List.of();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -54,13 +55,14 @@ final class SwarmJson {
                         case "ID": id = p.getValueAsString(); break;
                         case "ServiceID": service = p.getValueAsString(); break;
                         case "DesiredState": desired = p.getValueAsString(); break;
+                        case "NodeID": node = p.getValueAsString(); break;
                         case "Status": status(p, value, status); break;
                         case "NetworksAttachments": attachments = attachments(p, value); break;
                         default: p.skipChildren();
                     }
                 }
                 if (id != null && service != null) {
-                    SwarmTask task = new SwarmTask(id, status[0], desired, status[1], attachments);
+                    SwarmTask task = new SwarmTask(id, status[0], desired, status[1], attachments, node);
                     if (task.worthKeeping()) {
                         out.computeIfAbsent(service, s -> new ArrayList<>()).add(task);
                     }

@@ -95,10 +95,18 @@ record SwarmService(String id, String name, Map<String, String> labels, long rep
      * @param stateSince when {@code state} was last reported ({@code Status.Timestamp}, RFC 3339
      *                   as Docker writes it), kept as text: it is only compared to choose between
      *                   outgoing tasks, which is rare, and parsing it on every read is not free
+     * @param nodeId the node Swarm placed it on ({@code NodeID}); null when not yet assigned.
+     *               Not used for routing: the dashboard shows it beside the endpoint
      */
-    record SwarmTask(String id, String state, String desiredState, String stateSince, List<Attachment> attachments) {
+    record SwarmTask(String id, String state, String desiredState, String stateSince, List<Attachment> attachments,
+                     String nodeId) {
         SwarmTask {
             attachments = List.copyOf(attachments);
+        }
+
+        /** A task whose node is not known (tests, tasks not yet placed). */
+        SwarmTask(String id, String state, String desiredState, String stateSince, List<Attachment> attachments) {
+            this(id, state, desiredState, stateSince, attachments, null);
         }
 
         /** Running and meant to run: endpoints as of right. */

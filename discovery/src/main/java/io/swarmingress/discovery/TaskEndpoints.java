@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import io.swarmingress.config.HostPort;
@@ -60,11 +62,18 @@ final class TaskEndpoints {
         }
     }
 
+    static Chosen of(SwarmService s, String network, int port, String who, String knob, Set<String> warnings) {
+        return of(s, network, port, who, knob, warnings, new HashMap<>());
+    }
+
     /**
      * The endpoints of the ready tasks, plus fallbacks by the rule above. Never a guess: a task
      * whose network is ambiguous or absent gives no endpoint and a warning that says what to set.
+     *
+     * @param tasks gets the task behind each endpoint chosen (for the dashboard)
      */
-    static Chosen of(SwarmService s, String network, int port, String who, String knob, Set<String> warnings) {
+    static Chosen of(SwarmService s, String network, int port, String who, String knob, Set<String> warnings,
+                     Map<HostPort, TaskRef> tasks) {
         List<HostPort> ready = new ArrayList<>(s.tasks().size());
         List<SwarmTask> outgoing = new ArrayList<>(0);
         for (SwarmTask t : s.tasks()) {
@@ -72,6 +81,7 @@ final class TaskEndpoints {
                 HostPort e = endpoint(t, network, port, who, knob, warnings);
                 if (e != null) {
                     ready.add(e);
+                    tasks.putIfAbsent(e, new TaskRef(t.id(), t.nodeId()));
                 }
             } else if (t.outgoing()) {
                 outgoing.add(t);
@@ -88,6 +98,7 @@ final class TaskEndpoints {
                 HostPort e = endpoint(t, network, port, who, knob, warnings);
                 if (e != null && !ready.contains(e) && !fallbacks.contains(e)) {
                     fallbacks.add(e);
+                    tasks.putIfAbsent(e, new TaskRef(t.id(), t.nodeId()));
                 }
             }
         }

@@ -26,6 +26,9 @@ import io.swarmingress.discovery.Discovery;
 import io.swarmingress.discovery.DiscoveryObserver;
 import io.swarmingress.discovery.DiscoverySnapshot;
 import io.swarmingress.proxy.admin.AdminServer;
+import io.swarmingress.proxy.admin.AdminSources;
+import io.swarmingress.proxy.admin.DiscoveryStatus;
+import io.swarmingress.proxy.admin.ReloadHistory;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.relay.RelayServer;
 import io.swarmingress.proxy.server.Layer;
@@ -53,6 +56,8 @@ public final class Ingress implements AutoCloseable {
     private final AdminServer admin;
     private final ConfigWatcher watcher;
     private final DiscoveryObserver discoveryObserver;
+    /** The last config loads, for the dashboard: a refused reload is otherwise only in the log. */
+    private final ReloadHistory reloads = new ReloadHistory();
     /** TLS termination, for the certificates /routes lists. */
     private final TlsLayer tls;
     private volatile IngressConfig config;
@@ -80,6 +85,7 @@ public final class Ingress implements AutoCloseable {
             throw e;
         }
         this.server = s;
+        reloads.succeeded(clock.instant(), ReloadHistory.Trigger.START, file.toString(), s.table().generation());
         this.discoveryObserver = metrics.discovery(() -> {
             Discovery d = discovery;
             Instant last = d == null ? null : d.lastSuccess();
@@ -102,7 +108,8 @@ public final class Ingress implements AutoCloseable {
         AdminServer a = null;
         if (config.admin() != null) {
             try {
-                a = AdminServer.start(config.admin().address(), transport, metrics, s::table, this::routesExtra, clock);
+                a = AdminServer.start(config.admin(), transport, new AdminSources(metrics, s::table, s::address, this::routesExtra,
+                        this::discoveryStatus, reloads, file.toString(), clock));
             } catch (RuntimeException e) {
                 closeRelay();
                 closeDiscovery();
@@ -110,7 +117,8 @@ public final class Ingress implements AutoCloseable {
                 metrics.close();
                 throw e;
             }
-            log.info("admin listening on {} (/metrics, /healthz, /routes)", a.address());
+            log.info("admin listening on {} (/ dashboard, /api/v1, /metrics, /healthz, /routes{})", a.address(),
+                    config.admin().htpasswd() == null ? "" : "; basic auth but on /healthz");
         }
         this.admin = a;
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);
@@ -204,6 +212,7 @@ public final class Ingress implements AutoCloseable {
             next = parser.parse(new String(content, StandardCharsets.UTF_8), file.toString());
         } catch (ConfigException e) {
             metrics.reloadFailed();
+            reloads.rejected(clock.instant(), file.toString(), e.errors());
             log.error("config {} rejected, the previous config keeps serving:", file);
             for (ConfigError error : e.errors()) {
                 log.error("  {}", error);
@@ -214,6 +223,7 @@ public final class Ingress implements AutoCloseable {
             server.apply(next);
         } catch (RuntimeException e) {
             metrics.reloadFailed();
+            reloads.notApplied(clock.instant(), file.toString(), e.getMessage());
             log.error("config {} could not be applied, the previous config keeps serving: {}", file, e.getMessage());
             return;
         }
@@ -231,6 +241,7 @@ public final class Ingress implements AutoCloseable {
         }
         config = next;
         metrics.reloadSucceeded();
+        reloads.succeeded(clock.instant(), ReloadHistory.Trigger.FILE_CHANGE, file.toString(), server.table().generation());
         log.info("config {} reloaded: {} entrypoints, {} routes, {} services (table generation {})", file,
                 next.entrypoints().size(), next.routes().size(), next.services().size(), server.table().generation());
     }
@@ -268,6 +279,17 @@ public final class Ingress implements AutoCloseable {
         if (relay != null) {
             relay.close();
         }
+    }
+
+    /** How discovery is doing, for the dashboard; null without a swarm: section. */
+    private DiscoveryStatus discoveryStatus() {
+        Discovery d = discovery;
+        IngressConfig c = config;
+        if (d == null || c.swarm() == null) {
+            return null;
+        }
+        return new DiscoveryStatus(c.swarm().endpoints(), c.swarm().tls() != null, d.activeEndpoint(), d.lastSuccess(),
+                d.eventStream(), c.swarm().resyncInterval(), d.current());
     }
 
     private void closeDiscovery() {

@@ -7,7 +7,7 @@
  * Each depends only on those below it; {@code PackageDependenciesTest} fails the build otherwise.
  * <pre>
  *   proxy         Main, Ingress, Fronts: wires everything
- *   admin, demo   /metrics, /healthz, /routes; the quickstart's backends
+ *   admin, demo   the dashboard, /api/v1, /metrics, /healthz, /routes; the quickstart's backends
  *   relay         serves discovery's Swarm state to the proxies on workers (their follower is in discovery)
  *   h2            the http entrypoints' front: HTTP/2 streams, and HTTP/1.1 unless the first bytes are
  *                 the HTTP/2 preface (h2 builds on http1: same parser, same rules)

@@ -86,6 +86,13 @@ class PackageDependenciesTest {
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".wire..", P + ".admin..")
             .andShould().dependOnClassesThat().resideInAPackage(P);
 
+    /** The admin listener only reads: the table, the meters, the listeners' addresses; never the request path. */
+    @ArchTest
+    static final ArchRule adminOnlyReads = noClasses().that().resideInAPackage(P + ".admin..")
+            .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".tcp..", P + ".forward..", P + ".wire..",
+                    P + ".health..", P + ".demo..")
+            .andShould().dependOnClassesThat().resideInAPackage(P);
+
     @ArchTest
     static final ArchRule relayKnowsOnlyDiscoveryAndTheTransport = noClasses().that().resideInAPackage(P + ".relay..")
             .should().dependOnClassesThat().resideInAnyPackage(P + ".http1..", P + ".h2..", P + ".tcp..", P + ".wire..",

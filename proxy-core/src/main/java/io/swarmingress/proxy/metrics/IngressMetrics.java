@@ -37,6 +37,8 @@ import io.swarmingress.discovery.DiscoveryObserver;
  */
 public final class IngressMetrics implements AutoCloseable {
     static final String REQUESTS = "ingress.requests";
+    static final String REQUEST_DURATION = "ingress.request.duration";
+    static final String OPEN_CONNECTIONS = "ingress.open.connections";
     /** The status codes the proxy itself answers with, pre-registered per (entrypoint, service). */
     private static final int[] PREREGISTERED_CODES = {200, 502, 503, 504};
     /** Latency buckets from 1 ms to 30 s: enough resolution for SLOs without a hundred series a service. */
@@ -189,7 +191,7 @@ public final class IngressMetrics implements AutoCloseable {
 
     public RequestMetrics requests(String entrypoint, String service) {
         return requestMetrics.computeIfAbsent(entrypoint + '\0' + service, key -> {
-            Timer timer = Timer.builder("ingress.request.duration")
+            Timer timer = Timer.builder(REQUEST_DURATION)
                     .description("Time from the request head to the end of the response, by entrypoint and service")
                     .tag("entrypoint", entrypoint)
                     .tag("service", service)
@@ -213,7 +215,7 @@ public final class IngressMetrics implements AutoCloseable {
     public ConnectionMeters connections(String entrypoint, String protocol) {
         return connectionMeters.computeIfAbsent(entrypoint, key -> {
             AtomicInteger count = new AtomicInteger();
-            Gauge.builder("ingress.open.connections", count, AtomicInteger::get)
+            Gauge.builder(OPEN_CONNECTIONS, count, AtomicInteger::get)
                     .description("Client connections open on an entrypoint")
                     .tag("entrypoint", entrypoint)
                     .tag("protocol", protocol)

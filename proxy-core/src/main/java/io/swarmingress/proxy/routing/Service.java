@@ -1,5 +1,6 @@
 package io.swarmingress.proxy.routing;
 
+import java.util.ArrayList;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,6 +26,8 @@ public final class Service {
 
     private final ServiceConfig config;
     private final List<Endpoint> endpoints;
+    /** Endpoints that left this service with requests still in flight when the table was built. */
+    private final List<Endpoint> draining;
     private final LoadBalancer loadBalancer;
     /** Null without sticky sessions. */
     private final StickyCookies sticky;
@@ -42,6 +45,7 @@ public final class Service {
     Service(ServiceConfig config, List<Endpoint> endpoints, ServiceMeters meters, Service previous) {
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
+        this.draining = previous == null ? List.of() : stillDraining(previous, this.endpoints);
         int[] weights = new int[this.endpoints.size()];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = config.balancing().weight(this.endpoints.get(i).address());
@@ -76,6 +80,29 @@ public final class Service {
 
     public List<Endpoint> endpoints() {
         return endpoints;
+    }
+
+    /**
+     * Endpoints that left the service and were still serving requests when this table was built,
+     * for the dashboard: they take no new requests, and those in flight finish within the drain
+     * time. Read {@link Endpoint#active()} to see whether one still is; the list is pruned at the
+     * next table, so it stays bounded by what was in flight.
+     */
+    public List<Endpoint> draining() {
+        return draining;
+    }
+
+    /** Built off the event loops with the table: the data plane does nothing to keep this list. */
+    private static List<Endpoint> stillDraining(Service previous, List<Endpoint> kept) {
+        List<Endpoint> out = new ArrayList<>();
+        for (List<Endpoint> list : List.of(previous.draining, previous.endpoints)) {
+            for (Endpoint e : list) {
+                if (e.active() > 0 && !kept.contains(e) && !out.contains(e)) {
+                    out.add(e);
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /**
