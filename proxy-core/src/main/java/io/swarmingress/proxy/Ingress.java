@@ -6,9 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,6 @@ import io.swarmingress.discovery.DiscoveryObserver;
 import io.swarmingress.discovery.DiscoverySnapshot;
 import io.swarmingress.proxy.admin.AdminServer;
 import io.swarmingress.proxy.admin.AdminSources;
-import io.swarmingress.proxy.admin.DiscoveryStatus;
 import io.swarmingress.proxy.admin.ReloadHistory;
 import io.swarmingress.proxy.metrics.IngressMetrics;
 import io.swarmingress.proxy.relay.RelayServer;
@@ -108,8 +105,9 @@ public final class Ingress implements AutoCloseable {
         AdminServer a = null;
         if (config.admin() != null) {
             try {
-                a = AdminServer.start(config.admin(), transport, new AdminSources(metrics, s::table, s::address, this::routesExtra,
-                        this::discoveryStatus, reloads, file.toString(), clock));
+                AdminViews views = new AdminViews(file, tls, clock, () -> this.config, () -> discovery, () -> relay);
+                a = AdminServer.start(config.admin(), transport, new AdminSources(metrics, s::table, s::address, views::routesExtra,
+                        views::discoveryStatus, reloads, file.toString(), clock));
             } catch (RuntimeException e) {
                 closeRelay();
                 closeDiscovery();
@@ -246,50 +244,10 @@ public final class Ingress implements AutoCloseable {
                 next.entrypoints().size(), next.routes().size(), next.services().size(), server.table().generation());
     }
 
-    private Map<String, Object> routesExtra() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("config_file", file.toString());
-        List<Map<String, Object>> certificates = tls == null ? List.of() : tls.certificates();
-        if (!certificates.isEmpty()) {
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("provider", tls.provider().description());
-            t.put("certificates", certificates);
-            m.put("tls", t);
-        }
-        Discovery d = discovery;
-        if (d != null) {
-            Map<String, Object> swarm = new LinkedHashMap<>();
-            Instant last = d.lastSuccess();
-            swarm.put("source", d.source().configName());
-            swarm.put("manager", d.activeEndpoint());
-            swarm.put("last_success", last == null ? null : last.toString());
-            // Stale data keeps serving when managers are unreachable; this says how stale.
-            swarm.put("age_seconds", last == null ? null : Duration.between(last, clock.instant()).toMillis() / 1000.0);
-            swarm.put("warnings", d.current().warnings());
-            RelayServer r = relay;
-            if (r != null) {
-                swarm.put("relay", Map.of("listen", r.address().toString(), "followers", r.followers()));
-            }
-            m.put("discovery", swarm);
-        }
-        return m;
-    }
-
     private void closeRelay() {
         if (relay != null) {
             relay.close();
         }
-    }
-
-    /** How discovery is doing, for the dashboard; null without a swarm: section. */
-    private DiscoveryStatus discoveryStatus() {
-        Discovery d = discovery;
-        IngressConfig c = config;
-        if (d == null || c.swarm() == null) {
-            return null;
-        }
-        return new DiscoveryStatus(c.swarm().endpoints(), c.swarm().tls() != null, d.activeEndpoint(), d.lastSuccess(),
-                d.eventStream(), c.swarm().resyncInterval(), d.current());
     }
 
     private void closeDiscovery() {

@@ -267,41 +267,7 @@ public final class IngressMetrics implements AutoCloseable {
      * ({@code lastSuccessEpochSeconds} returns NaN before the first success).
      */
     public DiscoveryObserver discovery(java.util.function.DoubleSupplier lastSuccessEpochSeconds) {
-        Counter ok = discoverySyncs("success");
-        Counter failed = discoverySyncs("failure");
-        Gauge.builder("ingress.discovery.last.success.timestamp", lastSuccessEpochSeconds, java.util.function.DoubleSupplier::getAsDouble)
-                .description("When Swarm state was last read successfully, as Unix time; served data is this old")
-                .baseUnit("seconds")
-                .strongReference(true)
-                .register(registry);
-        for (String type : new String[] {"service", "container", "node", "network"}) {
-            discoveryEvents(type);
-        }
-        return new DiscoveryObserver() {
-            @Override
-            public void onSync(boolean success) {
-                (success ? ok : failed).increment();
-            }
-
-            @Override
-            public void onEvent(String type) {
-                discoveryEvents(type).increment();
-            }
-        };
-    }
-
-    private Counter discoverySyncs(String result) {
-        return Counter.builder("ingress.discovery.syncs")
-                .description("Reads of Swarm state, by result; a failure keeps the last endpoints serving")
-                .tag("result", result)
-                .register(registry);
-    }
-
-    private Counter discoveryEvents(String type) {
-        return Counter.builder("ingress.discovery.events")
-                .description("Docker events received, by type; each may trigger a re-read of tasks")
-                .tag("type", type)
-                .register(registry);
+        return new DiscoveryMeters(registry, lastSuccessEpochSeconds);
     }
 
     /** The meters of a service beside its requests: one set per service name, kept across reloads. */

@@ -108,15 +108,8 @@ public final class ProxyServer implements AutoCloseable {
      * Binds every entrypoint of the config; fails (and releases everything) when one cannot bind.
      *
      * @param fronts the front of each protocol entrypoints may speak
-     * @param clock the wall clock tables are stamped with; {@code ticker} times the shutdown grace
-     */
-    public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, Transport transport,
-                                    Clock clock, Ticker ticker) {
-        return start(config, metrics, fronts, List.of(), transport, clock, ticker);
-    }
-
-    /**
      * @param layers what entrypoints may ask for ahead of their front (TLS), in wire order; closed with the server
+     * @param clock the wall clock tables are stamped with; {@code ticker} times the shutdown grace
      */
     public static ProxyServer start(IngressConfig config, IngressMetrics metrics, Map<Protocol, Front> fronts, List<Layer> layers,
                                     Transport transport, Clock clock, Ticker ticker) {
