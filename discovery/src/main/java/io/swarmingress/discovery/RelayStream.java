@@ -1,7 +1,6 @@
 package io.swarmingress.discovery;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,7 +24,6 @@ import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 import io.swarmingress.config.HostPort;
@@ -44,16 +42,14 @@ import io.swarmingress.config.HostPort;
  * {@link DiscoveryLoop}, so no thread sleeps and tests move the time.
  *
  * <p>The stream is plain HTTP/1.1 over a socket: a relay's answer ends when its connection does,
- * so no chunked decoding, and a blocking read with a socket timeout is the silence deadline.
+ * so no chunked decoding, and a blocking read with a socket timeout is the silence deadline. What
+ * is written and read on that socket is {@link RelayWire}'s.
  */
 final class RelayStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayStream.class);
     static final Duration COOL_DOWN = Duration.ofSeconds(30);
     private static final long MIN_BACKOFF_MS = 200;
     private static final long MAX_BACKOFF_MS = 5000;
-    /** The longest line read: a state event of a very large swarm, not an endless line. */
-    static final int MAX_LINE = 64 * 1024 * 1024;
-    private static final int MAX_HEAD_LINES = 100;
 
     /** What the stream reports, on its thread. */
     interface Handler {
@@ -224,10 +220,10 @@ final class RelayStream implements AutoCloseable {
         s.setSoTimeout(timeoutMs);
         s.setTcpNoDelay(true);
         OutputStream out = s.getOutputStream();
-        out.write(request(relay).getBytes(StandardCharsets.ISO_8859_1));
+        out.write(RelayWire.request(describe(relay), authorization).getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         InputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
-        int status = head(in);
+        int status = RelayWire.head(in);
         if (status != 200) {
             String body = new String(in.readNBytes(2048), StandardCharsets.UTF_8).strip();
             String why = "HTTP " + status + (body.isEmpty() ? "" : ": " + body);
@@ -242,7 +238,7 @@ final class RelayStream implements AutoCloseable {
     /** Reads events until the stream ends, fails or stays silent too long; returns why it ended. */
     private String follow(Socket s, InputStream in) {
         try {
-            events(in);
+            RelayWire.events(in, () -> running, handler);
             return "the relay closed the stream";
         } catch (SocketTimeoutException e) {
             return "silent for " + timeoutMs + " ms";
@@ -262,103 +258,6 @@ final class RelayStream implements AutoCloseable {
                 // closing anyway
             }
         }
-    }
-
-    private String request(InetSocketAddress relay) {
-        StringBuilder r = new StringBuilder(160)
-                .append("GET ").append(RelayProtocol.PATH).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(describe(relay)).append("\r\n")
-                .append("Accept: ").append(RelayProtocol.CONTENT_TYPE).append("\r\n")
-                .append("User-Agent: swarm-ingress-relay\r\n");
-        if (authorization != null) {
-            r.append("Authorization: ").append(authorization).append("\r\n");
-        }
-        return r.append("Connection: close\r\n\r\n").toString();
-    }
-
-    /** Reads the answer's head; returns its status. */
-    private static int head(InputStream in) throws IOException {
-        String status = line(in, 8192);
-        if (status == null || !status.startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP answer: " + (status == null ? "closed" : "'" + shorten(status) + "'"));
-        }
-        String[] parts = status.split(" ", 3);
-        int code;
-        try {
-            code = Integer.parseInt(parts.length > 1 ? parts[1] : "");
-        } catch (NumberFormatException e) {
-            throw new IOException("bad status line '" + shorten(status) + "'");
-        }
-        for (int i = 0; ; i++) {
-            String h = line(in, 8192);
-            if (h == null) {
-                throw new IOException("closed inside the answer's head");
-            }
-            if (h.isEmpty()) {
-                return code;
-            }
-            if (i > MAX_HEAD_LINES) {
-                throw new IOException("an answer head of more than " + MAX_HEAD_LINES + " lines");
-            }
-        }
-    }
-
-    /** Server-sent events: {@code event:} and {@code data:} lines, an empty line ends one. */
-    private void events(InputStream in) throws IOException {
-        String event = "message";
-        StringBuilder data = new StringBuilder();
-        while (running) {
-            String l = line(in, MAX_LINE);
-            if (l == null) {
-                return;
-            }
-            if (l.isEmpty()) {
-                if (data.length() > 0) {
-                    dispatch(event, data.toString());
-                }
-                event = "message";
-                data.setLength(0);
-            } else if (l.startsWith("event:")) {
-                event = l.substring(6).strip();
-            } else if (l.startsWith("data:")) {
-                if (data.length() > 0) {
-                    data.append('\n');
-                }
-                data.append(l.substring(l.startsWith("data: ") ? 6 : 5));
-            }
-            // comments (":") and unknown fields are ignored, as the spec says
-        }
-    }
-
-    private void dispatch(String event, String data) throws IOException {
-        if (RelayProtocol.STATE.equals(event)) {
-            handler.onState(data.getBytes(StandardCharsets.UTF_8));
-        } else if (RelayProtocol.ALIVE.equals(event)) {
-            JsonNode n = SwarmJson.MAPPER.readTree(data);
-            handler.onAlive(SwarmState.instant(n == null ? null : n.get("read_at")));
-        }
-    }
-
-    /** One line without its CR LF (or LF); null at the end of the stream. */
-    static String line(InputStream in, int max) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                byte[] bytes = b.toByteArray();
-                int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                return new String(bytes, 0, n, StandardCharsets.UTF_8);
-            }
-            if (b.size() >= max) {
-                throw new IOException("a line longer than " + max + " bytes");
-            }
-            b.write(c);
-        }
-        return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
-    }
-
-    private static String shorten(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     static String describe(InetSocketAddress a) {

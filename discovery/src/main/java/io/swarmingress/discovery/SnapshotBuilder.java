@@ -41,9 +41,6 @@ import io.swarmingress.config.WeightedService;
  * merging label routes into the config can never make it invalid.
  */
 final class SnapshotBuilder {
-    /** The routing labels, without the prefix; the resilience ones are {@link LabelPolicies#KEYS}, the balancing ones {@link LabelBalancing#KEYS}. */
-    private static final Set<String> ROUTING_KEYS = Set.of("enable", "port", "lb", "network", "entrypoint", "http.host",
-            "http.path", "http.strip_prefix", "tls", "tls.passthrough");
     private final SwarmProviderConfig provider;
     private final List<ServiceConfig> swarmFileServices;
     private final Set<String> fileServiceNames = new HashSet<>();
@@ -173,9 +170,10 @@ final class SnapshotBuilder {
                         + " name (the file wins)");
                 continue;
             }
-            unknownLabels(s, who, warnings);
+            ServiceLabels read = new ServiceLabels(provider, s.labels());
+            read.unknown().forEach(p -> warnings.add(who + ": " + p));
             Location origin = Location.of("swarm service " + s.name() + " labels");
-            String portText = label(s, "port");
+            String portText = read.value("port");
             if (portText == null) {
                 warnings.add(who + ": label " + provider.label("port") + " is missing (Swarm has no port detection)");
                 continue;
@@ -190,7 +188,7 @@ final class SnapshotBuilder {
                 warnings.add(who + ": label " + provider.label("port") + "='" + portText + "' (expected: 1-65535)");
                 continue;
             }
-            String lbText = label(s, "lb");
+            String lbText = read.value("lb");
             LbPolicy lb;
             try {
                 lb = lbText == null ? LbPolicy.ROUND_ROBIN : LbPolicy.fromConfig(lbText);
@@ -204,7 +202,7 @@ final class SnapshotBuilder {
                 problems.forEach(p -> warnings.add(who + ": " + p));
                 continue;
             }
-            String labelNetwork = label(s, "network");
+            String labelNetwork = read.value("network");
             String network = labelNetwork != null ? labelNetwork : provider.network();
             LabelBalancing.Read<Balancing> balancing = balancingLabels.balancing(s.labels());
             LabelBalancing.Read<Integer> weight = balancingLabels.weight(s.labels());
@@ -228,14 +226,14 @@ final class SnapshotBuilder {
             put(s.name(), TaskEndpoints.of(s, network, port, who, "label " + provider.label("network")
                     + " or swarm.network", warnings, tasks), endpoints, fallbacks);
 
-            String host = label(s, "http.host");
-            String path = label(s, "http.path");
+            String host = read.value("http.host");
+            String path = read.value("http.path");
             if (host == null && path == null) {
                 continue; // reachable through file routes that name it
             }
-            String entrypointLabel = label(s, "entrypoint");
-            boolean passthrough = "true".equalsIgnoreCase(label(s, "tls.passthrough"));
-            boolean tls = "true".equalsIgnoreCase(label(s, "tls"));
+            String entrypointLabel = read.value("entrypoint");
+            boolean passthrough = read.isTrue("tls.passthrough");
+            boolean tls = read.isTrue("tls");
             String entrypoint = entrypointLabel != null ? entrypointLabel
                     : passthrough ? only(passthroughEntrypoints) : tls ? only(tlsEntrypoints) : provider.entrypoint();
             if (entrypoint == null) {
@@ -264,7 +262,7 @@ final class SnapshotBuilder {
                         + entrypoint + "' has none");
                 continue;
             }
-            boolean strip = "true".equalsIgnoreCase(label(s, "http.strip_prefix"));
+            boolean strip = read.isTrue("http.strip_prefix");
             if (weight.value() != null && weight.value() == 0) {
                 warnings.add(who + ": no route, because label " + provider.label("weight") + " is 0 (no share of any route)");
                 continue;
@@ -330,33 +328,8 @@ final class SnapshotBuilder {
         return r.entrypoint() + " " + (r.host() == null ? "*" : r.host()) + " " + r.pathPrefix();
     }
 
-    /**
-     * A label under the prefix that nothing reads is a warning, and otherwise ignored: a misspelt
-     * name ({@code ingress.health.pth}) would else silently leave a setting at its default.
-     */
-    private void unknownLabels(SwarmService s, String who, Collection<String> warnings) {
-        String prefix = provider.label("");
-        for (String key : s.labels().keySet()) {
-            if (key.startsWith(prefix)) {
-                String name = key.substring(prefix.length());
-                if (!ROUTING_KEYS.contains(name) && !LabelPolicies.KEYS.contains(name) && !LabelBalancing.KEYS.contains(name)) {
-                    warnings.add(who + ": label " + key + " is not one the proxy knows (ignored)");
-                }
-            }
-        }
-    }
-
     /** The one name of a set, or null when it has none or several. */
     private static String only(Set<String> names) {
         return names.size() == 1 ? names.iterator().next() : null;
-    }
-
-    private String label(SwarmService s, String key) {
-        String v = s.labels().get(provider.label(key));
-        if (v == null) {
-            return null;
-        }
-        v = v.trim();
-        return v.isEmpty() ? null : v;
     }
 }
