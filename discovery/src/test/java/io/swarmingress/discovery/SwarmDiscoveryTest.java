@@ -103,6 +103,27 @@ class SwarmDiscoveryTest {
         assertThat(recorder.count()).as("snapshots published without a change").isEqualTo(published);
     }
 
+    @Test
+    void aTaskWhoseHealthcheckHasNotPassedIsNoEndpointUntilItDoes() {
+        String name = SwarmLab.uniqueName("health");
+        // Its first eight checks fail, a second apart: Swarm reports the task "starting", not "running",
+        // until one passes (a service's HEALTHCHECK is how its owner says when a task can take traffic).
+        lab.createService(name, 1, List.of("--stop-grace-period", "1s", "--health-interval", "1s", "--health-retries", "60",
+                "--health-cmd", "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n+1)) > /tmp/n; test $n -ge 8"),
+                labels("http.host=" + name + ".example.com"));
+        start(List.of());
+        Awaitility.await("the task started, not yet healthy").atMost(BOUND)
+                .until(() -> lab.tasks(name).values().stream().anyMatch(t -> t.state().equals("starting")));
+        discovery.firstSync().join();
+        resyncAndAwait(discovery.lastSuccess());
+        assertThat(lab.tasks(name).values()).as("still starting after the re-read").anyMatch(t -> t.state().equals("starting"));
+        DiscoverySnapshot latest = recorder.latest();
+        assertThat(latest == null ? List.of() : latest.endpoints(name)).as("no endpoint while the healthcheck fails").isEmpty();
+
+        recorder.await(BOUND, "the endpoint once healthy", s -> s.endpoints(name).size() == 1);
+        assertThat(SnapshotRecorder.addresses(recorder.latest(), name)).isEqualTo(lab.runningAddresses(name));
+    }
+
     /** Asks for a full re-read and waits until one has succeeded after {@code after}; returns when. */
     private Instant resyncAndAwait(Instant after) {
         discovery.resync();

@@ -86,6 +86,7 @@ class Http2DefenceTest {
     void aFloodOfSmallContinuationFramesEndsTheConnection() throws Exception {
         try (SteadyClient normal = steady("small CONTINUATION flood");
              RawH2Client attacker = new RawH2Client(proxy.port("web"))) {
+            attacker.awaitSettingsAcknowledged(10_000);
             byte[] block = attacker.encodeBlock(1, RawH2Client.request("GET", "/", "app.test"));
             try {
                 attacker.rawFrame(0x1, 0x0, 1, block);
@@ -106,6 +107,7 @@ class Http2DefenceTest {
     void aFloodOfLargeContinuationFramesEndsTheConnectionAtTheHeaderListLimit() throws Exception {
         try (SteadyClient normal = steady("large CONTINUATION flood");
              RawH2Client attacker = new RawH2Client(proxy.port("web"))) {
+            attacker.awaitSettingsAcknowledged(10_000);
             byte[] block = attacker.encodeBlock(1, RawH2Client.request("GET", "/", "app.test"));
             byte[] filler = new byte[16 * 1024 - 1];
             try {

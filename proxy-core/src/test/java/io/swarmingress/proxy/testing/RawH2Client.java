@@ -228,6 +228,17 @@ public final class RawH2Client implements AutoCloseable {
     }
 
     /** Whether the server closed the connection (the reader saw the end of the stream, or a reset). */
+    /**
+     * Waits until the server's SETTINGS arrived and were acknowledged. A test that sends a header
+     * block in pieces waits for this first: an ACK written between HEADERS and its CONTINUATIONs
+     * is a protocol error the server rightly answers with PROTOCOL_ERROR.
+     */
+    public void awaitSettingsAcknowledged(long millis) throws InterruptedException {
+        if (await(f -> f.type().equals("SETTINGS"), millis) == null) {
+            throw new AssertionError("no SETTINGS from the server within " + millis + " ms");
+        }
+    }
+
     public boolean closedByServer() {
         return closedByServer;
     }
@@ -321,7 +332,6 @@ public final class RawH2Client implements AutoCloseable {
 
         @Override
         public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
-            frames.add(new Frame("SETTINGS", 0, null, new byte[0], false, -1));
             try {
                 synchronized (RawH2Client.this) {
                     writer.writeSettingsAck(ctx(), encoder.newPromise());
@@ -330,6 +340,8 @@ public final class RawH2Client implements AutoCloseable {
             } catch (IOException e) {
                 // the connection is going away
             }
+            // Seen only once acknowledged: a test that waits for it knows the ACK cannot land between frames it sends next.
+            frames.add(new Frame("SETTINGS", 0, null, new byte[0], false, -1));
         }
 
         @Override
