@@ -73,8 +73,11 @@ class HotReloadTest {
         Files.writeString(file, config(0, "round_robin", a, b));
         Ingress ingress = start(file);
         int port = ingress.server().address("web").getPort();
-        // Reloads must keep the listener: write the port it got back into the file.
+        // Reloads must keep the listener: write the port it got back into the file, and let it go live
+        // (a change written before the watcher settled on this one would supersede it, one reload fewer).
+        long started = ingress.server().table().generation();
         Files.writeString(file, config(port, "round_robin", a, b));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ingress.server().table().generation() > started);
 
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger failures = new AtomicInteger();
