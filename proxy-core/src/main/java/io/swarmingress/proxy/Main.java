@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -128,7 +128,7 @@ public final class Main implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 IngressConfig c = new ConfigParser().parse(config);
-                CertificateCheck.Report tls = CertificateCheck.check(c, Instant.now());
+                CertificateCheck.Report tls = CertificateCheck.check(c, Clock.systemUTC().instant());
                 if (!tls.errors().isEmpty()) {
                     throw new ConfigException(tls.errors());
                 }
@@ -170,7 +170,7 @@ public final class Main implements Callable<Integer> {
                 return 2;
             }
             try {
-                for (Path written : SelfSigned.writeMissing(c, Instant.now())) {
+                for (Path written : SelfSigned.writeMissing(c, Clock.systemUTC().instant())) {
                     log.info("demo: generated a self-signed certificate for localhost and *.demo.local: {}", written);
                 }
             } catch (IOException e) {

@@ -101,11 +101,17 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         headRequest = request.methodIs("HEAD");
         ParsedRequest.Refusal refusal = head.read();
         if (refusal != null) {
-            reject(refusal.status(), refusal.detail());
+            answerUnrouted(refusal.status(), refusal.detail(), true);
             return;
         }
-        if (connection.config.httpsRedirect() != null) {
-            redirectToHttps(connection.config.httpsRedirect());
+        String tlsEntrypoint = connection.config.httpsRedirect();
+        if (tlsEntrypoint != null) {
+            // A plaintext entrypoint that sends everyone to HTTPS: a 308 keeps the method and the body.
+            String host = head.host();
+            String location = host == null ? null
+                    : LocalResponses.httpsLocation(host, connection.entrypoint().port(tlsEntrypoint), head.redirectTarget());
+            answerUnrouted(location == null ? HttpResponseStatus.BAD_REQUEST : HttpResponseStatus.PERMANENT_REDIRECT,
+                    location == null ? "a Host header is required to redirect to HTTPS" : location, location == null);
             return;
         }
         startingExchange = true;
@@ -169,13 +175,16 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         http10 = false;
         clientKeepAlive = false;
         expectContinue = false;
-        reject(refusal, reason);
+        answerUnrouted(refusal, reason, true);
     }
 
-    /** Answers a head that will not be forwarded, and closes: what follows it cannot be trusted. */
-    private void reject(HttpResponseStatus refusal, String detail) {
-        connection.entrypoint().table().unrouted(connection.entrypoint().name()).record(refusal.code(), connection.timer.now() - startNanos);
-        respondLocally(refusal, detail, true);
+    /**
+     * Answers a request no route saw, counted as unrouted: a head that will not be forwarded (and
+     * closes: what follows it cannot be trusted), or an HTTPS redirect.
+     */
+    private void answerUnrouted(HttpResponseStatus answer, String detail, boolean close) {
+        connection.entrypoint().table().unrouted(connection.entrypoint().name()).record(answer.code(), connection.timer.now() - startNanos);
+        respondLocally(answer, detail, close);
     }
 
     /** The body of a request that expected 100-continue is on its way now: its deadline starts. */
@@ -193,7 +202,7 @@ final class Http1Request implements RequestParser.Sink, Downstream {
         begin();
         requestComplete = true;
         clientKeepAlive = false;
-        reject(HttpResponseStatus.REQUEST_TIMEOUT, "the request head took too long");
+        answerUnrouted(HttpResponseStatus.REQUEST_TIMEOUT, "the request head took too long", true);
         connection.flush();
     }
 
@@ -297,22 +306,6 @@ final class Http1Request implements RequestParser.Sink, Downstream {
     }
 
     // ---------------------------------------------------------------- endings
-
-    /**
-     * A plaintext entrypoint that sends everyone to HTTPS: 308 (the method and body are kept) to the
-     * same host and target on the TLS entrypoint's port (left out when it is 443).
-     */
-    private void redirectToHttps(String entrypoint) {
-        String host = head.host();
-        if (host == null) {
-            reject(HttpResponseStatus.BAD_REQUEST, "a Host header is required to redirect to HTTPS");
-            return;
-        }
-        String location = LocalResponses.httpsLocation(host, connection.entrypoint().port(entrypoint), head.redirectTarget());
-        connection.entrypoint().table().unrouted(connection.entrypoint().name())
-                .record(HttpResponseStatus.PERMANENT_REDIRECT.code(), connection.timer.now() - startNanos);
-        respondLocally(HttpResponseStatus.PERMANENT_REDIRECT, location, false);
-    }
 
     /** Answers from the proxy itself; the exchange ends once the request has been read to its end. */
     void respondLocally(HttpResponseStatus answer, String detail, boolean close) {

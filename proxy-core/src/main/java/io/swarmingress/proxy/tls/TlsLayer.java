@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.ClientLimits;
 import io.swarmingress.config.ConfigError;
 import io.swarmingress.config.ConfigException;
@@ -48,6 +49,8 @@ public final class TlsLayer implements Layer {
     private final IngressMetrics metrics;
     private final TlsProvider provider;
     private final Clock clock;
+    /** Times ticket key rotation (monotonic, apart from the wall clock certificates are judged by). */
+    private final Ticker ticker;
     private final ScheduledExecutorService background;
     private volatile Map<String, EntrypointTls> live = Map.of();
     /** The expiry of every name served, read by the metrics scrape. */
@@ -58,12 +61,14 @@ public final class TlsLayer implements Layer {
 
     /**
      * @param clock tells whether a certificate has expired
+     * @param ticker times the rotation of session ticket keys
      * @param watchInterval how often certificate files are read again
      */
-    public TlsLayer(IngressMetrics metrics, TlsProvider provider, Clock clock, Duration watchInterval) {
+    public TlsLayer(IngressMetrics metrics, TlsProvider provider, Clock clock, Ticker ticker, Duration watchInterval) {
         this.metrics = metrics;
         this.provider = provider;
         this.clock = clock;
+        this.ticker = ticker;
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tls-watcher");
             t.setDaemon(true);
@@ -73,7 +78,7 @@ public final class TlsLayer implements Layer {
     }
 
     public static TlsLayer create(IngressMetrics metrics) {
-        return new TlsLayer(metrics, TlsProvider.best(), Clock.systemUTC(), WATCH_INTERVAL);
+        return new TlsLayer(metrics, TlsProvider.best(), Clock.systemUTC(), Ticker.systemTicker(), WATCH_INTERVAL);
     }
 
     @Override
@@ -193,7 +198,7 @@ public final class TlsLayer implements Layer {
 
     private void watch() {
         try {
-            long now = System.nanoTime();
+            long now = ticker.nanoTime();
             boolean changed = false;
             for (EntrypointTls t : live.values()) {
                 changed |= t.reloadChanged(clock.instant(), this::retire, metrics::certificateReloaded);

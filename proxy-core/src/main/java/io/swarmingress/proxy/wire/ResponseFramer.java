@@ -249,14 +249,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @param via a Via value to add, or null
      */
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via) {
-        return encodeHead(alloc, dropTransferEncoding, connection, via, null);
-    }
-
-    /**
-     * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
-     */
-    public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts) {
-        return encodeHead(alloc, dropTransferEncoding, connection, via, hsts, null);
+        return encodeHead(alloc, dropTransferEncoding, connection, via, null, null);
     }
 
     /**
