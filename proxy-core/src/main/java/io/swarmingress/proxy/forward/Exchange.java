@@ -234,6 +234,32 @@ public final class Exchange {
         failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
     }
 
+    /**
+     * The endpoint acknowledged nothing for the connect timeout while the request awaited its head
+     * ({@link SilentPeerProbe}): gone like a reset, for passive health and the retry rules alike,
+     * except that the retry goes to another endpoint.
+     */
+    void onPeerSilent(UpstreamConnection c, TcpSample sample) {
+        if (c != upstream || done || responseStarted) {
+            return;
+        }
+        log.debug("endpoint {} of service {} silent while the request awaited its response: {}", endpoint, service.name(), sample);
+        upstream = null;
+        c.close();
+        service.resetBeforeResponse(endpoint, clock.now());
+        Endpoint next = retries.nextElsewhere(RetryReason.RESET, service, endpoint, clock.now());
+        if (next != null) {
+            retry(next);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "an endpoint of '" + service.name() + "' stopped acknowledging the request");
+        }
+    }
+
+    /** Whether the whole request went up and the response head is awaited. */
+    boolean awaitsHead() {
+        return !done && requestComplete && !responseStarted;
+    }
+
     // ---------------------------------------------------------------- endings
 
     /** Before the response started: another endpoint when the retry policy allows ({@link Retries#next}), else a 502. */
