@@ -30,12 +30,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code option redispatch} does the same, and no proxy can answer for a node that is gone.
  *
  * <p>Successes are counted per 100 ms, so that the steady rate and the worst 5 s window around a
- * fault can be told afterwards.
+ * fault can be told afterwards; every request slower than {@value #SLOW_MS} ms is kept (when it
+ * started, how long it took, through which node, what answered), so that a dip can be explained.
  */
 final class BalancedLoad implements AutoCloseable {
     static final int CHECK_MS = 250;
     static final long LOST_NODE_GRACE_MS = 2000;
     private static final int BUCKET_MS = 100;
+    static final long SLOW_MS = 300;
     private static final int MAX_BUCKETS = 20 * 60 * 10; // 20 minutes
 
     private final List<InetSocketAddress> web = new ArrayList<>();
@@ -55,6 +57,11 @@ final class BalancedLoad implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> bodies = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Slow> slow = new ConcurrentLinkedQueue<>();
+
+    /** A request slower than {@value #SLOW_MS} ms: started at {@code startMillis} (wall clock), through node {@code node} (1-based). */
+    record Slow(long startMillis, long millis, int node, String outcome) {
+    }
 
     private BalancedLoad(List<String> nodes, int webPort, int adminPort, String hostHeader) {
         for (String n : nodes) {
@@ -156,6 +163,7 @@ final class BalancedLoad implements AutoCloseable {
             while (true) {
                 int n = node;
                 sentTo.incrementAndGet(n);
+                long t0 = System.currentTimeMillis();
                 try {
                     if (socket == null) {
                         socket = new Socket();
@@ -166,6 +174,7 @@ final class BalancedLoad implements AutoCloseable {
                             .getBytes(StandardCharsets.ISO_8859_1));
                     long deadline = System.currentTimeMillis() + 15_000;
                     Response r = read(socket.getInputStream(), () -> !up(n) || System.currentTimeMillis() > deadline);
+                    slow(t0, n, r.status() + " " + r.body().strip());
                     if (r.status() == 200) {
                         ok.incrementAndGet();
                         bucket(System.currentTimeMillis());
@@ -179,6 +188,7 @@ final class BalancedLoad implements AutoCloseable {
                     break;
                 } catch (IOException e) {
                     socket = close(socket);
+                    slow(t0, n, e.getMessage());
                     if (tries++ == 0 && nodeLost(n)) {
                         resentFrom.incrementAndGet(n);
                         node = nextUp(n) < 0 ? n : nextUp(n);
@@ -212,6 +222,27 @@ final class BalancedLoad implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    private void slow(long t0, int node, String outcome) {
+        long ms = System.currentTimeMillis() - t0;
+        if (ms >= SLOW_MS) {
+            slow.add(new Slow(t0, ms, node + 1, outcome));
+        }
+    }
+
+    /** The requests slower than {@value #SLOW_MS} ms so far, by start. */
+    List<Slow> slowRequests() {
+        return slow.stream().sorted(java.util.Comparator.comparingLong(Slow::startMillis)).toList();
+    }
+
+    /** Successful requests per {@code stepMillis} from {@code fromMillis} to {@code toMillis}. */
+    List<Long> timeline(long fromMillis, long toMillis, long stepMillis) {
+        List<Long> out = new ArrayList<>();
+        for (long t = fromMillis; t < toMillis; t += stepMillis) {
+            out.add(Math.round(rate(t, t + stepMillis) * stepMillis / 1000.0));
+        }
+        return out;
     }
 
     private void bucket(long now) {
