@@ -58,6 +58,8 @@ final class BalancedLoad implements AutoCloseable {
     private final Map<String, AtomicLong> bodies = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentLinkedQueue<Slow> slow = new ConcurrentLinkedQueue<>();
+    /** The balancer's view changing: when a node went out or came back, and the failed checks' reasons. */
+    private final ConcurrentLinkedQueue<String> checks = new ConcurrentLinkedQueue<>();
 
     /** A request slower than {@value #SLOW_MS} ms: started at {@code startMillis} (wall clock), through node {@code node} (1-based). */
     record Slow(long startMillis, long millis, int node, String outcome) {
@@ -113,35 +115,45 @@ final class BalancedLoad implements AutoCloseable {
         int fails = 0;
         int passes = 0;
         while (running.get()) {
-            boolean healthy = healthy(admin.get(node));
-            if (healthy) {
+            long t0 = System.currentTimeMillis();
+            String failure = healthy(admin.get(node));
+            if (failure == null) {
                 passes++;
                 fails = 0;
-                if (passes >= 2) {
-                    up.set(node, 1);
+                if (passes >= 2 && up.getAndSet(node, 1) == 0) {
+                    checks.add(t0 + " node" + (node + 1) + " back in");
                 }
             } else {
                 fails++;
                 passes = 0;
+                checks.add(t0 + " node" + (node + 1) + " check failed after " + (System.currentTimeMillis() - t0) + " ms: " + failure);
                 if (fails >= 2 && up.getAndSet(node, 0) == 1) {
                     failedAt.set(node, System.currentTimeMillis());
+                    checks.add(t0 + " node" + (node + 1) + " out");
                 }
             }
             pause(CHECK_MS);
         }
     }
 
-    private static boolean healthy(InetSocketAddress address) {
+    /** @return null when healthy, else why not */
+    private static String healthy(InetSocketAddress address) {
         try (Socket s = new Socket()) {
             s.connect(address, 500);
             s.setSoTimeout(100);
             s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
             long deadline = System.currentTimeMillis() + 1000;
-            return read(s.getInputStream(), () -> System.currentTimeMillis() > deadline).status() == 200;
+            Response r = read(s.getInputStream(), () -> System.currentTimeMillis() > deadline);
+            return r.status() == 200 ? null : r.status() + " " + r.body().strip();
         } catch (IOException e) {
-            return false;
+            return e.toString();
         }
+    }
+
+    /** The balancer's health-check events so far ({@code epochMillis text}). */
+    List<String> checkEvents() {
+        return List.copyOf(checks);
     }
 
     /** One client: requests back to back on a keep-alive connection to its node while it is up. */

@@ -38,6 +38,12 @@ record LoadFigures(BalancedLoad.Stats stats, double steady, long worst, long wor
             }
             System.out.printf("%s: requests slower than %d ms (start after the loss, duration, node, outcome):%s%n", what,
                     BalancedLoad.SLOW_MS, slow);
+            StringBuilder checks = new StringBuilder();
+            for (String e : load.checkEvents()) {
+                long at = Long.parseLong(e.substring(0, e.indexOf(' ')));
+                checks.append(String.format("%n  %+6d ms %s", at - killedAt, e.substring(e.indexOf(' ') + 1)));
+            }
+            System.out.printf("%s: the balancer's health checks (failures, nodes out and back):%s%n", what, checks);
         }
         for (int n = 1; n <= 3; n++) {
             if (n != node) {
