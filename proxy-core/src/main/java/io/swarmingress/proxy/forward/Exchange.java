@@ -46,6 +46,8 @@ public final class Exchange {
     Service service;
     Retries retries;
     Endpoint endpoint;
+    /** Whether the request is the trial of its endpoint, back from an ejection ({@link Endpoint#acquire(long)}). */
+    private boolean trial;
     UpstreamConnection upstream;
     boolean requestComplete;
     boolean responseStarted;
@@ -90,7 +92,7 @@ public final class Exchange {
             return;
         }
         endpoint = picked;
-        picked.acquire();
+        trial = picked.acquire(clock.now());
         clock.attemptSent();
         forwarder.send(this, service, picked, head, upstreamPath, retries);
     }
@@ -274,7 +276,7 @@ public final class Exchange {
 
     void retry(Endpoint next) {
         closeUpstream();
-        endpoint.release();
+        endpoint.release(trial);
         endpoint = null;
         attempt(next);
         if (!done) {
@@ -329,7 +331,7 @@ public final class Exchange {
         done = true;
         metrics.record(status, clock.elapsed());
         if (endpoint != null) {
-            endpoint.release();
+            endpoint.release(trial);
             endpoint = null;
         }
         if (service != null) {

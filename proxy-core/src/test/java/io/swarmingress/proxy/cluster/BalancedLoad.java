@@ -160,15 +160,23 @@ final class BalancedLoad implements AutoCloseable {
     private void send(int client) {
         int node = client % web.size();
         Socket socket = null;
+        long waitingSince = 0;
         while (running.get()) {
             if (!up(node)) {
                 socket = close(socket);
                 int next = nextUp(node);
                 if (next < 0) {
+                    if (waitingSince == 0) {
+                        waitingSince = System.currentTimeMillis();
+                    }
                     pause(20);
                     continue;
                 }
                 node = next;
+            }
+            if (waitingSince != 0) {
+                slow(waitingSince, node, "client " + client + " waited: no node up");
+                waitingSince = 0;
             }
             sent.incrementAndGet();
             int tries = 0;
