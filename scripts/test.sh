@@ -4,7 +4,7 @@
 #   bash scripts/test.sh
 #
 # Installs what the tests need when it is missing (Debian packages: docker.io, busybox-static,
-# socat, prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
+# socat (also the backend of SilentPeerTest, with iproute2), prometheus for promtool and the Prometheus server StackDeployIT runs, slowhttptest for
 # SlowClientIT, haproxy and curl for ClientAddressTest (curl also for the proxy-in-the-overlay ITs,
 # SwarmProxyIT and StickySwarmIT), curl and openssl for the TLS tests, nghttp2-client and
 # nodejs/npm for the HTTP/2 and WebSocket tests, chromium for DashboardBrowserIT, and the Debian JDK 17 whose jmods
@@ -25,6 +25,8 @@ command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 [ -d /usr/lib/jvm/java-17-openjdk-amd64/jmods ] || packages+=(openjdk-17-jdk-headless)
 { command -v promtool && command -v prometheus; } >/dev/null 2>&1 || packages+=(prometheus)
 command -v socat >/dev/null 2>&1 || packages+=(socat)
+# SilentPeerTest puts a backend in a network namespace of its own (ip netns, a veth pair) and cuts its link.
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v slowhttptest >/dev/null 2>&1 || packages+=(slowhttptest)
