@@ -1,13 +1,16 @@
 package io.swarmingress.proxy.h2;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
@@ -31,6 +34,7 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * END_STREAM (or HEADERS alone), not followed by an empty DATA frame.
  */
 final class H2Stream implements Downstream, RequestParser.Sink {
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private final H2Connection connection;
     private final Http2Stream stream;
     private final RequestParser parser;
@@ -48,6 +52,8 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     /** Request bytes received but not yet given back to the client's window. */
     private int unconsumed;
     private boolean closed;
+    /** An extended CONNECT: its answer is followed by a PROTOCOL_ERROR reset (see {@link RequestBlock#EXTENDED_CONNECT}). */
+    private boolean malformed;
 
     H2Stream(H2Connection connection, Http2Stream stream, RequestParser parser) {
         this.connection = connection;
@@ -62,6 +68,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         requestComplete = endStream;
         String problem = RequestBlock.check(headers);
         if (problem != null) {
+            malformed = problem == RequestBlock.EXTENDED_CONNECT;
             refuse(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
@@ -223,6 +230,12 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (setCookie != null) {
             head.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
+        // On a TLS entrypoint, the route's HSTS (replacing the endpoint's), as over HTTP/1.1.
+        String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
+                ? exchange.route().config().hsts() : null;
+        if (hsts != null) {
+            head.set(STRICT_TRANSPORT_SECURITY, hsts);
+        }
         held.head(head);
     }
 
@@ -261,11 +274,15 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         held.release();
         byte[] body = ResponseHeads.localBody(status, detail);
         ChannelHandlerContext ctx = ctx();
-        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest, ctx.voidPromise());
+        // A reset of the stream must follow the answer's last frame: written at once, it would overtake the DATA,
+        // which waits in the flow controller, and the client would never read why.
+        ChannelPromise written = ctx.newPromise();
+        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest,
+                headRequest ? written : ctx.voidPromise());
         if (!headRequest) {
-            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, ctx.voidPromise());
+            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, written);
         }
-        end();
+        end(written);
     }
 
     @Override
@@ -307,10 +324,20 @@ final class H2Stream implements Downstream, RequestParser.Sink {
 
     /** The response was written whole; a request still being sent is stopped without error (RFC 9113 section 8.1). */
     private void end() {
+        end(null);
+    }
+
+    /** @param written the answer's last frame, which a reset must not overtake; null when nothing waits */
+    private void end(ChannelFuture written) {
         finished = true;
         exchange = null;
         if (!requestComplete) {
-            reset(Http2Error.NO_ERROR);
+            Http2Error error = malformed ? Http2Error.PROTOCOL_ERROR : Http2Error.NO_ERROR;
+            if (written == null) {
+                reset(error);
+            } else {
+                written.addListener(f -> reset(error));
+            }
         }
         connection.flushSoon();
     }
