@@ -10,7 +10,6 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
@@ -34,7 +33,6 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * END_STREAM (or HEADERS alone), not followed by an empty DATA frame.
  */
 final class H2Stream implements Downstream, RequestParser.Sink {
-    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private final H2Connection connection;
     private final Http2Stream stream;
     private final RequestParser parser;
@@ -207,7 +205,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     @Override
     public void onInterim(ResponseFramer response) {
         if (!finished) {
-            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false), 0, false, ctx().voidPromise());
+            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null), 0, false, ctx().voidPromise());
         }
     }
 
@@ -226,15 +224,12 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (response.chunked()) {
             response.dechunk();
         }
-        Http2Headers head = ResponseHeads.of(response, connection.config.via());
-        if (setCookie != null) {
-            head.add(HttpHeaderNames.SET_COOKIE, setCookie);
-        }
         // On a TLS entrypoint, the route's HSTS (replacing the endpoint's), as over HTTP/1.1.
         String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
                 ? exchange.route().config().hsts() : null;
-        if (hsts != null) {
-            head.set(STRICT_TRANSPORT_SECURITY, hsts);
+        Http2Headers head = ResponseHeads.of(response, connection.config.via(), hsts);
+        if (setCookie != null) {
+            head.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
         held.head(head);
     }
