@@ -169,6 +169,9 @@ class TlsQuickstartIT {
         });
         assertThat(Files.readString(log)).contains("TLS: JDK provider (the OpenSSL provider cannot load:")
                 .contains("noOpenSsl=true");
+        // ALPN through the JDK's engine too: h2 when offered.
+        assertThat(Tools.curl("-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:" + https + "/")
+                .output()).isEqualTo("2");
     }
 
     private Process start(Path log, String... args) throws IOException {
