@@ -1,7 +1,9 @@
 package io.swarmingress.proxy.h2;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;
@@ -48,6 +50,8 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     /** Request bytes received but not yet given back to the client's window. */
     private int unconsumed;
     private boolean closed;
+    /** An extended CONNECT: its answer is followed by a PROTOCOL_ERROR reset (see {@link RequestBlock#EXTENDED_CONNECT}). */
+    private boolean malformed;
 
     H2Stream(H2Connection connection, Http2Stream stream, RequestParser parser) {
         this.connection = connection;
@@ -62,6 +66,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         requestComplete = endStream;
         String problem = RequestBlock.check(headers);
         if (problem != null) {
+            malformed = problem == RequestBlock.EXTENDED_CONNECT;
             refuse(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
@@ -200,7 +205,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     @Override
     public void onInterim(ResponseFramer response) {
         if (!finished) {
-            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false), 0, false, ctx().voidPromise());
+            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null), 0, false, ctx().voidPromise());
         }
     }
 
@@ -219,7 +224,10 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (response.chunked()) {
             response.dechunk();
         }
-        Http2Headers head = ResponseHeads.of(response, connection.config.via());
+        // On a TLS entrypoint, the route's HSTS (replacing the endpoint's), as over HTTP/1.1.
+        String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
+                ? exchange.route().config().hsts() : null;
+        Http2Headers head = ResponseHeads.of(response, connection.config.via(), hsts);
         if (setCookie != null) {
             head.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
@@ -261,11 +269,15 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         held.release();
         byte[] body = ResponseHeads.localBody(status, detail);
         ChannelHandlerContext ctx = ctx();
-        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest, ctx.voidPromise());
+        // A reset of the stream must follow the answer's last frame: written at once, it would overtake the DATA,
+        // which waits in the flow controller, and the client would never read why.
+        ChannelPromise written = ctx.newPromise();
+        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest,
+                headRequest ? written : ctx.voidPromise());
         if (!headRequest) {
-            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, ctx.voidPromise());
+            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, written);
         }
-        end();
+        end(written);
     }
 
     @Override
@@ -307,10 +319,20 @@ final class H2Stream implements Downstream, RequestParser.Sink {
 
     /** The response was written whole; a request still being sent is stopped without error (RFC 9113 section 8.1). */
     private void end() {
+        end(null);
+    }
+
+    /** @param written the answer's last frame, which a reset must not overtake; null when nothing waits */
+    private void end(ChannelFuture written) {
         finished = true;
         exchange = null;
         if (!requestComplete) {
-            reset(Http2Error.NO_ERROR);
+            Http2Error error = malformed ? Http2Error.PROTOCOL_ERROR : Http2Error.NO_ERROR;
+            if (written == null) {
+                reset(error);
+            } else {
+                written.addListener(f -> reset(error));
+            }
         }
         connection.flushSoon();
     }
