@@ -2,6 +2,7 @@ package io.swarmingress.proxy.forward;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
 /**
@@ -24,6 +25,13 @@ public interface Downstream {
 
     /** Body bytes, owned by the callee. */
     void onResponseBody(ByteBuf bytes);
+
+    /**
+     * A trailer field of a response whose body the front takes de-chunked (an HTTP/2 stream): it
+     * goes out with the end. A front that passes chunked bytes on gets trailers in them instead.
+     */
+    default void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+    }
 
     /** The upstream's read batch ended: what was written may be flushed. */
     void flush();

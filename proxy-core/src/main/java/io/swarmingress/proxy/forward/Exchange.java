@@ -76,6 +76,7 @@ public final class Exchange {
             return;
         }
         service = chosen;
+        clock.clientDeadline(GrpcTimeout.nanos(request.get(GrpcTimeout.HEADER)));
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
         long hashKey = service.hashKey(request, request.path(), forwarder.clientKey());
@@ -232,6 +233,20 @@ public final class Exchange {
         }
         service.resetBeforeResponse(endpoint, clock.now());
         failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
+    }
+
+    /**
+     * The endpoint did not process the request (an h2c stream above its GOAWAY's last stream id,
+     * or reset with REFUSED_STREAM): like a failed connect, it may go to another endpoint whatever
+     * its method; unlike one, it says nothing about the endpoint's health (it is draining, or full).
+     */
+    void onRefused(UpstreamConnection c) {
+        if (c != upstream || done || responseStarted) {
+            return;
+        }
+        upstream = null;
+        c.close();
+        failOrRetry(RetryReason.CONNECT_FAILURE, "an endpoint of '" + service.name() + "' refused the stream");
     }
 
     // ---------------------------------------------------------------- endings

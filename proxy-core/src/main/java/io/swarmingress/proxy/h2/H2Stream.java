@@ -8,6 +8,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
@@ -42,6 +43,8 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private boolean chunkSent;
     private boolean requestComplete;
     private boolean headRequest;
+    /** A gRPC request: the proxy's own answers take gRPC's form ({@link GrpcAnswers}). */
+    private boolean grpc;
     /** The response ended (or was cut off, or the stream closed): nothing more is written. */
     private boolean finished;
     private final HeldResponse held = new HeldResponse();
@@ -60,6 +63,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     void start(Http2Headers headers, boolean endStream) {
         startNanos = connection.timer.now();
         requestComplete = endStream;
+        grpc = GrpcAnswers.isGrpc(headers.get(HttpHeaderNames.CONTENT_TYPE));
         String problem = RequestBlock.check(headers);
         if (problem != null) {
             refuse(HttpResponseStatus.BAD_REQUEST, problem);
@@ -237,6 +241,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     }
 
     @Override
+    public void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+        if (!finished) {
+            held.trailer(lowerName, value);
+        }
+    }
+
+    @Override
     public void flush() {
         if (!finished) {
             writeHeld(false);
@@ -259,8 +270,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             return;
         }
         held.release();
-        byte[] body = ResponseHeads.localBody(status, detail);
         ChannelHandlerContext ctx = ctx();
+        if (grpc) {
+            connection.encoder().writeHeaders(ctx, stream.id(), GrpcAnswers.trailersOnly(status, detail), 0, true, ctx.voidPromise());
+            end();
+            return;
+        }
+        byte[] body = ResponseHeads.localBody(status, detail);
         connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest, ctx.voidPromise());
         if (!headRequest) {
             connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, ctx.voidPromise());
