@@ -5,6 +5,7 @@
 //   node client.js <host:port> stream <count>
 //   node client.js <host:port> chat <count>
 //   node client.js <host:port> deadline <deadline_ms> <server_delay_ms>
+//   node client.js <host:port> parallel <calls> <server_delay_ms>   (that many unary calls at once)
 //   node client.js <host:port> interactive   (a Chat call: each stdin line is sent, each reply printed;
 //                                             stdin closed ends the call)
 const path = require('path');
@@ -35,6 +36,27 @@ switch (mode) {
     client.Unary({text: 'late', delay_ms: Number(b)}, {deadline: Date.now() + Number(a)},
       (err, m) => err ? failed(err) : done({ok: true, text: m.text}));
     break;
+  case 'parallel': {
+    const n = Number(a);
+    const texts = new Set();
+    let failures = 0;
+    let firstError;
+    let pending = n;
+    for (let i = 0; i < n; i++) {
+      client.Unary({text: 'p' + i, delay_ms: Number(b)}, (err, m) => {
+        if (err) {
+          failures++;
+          firstError = firstError || {code: err.code, details: err.details};
+        } else {
+          texts.add(m.text);
+        }
+        if (--pending === 0) {
+          done(failures === 0 ? {ok: true, answered: texts.size, failures} : {ok: false, answered: texts.size, failures, firstError});
+        }
+      });
+    }
+    break;
+  }
   case 'stream': {
     const texts = [];
     const call = client.ServerStream({text: 's', count: Number(a)});

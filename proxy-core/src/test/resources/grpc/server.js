@@ -6,9 +6,12 @@ const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
 const name = process.argv[2] || 'server';
+// argv[3]: the port to listen on (default: a free one); MAX_STREAMS: SETTINGS_MAX_CONCURRENT_STREAMS.
+const port = Number(process.argv[3] || 0);
+const options = process.env.MAX_STREAMS ? {'grpc.max_concurrent_streams': Number(process.env.MAX_STREAMS)} : {};
 const proto = grpc.loadPackageDefinition(loader.loadSync(path.join(__dirname, 'echo.proto'), {keepCase: true})).swarm.test;
 
-const server = new grpc.Server();
+const server = new grpc.Server(options);
 server.addService(proto.Echo.service, {
   Unary(call, callback) {
     const m = call.request;
@@ -39,11 +42,13 @@ server.addService(proto.Echo.service, {
     call.on('end', () => call.end());
   },
 });
-server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
+server.bindAsync('127.0.0.1:' + port, grpc.ServerCredentials.createInsecure(), (err, bound) => {
   if (err) {
     console.error(err);
     process.exit(1);
   }
-  console.log('listening ' + port);
+  console.log('listening ' + bound);
 });
 process.on('SIGTERM', () => server.forceShutdown());
+// SIGUSR2: a graceful shutdown: GOAWAY to every connection, no new calls, the calls in progress end normally.
+process.on('SIGUSR2', () => server.tryShutdown(() => process.exit(0)));

@@ -99,7 +99,7 @@ class GrpcRealClientTest {
     }
 
     private static double grpcRequests(String code) {
-        Counter c = proxy.metrics().registry().find("ingress.requests").tag("service", "grpc").tag("code", code).counter();
+        Counter c = proxy.metrics().registry().find("ingress.requests").tag("service", "grpc").tag("code", code).tag("protocol", "grpc").counter();
         return c == null ? 0 : c.count();
     }
 

@@ -3,6 +3,7 @@ package io.swarmingress.proxy.forward;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
 /**
@@ -12,6 +13,11 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * client connection's event loop.
  */
 public interface Downstream {
+    /** What the client speaks, for the request counters (a WebSocket upgrade is counted as {@code ws} by the exchange). */
+    default RequestProtocol protocol() {
+        return RequestProtocol.HTTP1;
+    }
+
     /** An interim (1xx) response head; the front passes it on or not. */
     void onInterim(ResponseFramer head);
 

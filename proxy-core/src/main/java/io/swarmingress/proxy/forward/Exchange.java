@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.metrics.RequestMetrics;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Route;
@@ -316,7 +317,7 @@ public final class Exchange {
     /** Counted once; the endpoint, the retry budget and the service's in-flight count released. */
     void end() {
         done = true;
-        metrics.record(status, clock.elapsed());
+        metrics.record(head != null && head.webSocketUpgrade() ? RequestProtocol.WS : down.protocol(), status, clock.elapsed());
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;

@@ -1,5 +1,6 @@
 package io.swarmingress.proxy.forward;
 
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -39,7 +41,8 @@ import io.swarmingress.config.Timeouts;
  * stops reading its client. Streams above the endpoint's SETTINGS_MAX_CONCURRENT_STREAMS wait in
  * Netty's buffering encoder (bounded: {@link H2cUpstreams} opens another connection first).
  *
- * <p>It takes no new streams once the endpoint sent GOAWAY or left the routing table
+ * <p>Streams open once the endpoint's first SETTINGS arrived (its stream limit is known then).
+ * It takes no new streams once the endpoint sent GOAWAY or left the routing table
  * ({@link #retire}), and closes when its last stream ends then, or after the service's idle
  * timeout without streams. A connection that failed to connect fails its waiting streams, which
  * their exchanges count as connect failures (passive health, retries) as for HTTP/1.1.
@@ -53,6 +56,11 @@ final class H2cConnection {
     final HostPort address;
     private final Channel channel;
     private final ChannelFuture connected;
+    /**
+     * The endpoint's first SETTINGS arrived. Streams open only then: before it, its stream limit
+     * is unknown, and a stream above the limit would be refused rather than queued.
+     */
+    private final Promise<Void> ready;
     private final long idleNanos;
     private Http2FrameCodec codec;
     private int streams;
@@ -84,8 +92,25 @@ final class H2cConnection {
                         ch.pipeline().addLast("h2c-connection", new ConnectionEvents());
                     }
                 });
+        this.ready = loop.newPromise();
         this.connected = bootstrap.connect(socket);
         this.channel = connected.channel();
+        long settingsWithin = timeouts.connect().toNanos();
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
+                return;
+            }
+            // An endpoint that accepts but never speaks HTTP/2 would hold its streams for ever: within
+            // the connect timeout its SETTINGS must come too, or the connection failed to connect.
+            loop.schedule(() -> {
+                if (!ready.isDone()) {
+                    channel.close();
+                }
+            }, settingsWithin, TimeUnit.NANOSECONDS);
+        });
+        channel.closeFuture().addListener(f -> ready.tryFailure(new ConnectException("h2c connection to " + address
+                + " closed before its SETTINGS")));
         this.idleSince = loop.ticker().nanoTime();
     }
 
@@ -104,7 +129,7 @@ final class H2cConnection {
         if (retired || !channel.isOpen()) {
             return false;
         }
-        if (codec == null || !connected.isDone()) {
+        if (codec == null || !ready.isSuccess()) {
             return streams < MAX_STREAMS;
         }
         return !codec.connection().goAwayReceived() && streams < Math.min(MAX_STREAMS, codec.connection().local().maxActiveStreams());
@@ -120,8 +145,9 @@ final class H2cConnection {
     }
 
     /**
-     * Opens a stream with {@code handlers} (added in order) in its pipeline, once connected. The
-     * returned future fails with the connect's cause when the connection cannot be made.
+     * Opens a stream with {@code handlers} (added in order) in its pipeline, once connected and
+     * the endpoint's SETTINGS arrived. The returned future fails with the connect's cause when the
+     * connection cannot be made.
      */
     Future<Http2StreamChannel> openStream(ChannelHandler... handlers) {
         streams++;
@@ -134,7 +160,7 @@ final class H2cConnection {
                 streamEnded();
             }
         });
-        connected.addListener(f -> {
+        ready.addListener(f -> {
             if (!f.isSuccess()) {
                 opened.tryFailure(f.cause());
                 return;
@@ -192,6 +218,9 @@ final class H2cConnection {
     private final class ConnectionEvents extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2SettingsFrame) {
+                ready.trySuccess(null);
+            }
             ReferenceCountUtil.release(msg);
         }
 

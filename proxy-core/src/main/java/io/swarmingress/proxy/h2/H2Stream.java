@@ -12,6 +12,7 @@ import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.wire.ChunkFraming;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
@@ -111,7 +112,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     /** Answers a head that is not forwarded, counted like an HTTP/1 refusal. */
     private void refuse(HttpResponseStatus status, String detail) {
         connection.entrypoint().table().unrouted(connection.entrypoint().name())
-                .record(status.code(), connection.timer.now() - startNanos);
+                .record(protocol(), status.code(), connection.timer.now() - startNanos);
         onLocalAnswer(status, detail);
     }
 
@@ -200,6 +201,11 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     }
 
     // ---------------------------------------------------------------- the response (Downstream)
+
+    @Override
+    public RequestProtocol protocol() {
+        return grpc ? RequestProtocol.GRPC : RequestProtocol.H2;
+    }
 
     @Override
     public void onInterim(ResponseFramer response) {

@@ -122,7 +122,25 @@ public final class NodeGrpc {
         }
 
         public static Server start(String name) {
-            Process p = startNode("node", script("server.js"), name);
+            return start(name, 0, 0);
+        }
+
+        /**
+         * @param port the port to listen on, 0 for a free one
+         * @param maxStreams the SETTINGS_MAX_CONCURRENT_STREAMS it announces, 0 for grpc-js's default
+         */
+        public static Server start(String name, int port, int maxStreams) {
+            ProcessBuilder pb = new ProcessBuilder("node", script("server.js"), name, String.valueOf(port)).redirectErrorStream(true);
+            pb.environment().put("NODE_PATH", install().toString());
+            if (maxStreams > 0) {
+                pb.environment().put("MAX_STREAMS", String.valueOf(maxStreams));
+            }
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = readLine(lines, p, "the grpc-js server");
             if (line == null || !line.startsWith("listening ")) {
@@ -145,6 +163,15 @@ public final class NodeGrpc {
 
         public String hostPort() {
             return "127.0.0.1:" + port;
+        }
+
+        public int port() {
+            return port;
+        }
+
+        /** Shuts down gracefully (SIGUSR2): GOAWAY to every connection, its calls in progress end normally, then it exits. */
+        public void shutdownGracefully() {
+            Command.of("kill", "-USR2", String.valueOf(process.pid())).check();
         }
 
         @Override
