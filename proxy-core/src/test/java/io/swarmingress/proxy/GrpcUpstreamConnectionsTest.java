@@ -85,8 +85,8 @@ class GrpcUpstreamConnectionsTest {
             slow.keepData = false;
             slow.headers(1, RawH2Client.request("POST", "/swarm.test.Echo/ServerStream", "127.0.0.1")
                     .add("content-type", "application/grpc").add("te", "trailers"), false);
-            // Msg{text: "s", count: 200000}: about 4 MB of messages, far more than every window on the way.
-            slow.data(1, new byte[] {0, 0, 0, 0, 7, 0x0a, 1, 's', 0x10, (byte) 0xc0, (byte) 0x9a, 0x0c}, true);
+            // Msg{text: "s", count: 20000}: 300 KB of messages, more than the client's window and the proxy's upstream stream window.
+            slow.data(1, new byte[] {0, 0, 0, 0, 7, 0x0a, 1, 's', 0x10, (byte) 0xa0, (byte) 0x9c, 0x01}, true);
             long got = 0;
             while (got < 65_535) {
                 RawH2Client.Frame f = slow.await(fr -> fr.streamId() == 1 && fr.type().equals("DATA"), 60_000);
@@ -99,9 +99,10 @@ class GrpcUpstreamConnectionsTest {
             assertThat(NodeGrpc.client(target(), Duration.ofSeconds(60), "chat", "50"))
                     .isEqualTo("{\"ok\":true,\"count\":50,\"first\":\"a:m0\",\"last\":\"a:m49\"}");
 
+            // Now it reads, with room for all of it at once (a window given back 20 bytes at a time would pace the stream).
             slow.autoWindowUpdate = true;
-            slow.windowUpdate(1, 65_535);
-            slow.windowUpdate(0, 65_535);
+            slow.windowUpdate(1, 4 * 1024 * 1024);
+            slow.windowUpdate(0, 4 * 1024 * 1024);
             RawH2Client.Frame f;
             String status = null;
             while ((f = slow.await(fr -> fr.streamId() == 1, 60_000)) != null) {
@@ -115,8 +116,8 @@ class GrpcUpstreamConnectionsTest {
                 }
             }
             assertThat(status).as("the stream's trailers").isEqualTo("0");
-            // Every byte: 200,000 messages of 5 bytes of prefix and a Msg of 2 + len("a:s:" + i) bytes.
-            assertThat(got).isEqualTo(200_000L * (5 + 2 + 4) + 1_088_890);
+            // Every byte: 20,000 messages of 5 bytes of prefix and a Msg of 2 + len("a:s:" + i) bytes.
+            assertThat(got).isEqualTo(20_000L * (5 + 2 + 4) + 88_890);
         }
     }
 
