@@ -35,9 +35,10 @@ ENV INGRESS_CONFIG=/etc/swarm-ingress/ingress.yaml \
     JAVA_OPTS="-XX:+UseParallelGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Xshare:auto"
 
 USER ingress
-# web (http), admin (/metrics, /healthz, /routes) and, on managers, the relay the workers' proxies
-# follow (never published: the routed overlay network only) of deploy/ingress.yaml
-EXPOSE 8080 9090 9091
+# web (http), the admin probes (/healthz, /metrics), on managers the relay the workers' proxies
+# follow (never published: the routed overlay network only), and the dashboard (on loopback unless
+# INGRESS_ADMIN_ADDRESS opens it) of deploy/ingress.yaml
+EXPOSE 8080 9090 9091 9092
 
 # The healthcheck is a command of the jar itself (slim images have no curl, busybox's wget is not to
 # be trusted). Each check starts a JVM, about 0.5 s of CPU: it is kept small (C1 only, serial GC, no

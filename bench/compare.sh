@@ -241,7 +241,7 @@ if has "$ONLY" ingress; then
 fi
 if has "$ONLY" ingress2; then
   cp "$JAR2" "$WORK/swarm-ingress2.jar"
-  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19050/19070/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
+  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19041/19061/; s/19050/19070/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
 fi
 
 declare -A PID_OF
@@ -308,6 +308,7 @@ declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000 [ingress2]=1
 declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010 [ingress2]=19030)
 declare -A ROUTE_PORT=([haproxy]=19101 [nginx]=19201 [ingress]=19001)
 declare -A HTTPS_PORT=([haproxy]=19130 [nginx]=19230 [ingress]=19040 [ingress2]=19060)
+declare -A FULL_PORT=([haproxy]=19131 [nginx]=19231 [ingress]=19041 [ingress2]=19061)
 declare -A PASS_PORT=([haproxy]=19120 [nginx]=19220 [ingress]=19050 [ingress2]=19070)
 LIVE=()
 
@@ -333,7 +334,7 @@ for p in ${ONLY//,/ }; do
     ingress2) cfg="$WORK/ingress2.yaml"; ports=(19020) ;;
   esac
   if ((TLS)); then
-    ports+=("${HTTPS_PORT[$p]}")
+    ports+=("${HTTPS_PORT[$p]}" "${FULL_PORT[$p]}")
     [[ $p != nginx || $NGINX_STREAM == yes ]] && ports+=("${PASS_PORT[$p]}")
   fi
   log "starting $p (cpu $PROXY_CPU)"
@@ -367,7 +368,8 @@ scenario_args() {
     7b) URL="http://127.0.0.1:${ROUTE_PORT[$p]}/"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: $LAST_HOST") ;;
     7c) URL="http://127.0.0.1:${ROUTE_PORT[$p]}$LAST_PATH"; TARGET_NAME="$p-routes"; HDRS=(-H "Host: no-host-rule.bench") ;;
     # TLS: https://localhost so that every client sends the SNI a real one would (localhost is 127.0.0.1 here).
-    8a) URL="https://localhost:${HTTPS_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;            # wrk: a full handshake per request
+    # wrk resumes whenever the server lets it: 8a goes to a listener of each proxy without tickets or session cache.
+    8a) URL="https://localhost:${FULL_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;             # wrk: a full handshake per request
     # h2load resumes its session; it sends its own Host (from the URL), so none is added (two would be a 400).
     8b) URL="https://localhost:${HTTPS_PORT[$p]}/"; HDRS=(-H "Connection: close"); TOOL=h2load ;;
     8c) URL="https://localhost:${HTTPS_PORT[$p]}/" ;;

@@ -97,6 +97,9 @@ HAPROXY_HEAD = """global
     # HAProxy's wish for 2 descriptors per connection only warns instead of refusing to start
     maxconn {MAXCONN}
     no strict-limits
+    # no server-side session cache: scenario 8a's listener (no-tls-tickets) then can only do full
+    # handshakes; 8b's resumes with tickets, as the other proxies' do
+    tune.ssl.cachesize 0
 
 defaults
     mode http
@@ -142,6 +145,11 @@ def haproxy_tls():
     return f"""
 frontend fe_https
     bind 127.0.0.1:19130 ssl crt {TLS}/combined.pem ssl-min-ver TLSv1.3 alpn http/1.1
+    default_backend be
+
+# scenario 8a: no resumption at all (wrk resumes whenever the server lets it), so every connection is a full handshake
+frontend fe_https_full
+    bind 127.0.0.1:19131 ssl crt {TLS}/combined.pem ssl-min-ver TLSv1.3 alpn http/1.1 no-tls-tickets
     default_backend be
 
 frontend fe_pass
@@ -239,6 +247,16 @@ stream {{
         ssl_session_cache shared:SSL:10m;
         ssl_session_tickets on;
         location / {{ proxy_pass http://backend; }}
+    }}
+    server {{
+        # scenario 8a: no resumption, every connection a full handshake
+        listen 127.0.0.1:19231 ssl backlog=4096;
+        ssl_certificate {TLS}/cert.pem;
+        ssl_certificate_key {TLS}/key.pem;
+        ssl_protocols TLSv1.3;
+        ssl_session_cache off;
+        ssl_session_tickets off;
+        location / {{ proxy_pass http://backend; }}
     }}""" if TLS else ""
     return nginx_head(work, "nginx", stream_module if stream else None) + f"""http {{
 {nginx_http_common(work, "nginx")}
@@ -277,6 +295,14 @@ def ingress_yaml(bench_yaml):
     tls:
       certificates: [{{cert: {TLS}/cert.pem, key: {TLS}/key.pem}}]
       protocols: [TLSv1.3]
+  - name: bench-https-full        # scenario 8a: no resumption, every connection a full handshake
+    address: 127.0.0.1:19041
+    protocol: http
+    tls:
+      certificates: [{{cert: {TLS}/cert.pem, key: {TLS}/key.pem}}]
+      protocols: [TLSv1.3]
+      session_tickets: false
+      session_cache_size: 0
   - name: bench-pass
     address: 127.0.0.1:19050
     protocol: tcp
@@ -285,6 +311,9 @@ def ingress_yaml(bench_yaml):
 """, 1)
     text = text.replace("routes:\n", """routes:
   - entrypoint: bench-https
+    path_prefix: /
+    service: backend
+  - entrypoint: bench-https-full
     path_prefix: /
     service: backend
   - entrypoint: bench-pass

@@ -78,9 +78,10 @@ public final class ConfigParser {
             AdminConfig admin = f.mapping("admin", (m, path) -> {
                 YamlFields a = document.fields(m, path);
                 HostPort address = a.hostPort("address", true, true);
+                HostPort probes = a.hostPort("probes", false, true);
                 String htpasswd = a.string("htpasswd", null);
                 a.finish();
-                return address == null ? null : a.build(() -> new AdminConfig(address, htpasswd));
+                return address == null ? null : a.build(() -> new AdminConfig(address, probes, htpasswd));
             });
             List<EntrypointConfig> entrypoints = f.list("entrypoints", this::entrypoint);
             List<RouteConfig> routes = f.list("routes", this::route);

@@ -14,7 +14,7 @@ class AdminConfigTest {
     void anHtpasswdFileTurnsBasicAuthOn() {
         IngressConfig c = parser.parse("admin: {address: '127.0.0.1:9090', htpasswd: /etc/swarm-ingress/admin.htpasswd}\n",
                 "a.yaml");
-        assertThat(c.admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), "/etc/swarm-ingress/admin.htpasswd"));
+        assertThat(c.admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), null, "/etc/swarm-ingress/admin.htpasswd"));
     }
 
     @Test
@@ -30,5 +30,21 @@ class AdminConfigTest {
     void aMisspeltKeyIsAnErrorWithItsLine() {
         assertThatThrownBy(() -> parser.parse("admin:\n  address: '127.0.0.1:9090'\n  htpassword: /x\n", "a.yaml"))
                 .hasMessageContaining("a.yaml:3: admin.htpassword");
+    }
+
+    @Test
+    void probesAreASecondListenerForHealthAndMetricsOnly() {
+        AdminConfig a = parser.parse("admin: {address: '127.0.0.1:9092', probes: '0.0.0.0:9090'}\n", "a.yaml").admin();
+        assertThat(a.address()).isEqualTo(new HostPort("127.0.0.1", 9092));
+        assertThat(a.probes()).isEqualTo(new HostPort("0.0.0.0", 9090));
+        assertThat(parser.parse("admin: {address: '127.0.0.1:9090'}\n", "a.yaml").admin().probes()).isNull();
+    }
+
+    @Test
+    void probesOnTheAdminPortAreAnErrorWithTheirLine() {
+        assertThatThrownBy(() -> parser.parse("admin:\n  address: '127.0.0.1:9090'\n  probes: '0.0.0.0:9090'\n", "a.yaml"))
+                .hasMessageContaining("a.yaml:")
+                .hasMessageContaining("admin.probes")
+                .hasMessageContaining("collide");
     }
 }

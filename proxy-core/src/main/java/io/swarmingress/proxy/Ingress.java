@@ -117,6 +117,9 @@ public final class Ingress implements AutoCloseable {
             }
             log.info("admin listening on {} (/ dashboard, /api/v1, /metrics, /healthz, /routes{})", a.address(),
                     config.admin().htpasswd() == null ? "" : "; basic auth but on /healthz");
+            if (a.probesAddress() != null) {
+                log.info("admin probes listening on {} (/healthz, /metrics only)", a.probesAddress());
+            }
         }
         this.admin = a;
         this.watcher = new ConfigWatcher(file, content, watchInterval, this::reload);

@@ -236,6 +236,29 @@ class DashboardApiTest {
     }
 
     @Test
+    void theProbesListenerAnswersHealthAndMetricsAndNothingElse() throws Exception {
+        Backend a = closer.add(Backend.start("a"));
+        Backend b = closer.add(Backend.start("b"));
+        Path file = dir.resolve("ingress.yaml");
+        Files.writeString(file, config("{address: '127.0.0.1:0', probes: '127.0.0.1:0'}", 0, a, b));
+        Ingress ingress = start(file);
+        String admin = "http://127.0.0.1:" + ingress.admin().address().getPort();
+        String probes = "http://127.0.0.1:" + ingress.admin().probesAddress().getPort();
+
+        assertThat(get(probes + "/healthz").body()).isEqualTo("ok\n");
+        HttpResponse<String> metrics = get(probes + "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("ingress_requests_total");
+        for (String path : List.of("/", "/api/v1", "/api/v1/routes", "/api/v1/services", "/routes")) {
+            HttpResponse<String> r = get(probes + path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.body()).as(path).contains("/healthz and /metrics only").doesNotContain("app");
+        }
+        assertThat(get(admin + "/").statusCode()).as("the dashboard stays on the admin address").isEqualTo(200);
+        assertThat(get(admin + "/api/v1/routes").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aBrokenHtpasswdFileStopsTheStartWithItsLine() throws Exception {
         Backend a = closer.add(Backend.start("a"));
         Backend b = closer.add(Backend.start("b"));

@@ -73,6 +73,7 @@ class StackDeployIT {
     private Path dir;
     private int webPort;
     private int adminPort;
+    private int dashboardPort;
     private Map<String, String> deployEnv;
     private PrometheusServer prometheus;
 
@@ -117,8 +118,10 @@ class StackDeployIT {
                 + "services:\n  - {name: files, swarm: {service: si-c-" + suffix + ", port: 8080}}\n");
         webPort = freePort();
         adminPort = freePort();
+        dashboardPort = freePort();
         deployEnv = new HashMap<>(Map.of("DOCKER_HOST", dockerHost, "INGRESS_IMAGE", image1,
                 "INGRESS_HTTP_PORT", Integer.toString(webPort), "INGRESS_ADMIN_PORT", Integer.toString(adminPort),
+                "INGRESS_DASHBOARD_PORT", Integer.toString(dashboardPort),
                 "INGRESS_NETWORK", network, "INGRESS_CONFIG_FILE", config.toString(), "INGRESS_CONFIG_VERSION", suffix,
                 "DOCKER_GID", socketGid, "DOCKER_SOCKET", socket.toString()));
 
@@ -174,6 +177,22 @@ class StackDeployIT {
         assertThat(docker("exec", container, "cat", "/proc/1/cmdline").replace('\0', ' '))
                 .startsWith("java ").contains("-XX:MaxRAMPercentage=75").contains("/app/swarm-ingress.jar");
         assertThat(docker("logs", container)).contains("transport epoll");
+    }
+
+    @Test
+    @Order(2)
+    void onlyTheProbesFaceTheNetworkTheDashboardStaysOnTheContainersLoopback() throws Exception {
+        assertThat(http("http://127.0.0.1:" + adminPort + "/healthz")).isEqualTo("200 ok\n");
+        for (String path : List.of("/", "/api/v1/services", "/routes")) {
+            assertThat(http("http://127.0.0.1:" + adminPort + path)).as(path).startsWith("404 ").doesNotContain("si-a-");
+        }
+        String dashboard;
+        try {
+            dashboard = http("http://127.0.0.1:" + dashboardPort + "/");
+        } catch (IOException e) {
+            dashboard = "refused: " + e;
+        }
+        assertThat(dashboard).as("nothing listens on the published dashboard port").startsWith("refused: ");
     }
 
     @Test

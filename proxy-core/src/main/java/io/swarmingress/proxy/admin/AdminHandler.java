@@ -39,7 +39,9 @@ import io.swarmingress.proxy.routing.RoutingTable;
  *   /api/v1/traffic     the charts' history (?since=epoch-millis for the points after it)
  *   /metrics /healthz /routes   as before
  * </pre>
- * Responses are built on the admin loop from the live table and the meters; requests here are
+ * On the probes listener ({@code admin.probes}) only {@code /healthz} and {@code /metrics} answer:
+ * it is the part a load balancer and Prometheus need from the network, while the rest stays on
+ * loopback. Responses are built on the admin loop from the live table and the meters; requests here are
  * small and rare, so aggregating them is fine. Responses go out in request order: while a bcrypt
  * check runs elsewhere, later pipelined requests wait.
  */
@@ -56,6 +58,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final DashboardPage page;
     private final BasicAuth auth;
     private final Health health;
+    private final boolean probesOnly;
     private final Deque<FullHttpRequest> waiting = new ArrayDeque<>(0);
     private boolean verifying;
 
@@ -65,9 +68,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String problem();
     }
 
-    /** @param auth null when no htpasswd file is configured */
+    /**
+     * @param auth null when no htpasswd file is configured
+     * @param probesOnly true on the probes listener: {@code /healthz} and {@code /metrics} only
+     */
     AdminHandler(AdminSources sources, TrafficHistory history, KnownTasks known, long sampleMillis, DashboardPage page, BasicAuth auth,
-                 Health health) {
+                 Health health, boolean probesOnly) {
         this.sources = sources;
         this.history = history;
         this.known = known;
@@ -75,6 +81,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.page = page;
         this.auth = auth;
         this.health = health;
+        this.probesOnly = probesOnly;
     }
 
     @Override
@@ -141,6 +148,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
+        if (probesOnly && !path.equals("/healthz") && !path.equals("/metrics")) {
+            return text(HttpResponseStatus.NOT_FOUND, "this listener serves /healthz and /metrics only; "
+                    + "the dashboard, /api/v1 and /routes are on the admin address\n", TEXT_TYPE);
+        }
         RoutingTable table = sources.table().get();
         switch (path) {
             case "/healthz": {

@@ -38,13 +38,16 @@ public final class AdminServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final Channel probes;
     private final AtomicBoolean draining;
     private final ScheduledFuture<?> sampler;
     private final BasicAuth auth;
 
-    private AdminServer(EventLoopGroup group, Channel channel, AtomicBoolean draining, ScheduledFuture<?> sampler, BasicAuth auth) {
+    private AdminServer(EventLoopGroup group, Channel channel, Channel probes, AtomicBoolean draining, ScheduledFuture<?> sampler,
+                        BasicAuth auth) {
         this.group = group;
         this.channel = channel;
+        this.probes = probes;
         this.draining = draining;
         this.sampler = sampler;
         this.auth = auth;
@@ -65,29 +68,39 @@ public final class AdminServer implements AutoCloseable {
         KnownTasks known = new KnownTasks();
         AdminHandler.Health health = () -> draining.get() ? "draining" : sources.table().get() == null ? "starting" : null;
         try {
-            Channel ch = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new AdminHandler(sources, history, known, SAMPLE_INTERVAL.toMillis(), page, auth, health));
-                        }
-                    })
-                    .bind(new InetSocketAddress(config.address().host(), config.address().port()))
-                    .syncUninterruptibly()
-                    .channel();
+            Channel ch = bind(group, transport, config.address(),
+                    () -> new AdminHandler(sources, history, known, SAMPLE_INTERVAL.toMillis(), page, auth, health, false));
+            Channel probes = config.probes() == null ? null : bind(group, transport, config.probes(),
+                    () -> new AdminHandler(sources, history, known, SAMPLE_INTERVAL.toMillis(), page, auth, health, true));
             // The one loop of the group: sampling and the handlers share it, so the history needs no lock.
             ScheduledFuture<?> sampler = ch.eventLoop().scheduleAtFixedRate(() -> sample(sources, history, known), 0,
                     SAMPLE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            return new AdminServer(group, ch, draining, sampler, auth);
+            return new AdminServer(group, ch, probes, draining, sampler, auth);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (auth != null) {
                 auth.close();
             }
-            throw new IllegalStateException("admin cannot listen on " + config.address() + ": " + e, e);
+            throw e;
+        }
+    }
+
+    private static Channel bind(EventLoopGroup group, Transport transport, HostPort address, Supplier<AdminHandler> handler) {
+        try {
+            return new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), handler.get());
+                        }
+                    })
+                    .bind(new InetSocketAddress(address.host(), address.port()))
+                    .syncUninterruptibly()
+                    .channel();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("admin cannot listen on " + address + ": " + e, e);
         }
     }
 
@@ -118,6 +131,11 @@ public final class AdminServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /** The probes listener's address, or null without one. */
+    public InetSocketAddress probesAddress() {
+        return probes == null ? null : (InetSocketAddress) probes.localAddress();
+    }
+
     /**
      * From now on {@code /healthz} answers 503 "draining", while everything else keeps working:
      * a load balancer in front stops sending new connections before the listeners close.
@@ -130,6 +148,9 @@ public final class AdminServer implements AutoCloseable {
     public void close() {
         sampler.cancel(false);
         channel.close().awaitUninterruptibly();
+        if (probes != null) {
+            probes.close().awaitUninterruptibly();
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         if (auth != null) {
             auth.close();

@@ -133,7 +133,14 @@ public final class MeterReadings {
         return out;
     }
 
-    private static Histogram histogram(HistogramSnapshot snapshot) {
+    /**
+     * A timer's snapshot as a histogram. Micrometer reads a timer's count and its buckets one after
+     * the other while requests are being recorded, so the two can disagree by the requests recorded
+     * in between; read as "slower than the last bound", one such request made a quiet interval's p99
+     * jump to 30 s. When the timer's recent maximum lies within the last bound, no request can be
+     * beyond it, and the buckets alone give the total.
+     */
+    static Histogram histogram(HistogramSnapshot snapshot) {
         CountAtBucket[] buckets = snapshot.histogramCounts();
         double[] bounds = new double[buckets.length];
         long[] counts = new long[buckets.length];
@@ -141,7 +148,8 @@ public final class MeterReadings {
             bounds[i] = buckets[i].bucket(TimeUnit.SECONDS);
             counts[i] = (long) buckets[i].count();
         }
-        return new Histogram(bounds, counts, snapshot.count());
+        boolean noneBeyond = buckets.length > 0 && snapshot.max(TimeUnit.SECONDS) <= bounds[bounds.length - 1];
+        return new Histogram(bounds, counts, noneBeyond ? counts[counts.length - 1] : snapshot.count());
     }
 
     /** Client connections open now, by entrypoint. */

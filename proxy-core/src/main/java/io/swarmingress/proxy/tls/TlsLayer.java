@@ -164,6 +164,7 @@ public final class TlsLayer implements Layer {
         ch.pipeline().addLast("tls-hello", new SniSelector(tls, metrics.tls(entrypoint.name()),
                 options == null || options.protocol() == Protocol.HTTP, now, timeout));
         ch.pipeline().addLast("tls-meter", new HandshakeMeter(metrics.tls(entrypoint.name()), now));
+        ch.pipeline().addLast("tls-finished-ack", new FinishedAck(FinishedAck.QUICK_ACK));
     }
 
     /** The certificates every TLS entrypoint serves now, for /routes: names, key type, expiry, files, OCSP staple; never keys. */

@@ -106,7 +106,11 @@ final class Cluster implements AutoCloseable {
     /** Deploys deploy/stack.yml (with the shared relay token when asked) and waits until every node's proxy is healthy. */
     long deploy(boolean token) throws Exception {
         Path config = dir.resolve("ingress.yaml");
-        Files.copy(repo.resolve("deploy/ingress.yaml"), config);
+        // The tests read each node's routing table (/routes) from outside: the admin listener on every
+        // address of the container, in place of the probes-only one on the published admin port.
+        Files.writeString(config, Files.readString(repo.resolve("deploy/ingress.yaml"))
+                .replace("${INGRESS_ADMIN_ADDRESS:-127.0.0.1:9092}", "0.0.0.0:" + ADMIN_PORT)
+                .replace("  probes: 0.0.0.0:9090\n", ""));
         Map<String, String> env = new HashMap<>(Map.of("DOCKER_HOST", host(1), "INGRESS_IMAGE", IMAGE,
                 "INGRESS_HTTP_PORT", Integer.toString(WEB_PORT), "INGRESS_ADMIN_PORT", Integer.toString(ADMIN_PORT),
                 "INGRESS_NETWORK", NETWORK, "INGRESS_CONFIG_FILE", config.toString(),
