@@ -10,9 +10,11 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.wire.ChunkFraming;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
@@ -44,6 +46,8 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private boolean chunkSent;
     private boolean requestComplete;
     private boolean headRequest;
+    /** A gRPC request: the proxy's own answers take gRPC's form ({@link GrpcAnswers}). */
+    private boolean grpc;
     /** The response ended (or was cut off, or the stream closed): nothing more is written. */
     private boolean finished;
     private final HeldResponse held = new HeldResponse();
@@ -64,6 +68,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     void start(Http2Headers headers, boolean endStream) {
         startNanos = connection.timer.now();
         requestComplete = endStream;
+        grpc = GrpcAnswers.isGrpc(headers.get(HttpHeaderNames.CONTENT_TYPE));
         String problem = RequestBlock.check(headers);
         if (problem != null) {
             malformed = problem == RequestBlock.EXTENDED_CONNECT;
@@ -112,7 +117,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     /** Answers a head that is not forwarded, counted like an HTTP/1 refusal. */
     private void refuse(HttpResponseStatus status, String detail) {
         connection.entrypoint().table().unrouted(connection.entrypoint().name())
-                .record(status.code(), connection.timer.now() - startNanos);
+                .record(protocol(), status.code(), connection.timer.now() - startNanos);
         onLocalAnswer(status, detail);
     }
 
@@ -203,6 +208,11 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     // ---------------------------------------------------------------- the response (Downstream)
 
     @Override
+    public RequestProtocol protocol() {
+        return grpc ? RequestProtocol.GRPC : RequestProtocol.H2;
+    }
+
+    @Override
     public void onInterim(ResponseFramer response) {
         if (!finished) {
             connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null), 0, false, ctx().voidPromise());
@@ -245,6 +255,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     }
 
     @Override
+    public void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+        if (!finished) {
+            held.trailer(lowerName, value);
+        }
+    }
+
+    @Override
     public void flush() {
         if (!finished) {
             writeHeld(false);
@@ -267,11 +284,16 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             return;
         }
         held.release();
-        byte[] body = ResponseHeads.localBody(status, detail);
         ChannelHandlerContext ctx = ctx();
         // A reset of the stream must follow the answer's last frame: written at once, it would overtake the DATA,
         // which waits in the flow controller, and the client would never read why.
         ChannelPromise written = ctx.newPromise();
+        if (grpc) {
+            connection.encoder().writeHeaders(ctx, stream.id(), GrpcAnswers.trailersOnly(status, detail), 0, true, written);
+            end(written);
+            return;
+        }
+        byte[] body = ResponseHeads.localBody(status, detail);
         connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest,
                 headRequest ? written : ctx.voidPromise());
         if (!headRequest) {
