@@ -266,7 +266,8 @@ public final class ProxyServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("entrypoint " + ec.name() + " cannot listen on " + ec.address() + ": " + e, e);
         }
-        log.info("entrypoint {} ({}) listening on {} ({})", ec.name(), ec.protocol().configName(), channel.localAddress(), transport.name());
+        log.info("entrypoint {} ({}) listening on {} ({})", ec.name(), ec.protocol().configName(), channel.localAddress(),
+                transport.name());
         return new Listener(ec, channel, context);
     }
 
