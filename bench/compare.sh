@@ -11,8 +11,9 @@ usage: bench/compare.sh [options]
   --duration SECONDS   length of one measurement (default 10)
   --rounds N           interleaved rounds; figures are medians over rounds (default 3)
   --warmup SECONDS     load on every proxy before the first round (default 25)
-  --scenarios LIST     comma list out of 1,2,3,4,5,6,7,8,9 (default all; 8 is TLS termination,
-                       9 TLS passthrough)
+  --scenarios LIST     comma list out of 1,...,12 (default all; 8 is TLS termination, 9 TLS
+                       passthrough, 10 HTTP/2 h2c and 11 HTTP/2 over TLS with h2load -c 10 -m 100,
+                       12 WebSocket echo messages with a client on npm's ws)
   --only LIST          comma list out of haproxy,nginx,ingress (default all three)
   --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
   --jar2 PATH          a second Swarm Ingress jar, measured as a fourth proxy "ingress2" in the same
@@ -34,7 +35,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/bench"
 TOOLS="$BENCH/tools"
 
-DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7,8,9" ONLY="haproxy,nginx,ingress"
+DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7,8,9,10,11,12" ONLY="haproxy,nginx,ingress"
 JAR="$REPO/proxy-core/target/swarm-ingress.jar"
 JAR2=""
 JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
@@ -83,7 +84,7 @@ for p in ${ONLY//,/ }; do
   case "$p" in haproxy|nginx|ingress|ingress2) ;; *) die "--only: unknown proxy '$p' (expected: haproxy, nginx, ingress)";; esac
 done
 for s in ${SCENARIOS//,/ }; do
-  case "$s" in [1-9]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 9)";; esac
+  case "$s" in [1-9]|1[0-2]) ;; *) die "--scenarios: unknown scenario '$s' (expected: 1 to 12)";; esac
 done
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "--duration: '$DURATION' (expected: whole seconds >= 1)"
 [[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || die "--rounds: '$ROUNDS' (expected: >= 1)"
@@ -99,7 +100,11 @@ install_missing() {
   command -v taskset >/dev/null || missing+=(util-linux)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
-  command -v h2load >/dev/null || missing+=(nghttp2-client)   # resumed TLS handshakes (scenario 8b)
+  command -v h2load >/dev/null || missing+=(nghttp2-client)   # resumed TLS handshakes (8b), HTTP/2 (10, 11)
+  if has "$SCENARIOS" 12; then   # the WebSocket echo server and load client run on Node.js with npm's ws
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+  fi
   ((${#missing[@]})) || return 0
   local sudo=""
   if ((EUID != 0)); then command -v sudo >/dev/null || die "missing ${missing[*]} and not root"; sudo=sudo; fi
@@ -110,6 +115,15 @@ install_missing() {
 }
 APT_UPDATED=0
 install_missing
+
+# npm's ws (pinned, as the tests pin it) for scenario 12, installed once into bench/target/npm (git ignores it).
+WS_VERSION=8.23.0
+NODE_MODULES="$BENCH/target/npm/node_modules"
+if has "$SCENARIOS" 12 && [[ "$(node -p "require('$NODE_MODULES/ws/package.json').version" 2>/dev/null)" != "$WS_VERSION" ]]; then
+  log "installing ws@$WS_VERSION from npm into bench/target/npm"
+  npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$BENCH/target/npm" "ws@$WS_VERSION" >/dev/null \
+    || die "npm install ws@$WS_VERSION failed"
+fi
 
 # nginx's stream module (scenario 5): built in, a dynamic module on disk, or Debian's
 # libnginx-mod-stream, which we try to install; without it nginx sits out scenario 5.
@@ -180,7 +194,7 @@ has "$ONLY" haproxy && PORTS+=(19100 19110)
 has "$ONLY" nginx && PORTS+=(19200) && [[ $NGINX_STREAM == yes ]] && PORTS+=(19210)
 has "$ONLY" ingress && PORTS+=(19000 19010 19090)
 TLS=0
-if has "$SCENARIOS" 8 || has "$SCENARIOS" 9; then
+if has "$SCENARIOS" 8 || has "$SCENARIOS" 9 || has "$SCENARIOS" 11; then
   TLS=1
   PORTS+=(18443)
   has "$ONLY" haproxy && PORTS+=(19130 19120)
@@ -189,6 +203,21 @@ if has "$SCENARIOS" 8 || has "$SCENARIOS" 9; then
   has "$ONLY" ingress2 && PORTS+=(19060 19070)
 fi
 has "$ONLY" ingress2 && PORTS+=(19020 19030 19093)
+if has "$SCENARIOS" 10; then
+  has "$ONLY" haproxy && PORTS+=(19140)
+  has "$ONLY" nginx && PORTS+=(19240)
+fi
+if has "$SCENARIOS" 11; then
+  has "$ONLY" haproxy && PORTS+=(19150)
+  has "$ONLY" nginx && PORTS+=(19250)
+fi
+if has "$SCENARIOS" 12; then
+  PORTS+=(18090)
+  has "$ONLY" haproxy && PORTS+=(19160)
+  has "$ONLY" nginx && PORTS+=(19260)
+  has "$ONLY" ingress && PORTS+=(19080)
+  has "$ONLY" ingress2 && PORTS+=(19083)
+fi
 if has "$SCENARIOS" 7; then
   has "$ONLY" haproxy && PORTS+=(19101)
   has "$ONLY" nginx && PORTS+=(19201)
@@ -212,6 +241,7 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
   echo "nginx:    $(nginx -v 2>&1 | head -1); stream module: $NGINX_STREAM${NGINX_STREAM_WHY:+ ($NGINX_STREAM_WHY)}"
   echo "wrk:      $(wrk -v 2>&1 | head -1 || true)"
   ((TLS)) && echo "tls:      $(openssl version), h2load $(h2load --version 2>&1 | head -1 | awk '{print $2}'); one ECDSA P-256 certificate, TLS 1.3 only, on every proxy"
+  has "$SCENARIOS" 12 && echo "ws:       node $(node -v), ws $WS_VERSION: echo server and load client on cpu $LOAD_CPU"
   if has "$ONLY" ingress; then
     echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
     echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
@@ -235,13 +265,14 @@ if ((TLS)); then
 fi
 python3 "$TOOLS/gen_configs.py" --work "$WORK" --stream "$NGINX_STREAM" --stream-module "$NGINX_STREAM_SO" \
   --hosts "$ROUTE_HOSTS" --paths "$ROUTE_PATHS" --nofile "$(ulimit -n)" --routes "$(has "$SCENARIOS" 7 && echo yes || echo no)" \
-  --tls "$TLS_DIR" --ingress-yaml "$BENCH/proxy-bench.yaml" >/dev/null
+  --tls "$TLS_DIR" --ingress-yaml "$BENCH/proxy-bench.yaml" \
+  --h2 "$(for s in 10 11 12; do has "$SCENARIOS" $s && printf '%s,' $s; done)" >/dev/null
 if has "$ONLY" ingress; then
   cp "$JAR" "$WORK/swarm-ingress.jar"   # the lead may rebuild the jar while we run
 fi
 if has "$ONLY" ingress2; then
   cp "$JAR2" "$WORK/swarm-ingress2.jar"
-  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19041/19061/; s/19050/19070/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
+  sed -e 's/19000/19020/; s/19010/19030/; s/19090/19093/; s/19040/19060/; s/19041/19061/; s/19050/19070/; s/19080/19083/' "$WORK/ingress.yaml" >"$WORK/ingress2.yaml"
 fi
 
 declare -A PID_OF
@@ -291,7 +322,7 @@ wait_quiet() {
 focus() {
   local name pid
   for name in "${!PID_OF[@]}"; do
-    [[ $name == backend ]] && continue
+    [[ $name == backend* ]] && continue
     for pid in $(pids_of "$name"); do
       if [[ $name == "$1" ]]; then kill -CONT "$pid" 2>/dev/null || true; else kill -STOP "$pid" 2>/dev/null || true; fi
     done
@@ -303,6 +334,11 @@ log "starting the backend (nginx, 1 worker, cpu $LOAD_CPU)"
 start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
 for p in 18081 18082 18083 $( ((TLS)) && echo 18443); do wait_port backend $p 10 || die "the backend did not start"; done
 code="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/1m)"; [[ $code == 200 ]] || die "backend /1m answered $code"
+if has "$SCENARIOS" 12; then
+  log "starting the WebSocket echo backend (node, ws $WS_VERSION, cpu $LOAD_CPU)"
+  NODE_PATH="$NODE_MODULES" start backend-ws "$LOAD_CPU" node "$TOOLS/ws-echo.js" 127.0.0.1:18090
+  wait_port backend-ws 18090 10 || die "the WebSocket echo backend did not start"
+fi
 
 declare -A HTTP_PORT=([haproxy]=19100 [nginx]=19200 [ingress]=19000 [ingress2]=19020)
 declare -A TCP_PORT=([haproxy]=19110 [nginx]=19210 [ingress]=19010 [ingress2]=19030)
@@ -310,6 +346,10 @@ declare -A ROUTE_PORT=([haproxy]=19101 [nginx]=19201 [ingress]=19001)
 declare -A HTTPS_PORT=([haproxy]=19130 [nginx]=19230 [ingress]=19040 [ingress2]=19060)
 declare -A FULL_PORT=([haproxy]=19131 [nginx]=19231 [ingress]=19041 [ingress2]=19061)
 declare -A PASS_PORT=([haproxy]=19120 [nginx]=19220 [ingress]=19050 [ingress2]=19070)
+# Swarm Ingress serves h2c on its http entrypoint and h2 on its TLS one; the peers need listeners of their own.
+declare -A H2C_PORT=([haproxy]=19140 [nginx]=19240 [ingress]=19000 [ingress2]=19020)
+declare -A H2TLS_PORT=([haproxy]=19150 [nginx]=19250 [ingress]=19040 [ingress2]=19060)
+declare -A WS_PORT=([haproxy]=19160 [nginx]=19260 [ingress]=19080 [ingress2]=19083)
 LIVE=()
 
 start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
@@ -337,6 +377,9 @@ for p in ${ONLY//,/ }; do
     ports+=("${HTTPS_PORT[$p]}" "${FULL_PORT[$p]}")
     [[ $p != nginx || $NGINX_STREAM == yes ]] && ports+=("${PASS_PORT[$p]}")
   fi
+  has "$SCENARIOS" 10 && ports+=("${H2C_PORT[$p]}")
+  has "$SCENARIOS" 11 && ports+=("${H2TLS_PORT[$p]}")
+  has "$SCENARIOS" 12 && ports+=("${WS_PORT[$p]}")
   log "starting $p (cpu $PROXY_CPU)"
   if start_proxy "$p" "$p" "$cfg" "${ports[@]}"; then LIVE+=("$p"); else
     [[ $p == ingress ]] && die "Swarm Ingress did not start (log above)"; die "$p did not start (log above)"
@@ -376,12 +419,28 @@ scenario_args() {
     8d) URL="https://localhost:${HTTPS_PORT[$p]}/1m"; CONNS=10 ;;
     9a) URL="https://localhost:${PASS_PORT[$p]}/" ;;
     9b) URL="https://localhost:${PASS_PORT[$p]}/"; HDRS+=(-H "Connection: close") ;;
+    # HTTP/2: h2load's clients each keep one connection with 100 streams in flight; h2load sends its own :authority.
+    10) URL="http://127.0.0.1:${H2C_PORT[$p]}/"; HDRS=(); CONNS=10; TOOL=h2mux ;;
+    11) URL="https://localhost:${H2TLS_PORT[$p]}/"; HDRS=(); CONNS=10; TOOL=h2mux ;;
+    12) URL="ws://127.0.0.1:${WS_PORT[$p]}/"; HDRS=(); TOOL=ws ;;
   esac
 }
 
 declare -A H2RATE
-run_wrk() {   # run_wrk SECONDS OUTFILE: wrk (or h2load) on the load core with the current scenario_args
+run_wrk() {   # run_wrk SECONDS OUTFILE: wrk (or h2load, or ws-load.js) on the load core with the current scenario_args
   local d="$1" out="$2"
+  if [[ $TOOL == h2mux ]]; then
+    # HTTP/2 multiplexed: h2c for http://, h2 by ALPN for https://. Every request's time goes to a log
+    # (report.py reads p50 and p99 from it: h2load's summary has none).
+    timeout $((d * 3 + 30)) taskset -c "$LOAD_CPU" h2load -t1 -c"$CONNS" -m100 -D"$d" --log-file="$out.log" "${HDRS[@]}" "$URL" \
+      >"$out" 2>&1 || true
+    return
+  fi
+  if [[ $TOOL == ws ]]; then
+    NODE_PATH="$NODE_MODULES" timeout $((d * 3 + 30)) taskset -c "$LOAD_CPU" node "$TOOLS/ws-load.js" "$URL" "$CONNS" "$d" \
+      >"$out" 2>&1 || true
+    return
+  fi
   if [[ $TOOL == h2load ]]; then
     # --h1: HTTP/1.1; with Connection: close each client reconnects after every response and resumes its TLS
     # session. h2load's timed mode (-D) hangs at its end when clients reconnect, so it gets a request count:
@@ -405,7 +464,23 @@ check_once() {   # a request through the proxy must answer 200 before it is meas
   [[ -n "${CHECKED[$key/$p]:-}" ]] && return "${CHECKED[$key/$p]}"
   local curl_h=(); local h
   for ((h = 1; h < ${#HDRS[@]}; h += 2)); do curl_h+=(-H "${HDRS[$h]}"); done
+  if [[ $TOOL == ws ]]; then
+    # One connection for a second: the echo must come back through the proxy.
+    if NODE_PATH="$NODE_MODULES" timeout 30 node "$TOOLS/ws-load.js" "$URL" 1 1 >"$WORK/check-$key-$p.txt" 2>&1; then
+      CHECKED[$key/$p]=0
+    else
+      CHECKED[$key/$p]=1; SKIP_REASON="no WebSocket echo through $URL: $(tail -1 "$WORK/check-$key-$p.txt")"
+    fi
+    return "${CHECKED[$key/$p]}"
+  fi
+  # The HTTP/2 scenarios must answer over HTTP/2: HTTP/1.1 on them would measure something else.
+  [[ $TOOL == h2mux && $URL == http:* ]] && curl_h+=(--http2-prior-knowledge)
+  [[ $TOOL == h2mux && $URL == https:* ]] && curl_h+=(--http2)
   code="$(curl -sk -o /dev/null -m 5 -w '%{http_code}' "${curl_h[@]}" "$URL" || true)"
+  if [[ $TOOL == h2mux && $code == 200 ]]; then
+    code="$(curl -sk -o /dev/null -m 5 -w '%{http_code} HTTP/%{http_version}' "${curl_h[@]}" "$URL" || true)"
+    [[ $code == "200 HTTP/2" ]] && code=200
+  fi
   if [[ $code == 200 ]]; then CHECKED[$key/$p]=0; else CHECKED[$key/$p]=1; SKIP_REASON="$URL answered '$code' instead of 200"; fi
   return "${CHECKED[$key/$p]}"
 }
@@ -427,7 +502,11 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   if ! check_once "$key" "$p"; then
     printf 'skip\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$SKIP_REASON" >>"$RAW"; log "  $p: $SKIP_REASON, skipped"; return
   fi
-  if ((r == 1 && SCEN_WARMUP > 0)); then wait_quiet; run_wrk "$SCEN_WARMUP" "$WORK/warm-$key-$p.txt"; fi
+  # The warm-up before round 1 runs scenario 1, which leaves Swarm Ingress's HTTP/2 and WebSocket paths cold:
+  # scenarios 10 to 12 get the whole --warmup of their own (every proxy alike), the others SCEN_WARMUP.
+  local warm=$SCEN_WARMUP
+  [[ $key == 1[0-2] ]] && warm=$WARMUP
+  if ((r == 1 && warm > 0)); then wait_quiet; run_wrk "$warm" "$WORK/warm-$key-$p.txt"; fi
   # A measurement during which something else took more than 10 points of the proxy's core is
   # repeated (up to NOISE_RETRIES times); the least disturbed attempt is kept.
   local attempt best="" best_foreign=1000 out t0 t1 c0 c1 l0 l1 s0 s1 cpu core load foreign
@@ -441,7 +520,7 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
     core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
     load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
     foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
-    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0}' "$out")"
+    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"} /^ws-load:/ {sub(/^ws-load: /, ""); print}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0} /^requests: / && !/ 0 failed/ {printf " | %s", $0}' "$out")"
     if ((foreign < best_foreign)); then best_foreign=$foreign best="$out	$cpu	$load	$core"; fi
     ((foreign > 10)) || break
     ((attempt < NOISE_RETRIES)) && log "  (other load took ${foreign}% of the proxy core: measuring again)"
@@ -505,7 +584,7 @@ for p in "${LIVE[@]}"; do
 done
 
 KEYS=()
-for s in 1 2 3 4 5 6 7 8 9; do
+for s in 1 2 3 4 5 6 7 8 9 10 11 12; do
   has "$SCENARIOS" $s || continue
   case $s in
     7) KEYS+=(7a 7b 7c) ;;

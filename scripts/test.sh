@@ -32,7 +32,8 @@ command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 # DashboardBrowserIT loads the admin dashboard in Debian's headless Chromium (driven over DevTools by the JDK).
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 # The HTTP/2 tests drive h2load and nghttp; the WebSocket tests run the npm `ws` package on Node.js
-# (installed by the tests themselves into proxy-core/target/npm, never committed).
+# (installed by the tests themselves into proxy-core/target/npm, never committed), the gRPC tests
+# @grpc/grpc-js and @grpc/proto-loader (likewise, into proxy-core/target/npm-grpc).
 { command -v h2load && command -v nghttp; } >/dev/null 2>&1 || packages+=(nghttp2-client)
 { command -v node && command -v npm; } >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${#packages[@]}" -gt 0 ]; then

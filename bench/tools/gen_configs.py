@@ -14,6 +14,16 @@ proxy also terminates TLS 1.3 in front of the same backend (HAProxy :19130, ngin
 Ingress :19040) and passes TLS through by SNI to the backend's own TLS listener :18443 (HAProxy
 mode tcp with req.ssl_sni :19120, nginx stream with ssl_preread :19220, Ingress tls_passthrough :19050).
 
+With --h2 10,11,12 (the HTTP/2 and WebSocket scenarios asked for), the proxies also get:
+  10  h2c with prior knowledge: HAProxy `bind ... proto h2` :19140, nginx `listen ... http2` :19240
+      (Swarm Ingress serves h2c on its http entrypoint :19000 already)
+  11  HTTP/2 over TLS by ALPN (needs --tls): HAProxy `alpn h2,http/1.1` :19150, nginx `listen ... ssl
+      http2` :19250 (Swarm Ingress offers h2 by ALPN on :19040 already)
+  12  WebSocket to the echo server on 127.0.0.1:18090 (bench/tools/ws-echo.js): HAProxy :19160,
+      nginx :19260, Swarm Ingress :19080
+nginx gets `listen ... http2` rather than `http2 on;`: Debian 12's nginx 1.22 knows only the former
+(newer versions still take it, with a deprecation warning).
+
 Every address is on loopback. All rules point to the same three endpoints, so only the cost of
 matching differs between the one-rule and the many-rule instances.
 """
@@ -40,6 +50,8 @@ def temp_paths(work, name):
 
 
 TLS = None  # replaced by --tls: the directory of cert.pem, key.pem, combined.pem
+H2 = set()  # replaced by --h2: which of the HTTP/2 and WebSocket scenarios (10, 11, 12) run
+WS_BACKEND = "127.0.0.1:18090"
 TLS_BACKEND = "127.0.0.1:18443"
 
 
@@ -136,7 +148,34 @@ backend be_tcp
     mode tcp
     balance leastconn
 {haproxy_servers()}
-""" + haproxy_tls()
+""" + haproxy_tls() + haproxy_h2()
+
+
+def haproxy_h2():
+    out = ""
+    if "10" in H2:
+        out += """
+frontend fe_h2c
+    bind 127.0.0.1:19140 proto h2
+    default_backend be
+"""
+    if "11" in H2 and TLS:
+        out += f"""
+frontend fe_h2tls
+    bind 127.0.0.1:19150 ssl crt {TLS}/combined.pem ssl-min-ver TLSv1.3 alpn h2,http/1.1
+    default_backend be
+"""
+    if "12" in H2:
+        out += f"""
+frontend fe_ws
+    bind 127.0.0.1:19160
+    default_backend be_ws
+
+backend be_ws
+    timeout tunnel 1h
+    server ws {WS_BACKEND}
+"""
+    return out
 
 
 def haproxy_tls():
@@ -263,9 +302,47 @@ stream {{
     server {{
         listen 127.0.0.1:19200 backlog=4096;
         location / {{ proxy_pass http://backend; }}
-    }}{tls_server}
+    }}{tls_server}{nginx_h2()}
 }}
 """ + stream_block
+
+
+def nginx_h2():
+    out = ""
+    if "10" in H2:
+        out += """
+    server {
+        listen 127.0.0.1:19240 http2 backlog=4096;
+        location / { proxy_pass http://backend; }
+    }"""
+    if "11" in H2 and TLS:
+        out += f"""
+    server {{
+        listen 127.0.0.1:19250 ssl http2 backlog=4096;
+        ssl_certificate {TLS}/cert.pem;
+        ssl_certificate_key {TLS}/key.pem;
+        ssl_protocols TLSv1.3;
+        location / {{ proxy_pass http://backend; }}
+    }}"""
+    if "12" in H2:
+        # A location with proxy_set_header of its own inherits none from the http block: Host again here.
+        out += f"""
+    upstream ws_backend {{
+        server {WS_BACKEND};
+    }}
+    server {{
+        listen 127.0.0.1:19260 backlog=4096;
+        location / {{
+            proxy_pass http://ws_backend;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
+    }}"""
+    return out
 
 
 def nginx_stream_tls():
@@ -284,8 +361,10 @@ def nginx_stream_tls():
 
 
 def ingress_yaml(bench_yaml):
-    """bench/proxy-bench.yaml, with the TLS entrypoints, routes and service added under --tls."""
+    """bench/proxy-bench.yaml, with the TLS entrypoints, routes and service added under --tls, the WebSocket ones under --h2 12."""
     text = open(bench_yaml).read()
+    if "12" in H2:
+        text = ingress_ws(text)
     if not TLS:
         return text
     text = text.replace("entrypoints:\n", f"""entrypoints:
@@ -325,6 +404,23 @@ def ingress_yaml(bench_yaml):
     endpoints: [{TLS_BACKEND}]
 """, 1)
     return text
+
+
+def ingress_ws(text):
+    text = text.replace("entrypoints:\n", """entrypoints:
+  - name: bench-ws
+    address: 127.0.0.1:19080
+    protocol: http
+""", 1)
+    text = text.replace("routes:\n", """routes:
+  - entrypoint: bench-ws
+    path_prefix: /
+    service: ws-echo
+""", 1)
+    return text.replace("services:\n", f"""services:
+  - name: ws-echo
+    endpoints: [{WS_BACKEND}]
+""", 1)
 
 
 def nginx_routes_conf(work, hosts, paths):
@@ -367,10 +463,12 @@ def main():
     ap.add_argument("--routes", choices=["yes", "no"], default="yes")
     ap.add_argument("--tls", default="", help="directory of cert.pem, key.pem, combined.pem: adds the TLS scenarios' listeners")
     ap.add_argument("--ingress-yaml", required=True, help="bench/proxy-bench.yaml")
+    ap.add_argument("--h2", default="", help="comma list of the HTTP/2 and WebSocket scenarios (10, 11, 12) to add listeners for")
     a = ap.parse_args()
-    global NOFILE, TLS
+    global NOFILE, TLS, H2
     NOFILE = a.nofile
     TLS = os.path.abspath(a.tls) if a.tls else None
+    H2 = set(x for x in a.h2.split(",") if x)
     work = os.path.abspath(a.work)
     os.makedirs(os.path.join(work, "www"), exist_ok=True)
     # nginx creates the temp dirs itself (owned by its worker user); only their parent must exist.

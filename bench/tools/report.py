@@ -31,7 +31,11 @@ SCENARIOS = {
     "8d": "8 tls: 1MiB body c10",
     "9a": "9 tls passthrough: keep-alive c50",
     "9b": "9 tls passthrough: conn/req c50",
+    "10": "10 h2c: h2load c10 m100",
+    "11": "11 tls h2: h2load c10 m100",
+    "12": "12 websocket echo c50",
 }
+UNITS = {"12": "msg/s"}
 ORDER = list(SCENARIOS)
 
 
@@ -40,8 +44,30 @@ def to_ms(text):
     return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
 
 
+def h2load_percentiles(log_path):
+    """p50 and p99 in ms from h2load's --log-file (start us, status, duration us per request); None without one."""
+    try:
+        with open(log_path) as f:
+            times = sorted(int(line.split("\t")[2]) for line in f if line.count("\t") >= 2)
+    except (OSError, ValueError, IndexError):
+        return None, None
+    if not times:
+        return None, None
+    pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] / 1000.0
+    return pick(0.50), pick(0.99)
+
+
+def parse_ws(text):
+    """ws-load.js's line: messages/s, p50 and p99 ms, errors."""
+    m = re.search(r"^ws-load: .*?([\d.]+) msg/s, p50 ([\d.]+) ms, p99 ([\d.]+) ms, errors (\d+)", text, re.M)
+    if not m:
+        return None
+    return {"rps": float(m.group(1)), "p50": float(m.group(2)), "p99": float(m.group(3)), "errors": int(m.group(4)),
+            "transfer": ""}
+
+
 def parse_h2load(text):
-    """h2load's summary: requests/s and errors (failed requests + 4xx/5xx); it prints no percentiles."""
+    """h2load's summary: requests/s and errors (failed requests + 4xx/5xx); percentiles only from a --log-file."""
     rps = re.search(r"^finished in \S+, ([\d.]+) req/s", text, re.M)
     if not rps:
         return None
@@ -58,8 +84,13 @@ def parse_h2load(text):
 def parse_wrk(path):
     """Requests/s, p50 ms, p99 ms, errors (socket errors + non-2xx/3xx), transfer/s text."""
     text = open(path, errors="replace").read()
+    if "ws-load:" in text:
+        return parse_ws(text)
     if text.lstrip().startswith("starting benchmark") or "h2load" in text[:200] or "\nfinished in " in text:
-        return parse_h2load(text)
+        h = parse_h2load(text)
+        if h:
+            h["p50"], h["p99"] = h2load_percentiles(path + ".log")
+        return h
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     if not rps:
         return None
@@ -128,7 +159,7 @@ def main():
                          min(r["open"] for r in rs), min(r["still"] for r in rs))}
             else:
                 rps = [r["rps"] for r in rs]
-                a = {"value": med(rps), "unit": "req/s", "p50": med([r["p50"] for r in rs]),
+                a = {"value": med(rps), "unit": UNITS.get(scen, "req/s"), "p50": med([r["p50"] for r in rs]),
                      "p99": med([r["p99"] for r in rs]), "errors": sum(r["errors"] for r in rs),
                      "cpu": med([r["cpu"] for r in rs]), "load_core": med([r["load_core"] for r in rs]),
                      "proxy_core": med([r["proxy_core"] for r in rs]),
@@ -169,7 +200,7 @@ def main():
         w.writerow(cols)
         for r in rows:
             w.writerow([r.get("scenario"), r.get("proxy"),
-                        fmt(r.get("value"), 1 if r.get("unit") == "req/s" else 2), r.get("unit", ""),
+                        fmt(r.get("value"), 1 if r.get("unit") in ("req/s", "msg/s") else 2), r.get("unit", ""),
                         fmt(r.get("p50"), 3), fmt(r.get("p99"), 3), r.get("errors", ""),
                         fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
                         fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")), fmt(r.get("p99_vs_haproxy")),
@@ -180,7 +211,7 @@ def main():
     table = [head]
     for r in rows:
         table.append([r.get("scenario", ""), r.get("proxy", ""),
-                      fmt(r.get("value"), 0 if r.get("unit") == "req/s" else 2), r.get("unit", ""),
+                      fmt(r.get("value"), 0 if r.get("unit") in ("req/s", "msg/s") else 2), r.get("unit", ""),
                       fmt(r.get("p50"), 2), fmt(r.get("p99"), 2), str(r.get("errors", "")),
                       fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
                       fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")),

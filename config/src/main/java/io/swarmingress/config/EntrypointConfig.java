@@ -49,6 +49,9 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
         if (httpsRedirect != null && (protocol != Protocol.HTTP || tls != null)) {
             throw new InvalidFieldException("https_redirect", "is only for plaintext http entrypoints");
         }
+        if (protocol == Protocol.TCP && tls != null && !tls.alpn().equals(TlsConfig.DEFAULT_ALPN)) {
+            throw new InvalidFieldException("tls", "alpn: is only for http entrypoints (a tcp entrypoint offers no ALPN)");
+        }
         if (httpsRedirect != null) {
             Names.require("https_redirect", httpsRedirect);
         }
@@ -84,6 +87,15 @@ public record EntrypointConfig(String name, HostPort address, Protocol protocol,
 
     public static EntrypointConfig tcp(String name, HostPort address, String service) {
         return new EntrypointConfig(name, address, Protocol.TCP, service, ClientLimits.DEFAULT, false, Location.NONE);
+    }
+
+    /**
+     * Whether an http entrypoint serves HTTP/2 besides HTTP/1.1: always in plaintext (h2c, prior
+     * knowledge), and over TLS unless its {@code alpn} leaves {@code h2} out. Turned off, the
+     * entrypoint takes no HTTP/2 at all, not even a client that starts with the preface unasked.
+     */
+    public boolean http2() {
+        return protocol == Protocol.HTTP && (tls == null || tls.offersH2());
     }
 
     /** Whether clients speak TLS to this entrypoint and the proxy terminates it. */

@@ -85,6 +85,11 @@ public record ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<Ho
         return new ServiceConfig(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, upstream, b);
     }
 
+    /** The same service with other upstream options (a label may ask for h2c). */
+    public ServiceConfig withUpstream(UpstreamOptions u) {
+        return new ServiceConfig(name, lb, timeouts, endpoints, swarm, location, retry, outlier, healthCheck, u, balancing);
+    }
+
     /** With shared upstream connections and no PROXY header. */
     public ServiceConfig(String name, LbPolicy lb, Timeouts timeouts, List<HostPort> endpoints, SwarmServiceRef swarm,
                          Location location, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck) {

@@ -43,16 +43,22 @@ final class ServicePolicies {
         return parsed == null ? OutlierPolicy.DEFAULT : parsed;
     }
 
-    /** {@code send_proxy_protocol: v1|v2} and {@code upstream_reuse: shared|per_client}; null after an error (reported). */
+    /**
+     * {@code send_proxy_protocol: v1|v2}, {@code upstream_reuse: shared|per_client} and
+     * {@code protocol: http1|h2c}; null after an error (reported).
+     */
     UpstreamOptions upstream(YamlFields f) {
         String proxyText = f.string("send_proxy_protocol", null);
         ProxyProtocolVersion proxy = f.convert("send_proxy_protocol", proxyText, ProxyProtocolVersion::fromConfig);
         String reuseText = f.string("upstream_reuse", null);
         UpstreamOptions.Reuse reuse = f.convert("upstream_reuse", reuseText, UpstreamOptions.Reuse::fromConfig);
-        if ((proxyText != null && proxy == null) || (reuseText != null && reuse == null)) {
+        String protocolText = f.string("protocol", null);
+        UpstreamProtocol protocol = f.convert("protocol", protocolText, UpstreamProtocol::fromConfig);
+        if ((proxyText != null && proxy == null) || (reuseText != null && reuse == null)
+                || (protocolText != null && protocol == null)) {
             return null;
         }
-        return f.build(() -> new UpstreamOptions(proxy, reuse));
+        return f.build(() -> new UpstreamOptions(proxy, reuse, protocol));
     }
 
     /** {@code health_check: {path | tcp, interval, timeout, healthy_threshold, unhealthy_threshold}}; null when absent. */

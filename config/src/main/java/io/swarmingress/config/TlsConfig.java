@@ -22,10 +22,14 @@ import java.util.Set;
  * @param sessionCacheSize sessions kept for resumption by id (TLS 1.2)
  * @param sessionTimeout how long a session may be resumed
  * @param clientAuth client certificates; null when none are asked for
+ * @param alpn the application protocols offered by ALPN on an http entrypoint, in order of
+ *             preference, out of {@code h2} and {@code http/1.1}; {@code [http/1.1]} turns HTTP/2
+ *             off on the entrypoint. HTTP/1.1 is always in it: a client that offers no protocol we
+ *             have goes on without ALPN and speaks HTTP/1.1, so leaving it out would refuse nobody
  */
 public record TlsConfig(List<TlsCertificate> certificates, List<String> protocols, List<String> ciphers, boolean sniStrict,
                         boolean sessionTickets, int sessionCacheSize, Duration sessionTimeout, ClientAuth clientAuth,
-                        Location location) {
+                        List<String> alpn, Location location) {
 
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.2", "TLSv1.3");
     /**
@@ -40,6 +44,10 @@ public record TlsConfig(List<TlsCertificate> certificates, List<String> protocol
     public static final int DEFAULT_SESSION_CACHE_SIZE = 20_000;
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    public static final String H2 = "h2";
+    public static final String HTTP_1_1 = "http/1.1";
+    /** HTTP/2 preferred: a browser that offers both gets {@code h2}. */
+    public static final List<String> DEFAULT_ALPN = List.of(H2, HTTP_1_1);
 
     /** How a client certificate is asked for. */
     public enum ClientAuthMode {
@@ -119,15 +127,36 @@ public record TlsConfig(List<TlsCertificate> certificates, List<String> protocol
         if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0 || sessionTimeout.compareTo(Duration.ofDays(7)) > 0) {
             throw new InvalidFieldException("session_timeout", Durations.format(sessionTimeout) + " (expected: 1s to 168h)");
         }
+        alpn = alpn == null ? DEFAULT_ALPN : List.copyOf(alpn);
+        if (alpn.isEmpty()) {
+            throw new InvalidFieldException("alpn", "is empty (expected: [h2, http/1.1], or [http/1.1] to turn HTTP/2 off)");
+        }
+        for (String a : alpn) {
+            if (!a.equals(H2) && !a.equals(HTTP_1_1)) {
+                throw new InvalidFieldException("alpn", "'" + a + "' (expected: h2, http/1.1)");
+            }
+        }
+        if (Set.copyOf(alpn).size() != alpn.size()) {
+            throw new InvalidFieldException("alpn", alpn + " names a protocol twice");
+        }
+        if (!alpn.contains(HTTP_1_1)) {
+            throw new InvalidFieldException("alpn", alpn + " leaves out http/1.1, which is always served (a client "
+                    + "without ALPN speaks it); [h2, http/1.1] or [http/1.1]");
+        }
         if (location == null) {
             location = Location.NONE;
         }
     }
 
+    /** Whether ALPN offers HTTP/2 ({@code h2}). */
+    public boolean offersH2() {
+        return alpn.contains(H2);
+    }
+
     /** TLS with these certificates and every other setting at its default. */
     public static TlsConfig of(List<TlsCertificate> certificates) {
         return new TlsConfig(certificates, null, null, false, true, DEFAULT_SESSION_CACHE_SIZE, DEFAULT_SESSION_TIMEOUT, null,
-                Location.NONE);
+                null, Location.NONE);
     }
 
     /** The certificate given to clients whose name no certificate covers: the one marked default, else the first. */

@@ -19,7 +19,7 @@ final class TlsSection {
         this.document = document;
     }
 
-    /** {@code tls: {certificates, protocols, ciphers, sni_strict, session_*, client_auth}}; null after an error (reported). */
+    /** {@code tls: {certificates, protocols, ciphers, sni_strict, session_*, client_auth, alpn}}; null after an error (reported). */
     TlsConfig read(MappingNode node, String path) {
         YamlFields f = document.fields(node, path);
         if (!f.has("certificates")) {
@@ -40,9 +40,11 @@ final class TlsSection {
             c.finish();
             return mode == null ? null : c.build(() -> new TlsConfig.ClientAuth(mode, ca, header));
         });
+        boolean alpnGiven = f.has("alpn");
+        List<String> alpn = f.scalarList("alpn", (value, field) -> value.trim());
         f.finish();
         return f.build(() -> new TlsConfig(certificates, protocols, ciphers, sniStrict, tickets, cacheSize, timeout, clientAuth,
-                f.location()));
+                alpnGiven ? alpn : null, f.location()));
     }
 
     private TlsCertificate certificate(MappingNode node, String path) {

@@ -12,8 +12,11 @@ package io.swarmingress.config;
  * @param sendProxyProtocol the PROXY header each new upstream connection starts with, or null for none
  * @param reuse who may use an idle upstream connection next; null means per client when a PROXY
  *              header is sent, else shared
+ * @param protocol what the endpoints speak; null means HTTP/1.1. An h2c connection multiplexes the
+ *                 streams of many clients, so it goes with neither a PROXY header (which names one
+ *                 client) nor per-client reuse.
  */
-public record UpstreamOptions(ProxyProtocolVersion sendProxyProtocol, Reuse reuse) {
+public record UpstreamOptions(ProxyProtocolVersion sendProxyProtocol, Reuse reuse, UpstreamProtocol protocol) {
     /** Who may use an idle upstream connection. */
     public enum Reuse {
         /** Any client connection on the same event loop. */
@@ -44,12 +47,33 @@ public record UpstreamOptions(ProxyProtocolVersion sendProxyProtocol, Reuse reus
     public static final UpstreamOptions DEFAULT = new UpstreamOptions(null, Reuse.SHARED);
 
     public UpstreamOptions {
+        if (protocol == null) {
+            protocol = UpstreamProtocol.HTTP1;
+        }
+        if (protocol == UpstreamProtocol.H2C && sendProxyProtocol != null) {
+            throw new InvalidFieldException("protocol", "h2c cannot go with send_proxy_protocol "
+                    + "(an h2c connection carries the streams of many clients; a PROXY header names one)");
+        }
+        if (protocol == UpstreamProtocol.H2C && reuse == Reuse.PER_CLIENT) {
+            throw new InvalidFieldException("protocol", "h2c cannot go with upstream_reuse: per_client "
+                    + "(an h2c connection is shared by the streams of every client on its event loop)");
+        }
         if (reuse == null) {
             reuse = sendProxyProtocol == null ? Reuse.SHARED : Reuse.PER_CLIENT;
         } else if (reuse == Reuse.SHARED && sendProxyProtocol != null) {
             throw new InvalidFieldException("upstream_reuse", "shared cannot go with send_proxy_protocol "
                     + "(a connection that starts with a PROXY header describes one client)");
         }
+    }
+
+    /** Over HTTP/1.1. */
+    public UpstreamOptions(ProxyProtocolVersion sendProxyProtocol, Reuse reuse) {
+        this(sendProxyProtocol, reuse, null);
+    }
+
+    /** Whether requests go upstream over HTTP/2 in cleartext. */
+    public boolean h2c() {
+        return protocol == UpstreamProtocol.H2C;
     }
 
     /** Whether idle connections stay with the client connection they were opened for. */

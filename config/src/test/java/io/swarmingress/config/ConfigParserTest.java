@@ -157,6 +157,52 @@ class ConfigParserTest {
     }
 
     @Test
+    void h2cUpstreamProtocolIsReadAndCheckedWithFileLineAndField() {
+        String ok = String.join("\n",
+                "entrypoints:",
+                "  - name: web",
+                "    address: 0.0.0.0:8080",
+                "services:",
+                "  - name: greeter",
+                "    protocol: h2c",
+                "    endpoints: [10.0.1.9:50051]",
+                "  - name: plain",
+                "    protocol: http1",
+                "    endpoints: [10.0.1.9:80]",
+                "");
+        IngressConfig c = parser.parse(ok, "grpc.yaml");
+        assertThat(c.service("greeter").upstream().protocol()).isEqualTo(UpstreamProtocol.H2C);
+        assertThat(c.service("greeter").upstream().h2c()).isTrue();
+        assertThat(c.service("plain").upstream()).isEqualTo(UpstreamOptions.DEFAULT);
+
+        String bad = String.join("\n",
+                "entrypoints:",                                    // 1
+                "  - name: web",                                   // 2
+                "    address: 0.0.0.0:8080",                       // 3
+                "services:",                                       // 4
+                "  - name: a",                                     // 5
+                "    protocol: h3",                                // 6
+                "    endpoints: [10.0.1.9:50051]",                 // 7
+                "  - name: b",                                     // 8
+                "    protocol: h2c",                               // 9
+                "    send_proxy_protocol: v2",                     // 10
+                "    endpoints: [10.0.1.9:50052]",                 // 11
+                "  - name: c",                                     // 12
+                "    protocol: h2c",                               // 13
+                "    upstream_reuse: per_client",                  // 14
+                "    endpoints: [10.0.1.9:50053]",                 // 15
+                "");
+        assertThatThrownBy(() -> parser.parse(bad, "grpc.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::toString)
+                        .containsExactlyInAnyOrder(
+                                "grpc.yaml:6: services[0].protocol: 'h3' (expected: http1 or h2c)",
+                                "grpc.yaml:9: services[1].protocol: h2c cannot go with send_proxy_protocol (an h2c connection "
+                                        + "carries the streams of many clients; a PROXY header names one)",
+                                "grpc.yaml:13: services[2].protocol: h2c cannot go with upstream_reuse: per_client (an h2c "
+                                        + "connection is shared by the streams of every client on its event loop)"));
+    }
+
+    @Test
     void clientAddressOptionErrorsNameFileLineAndField() {
         String text = String.join("\n",
                 "entrypoints:",                                    // 1

@@ -156,12 +156,62 @@ class TlsConfigParserTest {
     }
 
     @Test
+    void alpnOffersH2AndHttp11ByDefaultAndHttp2CanBeTurnedOff() {
+        String text = String.join("\n",
+                "entrypoints:",
+                "  - name: web",
+                "    address: 0.0.0.0:80",
+                "  - name: websecure",
+                "    address: 0.0.0.0:443",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}]}",
+                "  - name: legacy",
+                "    address: 0.0.0.0:8443",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}], alpn: [http/1.1]}",
+                "routes: [{entrypoint: web, service: s}]",
+                "services: [{name: s, endpoints: ['10.0.0.1:80']}]", "");
+        IngressConfig c = parser.parse(text, "x.yaml");
+        assertThat(c.entrypoint("websecure").tls().alpn()).containsExactly("h2", "http/1.1");
+        assertThat(c.entrypoint("websecure").http2()).isTrue();
+        assertThat(c.entrypoint("web").http2()).as("h2c on plaintext").isTrue();
+        assertThat(c.entrypoint("legacy").tls().alpn()).containsExactly("http/1.1");
+        assertThat(c.entrypoint("legacy").http2()).isFalse();
+
+        String bad = String.join("\n",
+                "entrypoints:",
+                "  - name: a",
+                "    address: 0.0.0.0:443",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}], alpn: [h2]}",
+                "  - name: b",
+                "    address: 0.0.0.0:444",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}], alpn: [http/1.1, spdy/3]}",
+                "  - name: c",
+                "    address: 0.0.0.0:445",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}], alpn: []}",
+                "  - name: d",
+                "    address: 0.0.0.0:446",
+                "    protocol: tcp",
+                "    service: s",
+                "    tls: {certificates: [{cert: a.crt, key: a.key}], alpn: [http/1.1]}",
+                "routes: [{entrypoint: a, service: s}]",
+                "services: [{name: s, endpoints: ['10.0.0.1:80']}]", "");
+        assertThatThrownBy(() -> parser.parse(bad, "x.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::toString)
+                        .containsExactlyInAnyOrder(
+                                "x.yaml:4: entrypoints[0].tls.alpn: [h2] leaves out http/1.1, which is always served (a client "
+                                        + "without ALPN speaks it); [h2, http/1.1] or [http/1.1]",
+                                "x.yaml:7: entrypoints[1].tls.alpn: 'spdy/3' (expected: h2, http/1.1)",
+                                "x.yaml:10: entrypoints[2].tls.alpn: is empty (expected: [h2, http/1.1], or [http/1.1] to turn "
+                                        + "HTTP/2 off)",
+                                "x.yaml:15: entrypoints[3].tls: alpn: is only for http entrypoints (a tcp entrypoint offers no ALPN)"));
+    }
+
+    @Test
     void recordsRefuseContradictionsWhenBuiltInCode() {
-        assertThatThrownBy(() -> new TlsConfig(List.of(), null, null, false, true, 1, null, null, null))
+        assertThatThrownBy(() -> new TlsConfig(List.of(), null, null, false, true, 1, null, null, null, null))
                 .isInstanceOf(InvalidFieldException.class).hasMessageContaining("at least one");
         TlsCertificate a = TlsCertificate.of("a.crt", "a.key");
         TlsCertificate b = new TlsCertificate("b.crt", "b.key", true, null, null);
-        assertThatThrownBy(() -> new TlsConfig(List.of(a, b), null, null, true, true, 1, null, null, null))
+        assertThatThrownBy(() -> new TlsConfig(List.of(a, b), null, null, true, true, 1, null, null, null, null))
                 .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("sni_strict"));
         assertThatThrownBy(() -> new TlsConfig.ClientAuth(TlsConfig.ClientAuthMode.REQUIRED, "ca.pem", "X-Forwarded-For"))
                 .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("subject_header"));

@@ -16,6 +16,8 @@ import io.swarmingress.config.OutlierPolicy;
 import io.swarmingress.config.RetryPolicy;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.Timeouts;
+import io.swarmingress.config.UpstreamOptions;
+import io.swarmingress.config.UpstreamProtocol;
 
 /**
  * The resilience settings of a labelled service, from its labels: what a file service sets with
@@ -28,7 +30,8 @@ import io.swarmingress.config.Timeouts;
  *     {@code outlier.base_ejection_time}, {@code outlier.max_ejection_time}, {@code outlier.max_ejection_percent};</li>
  * <li>an active health check, on when {@code health.path} or {@code health.tcp=true} is set:
  *     {@code health.interval}, {@code health.timeout}, {@code health.healthy_threshold},
- *     {@code health.unhealthy_threshold}.</li>
+ *     {@code health.unhealthy_threshold};</li>
+ * <li>the endpoints' protocol: {@code protocol} ({@code http1}, the default, or {@code h2c}).</li>
  * </ul>
  * Every name takes the provider's label prefix. A value that does not parse, or that the setting
  * refuses, is a problem naming the label, and the service gets no policies: the caller leaves it
@@ -37,8 +40,10 @@ import io.swarmingress.config.Timeouts;
  */
 final class LabelPolicies {
     /** What a service's labels set, each the default where no label says otherwise; healthCheck null for none. */
-    record Policies(Timeouts timeouts, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck) {
-        static final Policies DEFAULT = new Policies(Timeouts.DEFAULT, RetryPolicy.DEFAULT, OutlierPolicy.DEFAULT, null);
+    record Policies(Timeouts timeouts, RetryPolicy retry, OutlierPolicy outlier, HealthCheck healthCheck,
+                    UpstreamOptions upstream) {
+        static final Policies DEFAULT = new Policies(Timeouts.DEFAULT, RetryPolicy.DEFAULT, OutlierPolicy.DEFAULT, null,
+                UpstreamOptions.DEFAULT);
     }
 
     /** Every label this class reads, without the prefix. */
@@ -46,7 +51,7 @@ final class LabelPolicies {
             "drain_timeout", "tunnel_timeout", "retries", "retry_on", "retry_budget", "outlier.consecutive_failures",
             "outlier.consecutive_5xx", "outlier.base_ejection_time", "outlier.max_ejection_time",
             "outlier.max_ejection_percent", "health.path", "health.tcp", "health.interval", "health.timeout",
-            "health.healthy_threshold", "health.unhealthy_threshold");
+            "health.healthy_threshold", "health.unhealthy_threshold", "protocol");
 
     private final SwarmProviderConfig provider;
     private final Map<String, String> labels;
@@ -92,7 +97,21 @@ final class LabelPolicies {
         int percent = integer("outlier.max_ejection_percent", o.maxEjectionPercent());
         OutlierPolicy outlier = build("outlier.", () -> new OutlierPolicy(failures, fivexx, base, max, percent));
 
-        return new Policies(timeouts, retry, outlier, healthCheck());
+        return new Policies(timeouts, retry, outlier, healthCheck(), upstream());
+    }
+
+    /** {@code protocol=http1|h2c}: what the service's tasks speak (h2c for gRPC). */
+    private UpstreamOptions upstream() {
+        String v = value("protocol");
+        if (v == null) {
+            return UpstreamOptions.DEFAULT;
+        }
+        try {
+            return new UpstreamOptions(null, null, UpstreamProtocol.fromConfig(v));
+        } catch (IllegalArgumentException e) {
+            problem("protocol", e.getMessage().substring(e.getMessage().indexOf('(')));
+            return UpstreamOptions.DEFAULT;
+        }
     }
 
     private HealthCheck healthCheck() {

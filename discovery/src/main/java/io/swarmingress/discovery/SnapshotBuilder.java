@@ -214,7 +214,7 @@ final class SnapshotBuilder {
             try {
                 service = new ServiceConfig(s.name(), lb, policies.timeouts(), List.of(),
                         new SwarmServiceRef(s.name(), port, network), origin, policies.retry(), policies.outlier(),
-                        policies.healthCheck()).withBalancing(balancing.value());
+                        policies.healthCheck()).withBalancing(balancing.value()).withUpstream(policies.upstream());
             } catch (IllegalArgumentException e) {
                 boolean hashOn = e instanceof io.swarmingress.config.InvalidFieldException
                         && ((io.swarmingress.config.InvalidFieldException) e).field().equals("hash_on");

@@ -19,6 +19,8 @@ import io.swarmingress.config.RetryPolicy;
 import io.swarmingress.config.ServiceConfig;
 import io.swarmingress.config.SwarmProviderConfig;
 import io.swarmingress.config.Timeouts;
+import io.swarmingress.config.UpstreamOptions;
+import io.swarmingress.config.UpstreamProtocol;
 
 /**
  * The resilience labels of a labelled service, through {@link SnapshotBuilder}: each one reaches
@@ -94,6 +96,13 @@ class LabelPoliciesTest {
     }
 
     @Test
+    void protocolLabelMakesTheServiceH2c() {
+        assertThat(service("ingress.protocol", "h2c").upstream().protocol()).isEqualTo(UpstreamProtocol.H2C);
+        assertThat(service("ingress.protocol", "http1").upstream()).isEqualTo(UpstreamOptions.DEFAULT);
+        assertThat(service().upstream()).isEqualTo(UpstreamOptions.DEFAULT);
+    }
+
+    @Test
     void theLabelPrefixAppliesToTheResilienceLabels() {
         SwarmProviderConfig other = new SwarmProviderConfig(List.of(), null, "edge.", true, null, "web", null, null, null,
                 null);
@@ -126,6 +135,7 @@ class LabelPoliciesTest {
         "ingress.health.timeout|5s|expected: > 0 and <= interval",
         "ingress.health.healthy_threshold|0|expected: >= 1",
         "ingress.health.unhealthy_threshold|none|not a whole number",
+        "ingress.protocol|h2|(expected: http1 or h2c)",
     })
     void aBadValueIsAWarningNamingTheLabelAndTheServiceIsLeftOut(String label, String value, String expected) {
         List<String> check = label.startsWith("ingress.health.") && !label.equals("ingress.health.path")

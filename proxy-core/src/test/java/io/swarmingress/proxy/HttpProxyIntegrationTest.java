@@ -59,7 +59,7 @@ class HttpProxyIntegrationTest {
         assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of("a", 100, "b", 100, "c", 100));
         assertThat(a.connections() + b.connections() + c.connections())
                 .as("upstream connections are pooled, not opened per request").isLessThanOrEqualTo(6);
-        assertThat(p.metrics().scrape()).contains("ingress_requests_total{code=\"200\",entrypoint=\"web\",service=\"app\"} 300.0");
+        assertThat(p.metrics().scrape()).contains("ingress_requests_total{code=\"200\",entrypoint=\"web\",protocol=\"http1\",service=\"app\"} 300.0");
     }
 
     @Test
@@ -154,7 +154,7 @@ class HttpProxyIntegrationTest {
         assertThat(r.body()).contains("cannot connect");
         assertThat(p.metrics().scrape())
                 .contains("ingress_upstream_connect_errors_total{service=\"app\"} 1.0")
-                .contains("ingress_requests_total{code=\"502\",entrypoint=\"web\",service=\"app\"} 1.0");
+                .contains("ingress_requests_total{code=\"502\",entrypoint=\"web\",protocol=\"http1\",service=\"app\"} 1.0");
     }
 
     @Test

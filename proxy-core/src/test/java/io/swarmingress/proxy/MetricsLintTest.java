@@ -102,8 +102,9 @@ class MetricsLintTest {
         List<Sample> samples = parse(exposition);
         for (String service : List.of("app", "api")) {
             for (String code : List.of("200", "502", "503", "504")) {
-                assertThat(value(samples, "ingress_requests_total", "entrypoint", "web", "service", service, "code", code))
-                        .as("ingress_requests_total{entrypoint=web,service=%s,code=%s}", service, code).hasValue(0.0);
+                assertThat(value(samples, "ingress_requests_total", "entrypoint", "web", "service", service, "code", code,
+                        "protocol", "http1"))
+                        .as("ingress_requests_total{entrypoint=web,service=%s,code=%s,protocol=http1}", service, code).hasValue(0.0);
             }
         }
     }

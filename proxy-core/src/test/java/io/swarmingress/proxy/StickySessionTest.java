@@ -204,6 +204,6 @@ class StickySessionTest {
             }
         }
         assertThat(proxy.metrics().scrape()).as("counted under the service that served: 10 first requests and 3 more for each"
-                + " of those sessions").contains("ingress_requests_total{code=\"200\",entrypoint=\"web\",service=\"app-next\"} 40.0");
+                + " of those sessions").contains("ingress_requests_total{code=\"200\",entrypoint=\"web\",protocol=\"http1\",service=\"app-next\"} 40.0");
     }
 }

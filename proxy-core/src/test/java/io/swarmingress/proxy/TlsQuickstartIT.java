@@ -121,8 +121,12 @@ class TlsQuickstartIT {
         assertThat(Tools.curl("-sLk", "http://localhost:" + http + "/").output()).startsWith("backend ");
         assertThat(Tools.curl("-sk", "-D", "-", "-o", "/dev/null", "https://localhost:" + https + "/").output())
                 .containsIgnoringCase("strict-transport-security: max-age=300");
-        assertThat(Tools.sClient(https, "-servername", "localhost", "-alpn", "http/1.1").output())
-                .containsPattern("subject=.*CN = localhost").contains("ALPN protocol: http/1.1").contains("New, TLSv1.3");
+        // HTTP/2, chosen by ALPN.
+        assertThat(Tools.curl("--http2", "-k", "https://localhost:" + https + "/").output()).startsWith("backend ");
+        assertThat(Tools.curl("-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:" + https + "/")
+                .output()).isEqualTo("2");
+        assertThat(Tools.sClient(https, "-servername", "localhost", "-alpn", "h2,http/1.1").output())
+                .containsPattern("subject=.*CN = localhost").contains("ALPN protocol: h2").contains("New, TLSv1.3");
         assertThat(Tools.curl("-sk", "--resolve", "localhost:" + pass + ":127.0.0.1", "https://localhost:" + pass + "/").output())
                 .startsWith("backend ");
         assertThat(Tools.curl("-s", "http://127.0.0.1:" + admin + "/routes").output()).contains("\"tls\"")
@@ -165,6 +169,9 @@ class TlsQuickstartIT {
         });
         assertThat(Files.readString(log)).contains("TLS: JDK provider (the OpenSSL provider cannot load:")
                 .contains("noOpenSsl=true");
+        // ALPN through the JDK's engine too: h2 when offered.
+        assertThat(Tools.curl("-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:" + https + "/")
+                .output()).isEqualTo("2");
     }
 
     private Process start(Path log, String... args) throws IOException {

@@ -2,6 +2,8 @@ package io.swarmingress.proxy.forward;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
 /**
@@ -11,6 +13,11 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * client connection's event loop.
  */
 public interface Downstream {
+    /** What the client speaks, for the request counters (a WebSocket upgrade is counted as {@code ws} by the exchange). */
+    default RequestProtocol protocol() {
+        return RequestProtocol.HTTP1;
+    }
+
     /** An interim (1xx) response head; the front passes it on or not. */
     void onInterim(ResponseFramer head);
 
@@ -24,6 +31,13 @@ public interface Downstream {
 
     /** Body bytes, owned by the callee. */
     void onResponseBody(ByteBuf bytes);
+
+    /**
+     * A trailer field of a response whose body the front takes de-chunked (an HTTP/2 stream): it
+     * goes out with the end. A front that passes chunked bytes on gets trailers in them instead.
+     */
+    default void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+    }
 
     /** The upstream's read batch ended: what was written may be flushed. */
     void flush();

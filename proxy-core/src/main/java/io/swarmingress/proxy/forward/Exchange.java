@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.metrics.RequestMetrics;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Route;
@@ -76,6 +77,7 @@ public final class Exchange {
             return;
         }
         service = chosen;
+        clock.clientDeadline(GrpcTimeout.nanos(request.get(GrpcTimeout.HEADER)));
         service.requestStarted();
         upstreamPath = route.rewritePath(request.path());
         long hashKey = service.hashKey(request, request.path(), forwarder.clientKey());
@@ -234,6 +236,20 @@ public final class Exchange {
         failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
     }
 
+    /**
+     * The endpoint did not process the request (an h2c stream above its GOAWAY's last stream id,
+     * or reset with REFUSED_STREAM): like a failed connect, it may go to another endpoint whatever
+     * its method; unlike one, it says nothing about the endpoint's health (it is draining, or full).
+     */
+    void onRefused(UpstreamConnection c) {
+        if (c != upstream || done || responseStarted) {
+            return;
+        }
+        upstream = null;
+        c.close();
+        failOrRetry(RetryReason.CONNECT_FAILURE, "an endpoint of '" + service.name() + "' refused the stream");
+    }
+
     // ---------------------------------------------------------------- endings
 
     /** Before the response started: another endpoint when the retry policy allows ({@link Retries#next}), else a 502. */
@@ -301,7 +317,7 @@ public final class Exchange {
     /** Counted once; the endpoint, the retry budget and the service's in-flight count released. */
     void end() {
         done = true;
-        metrics.record(status, clock.elapsed());
+        metrics.record(head != null && head.webSocketUpgrade() ? RequestProtocol.WS : down.protocol(), status, clock.elapsed());
         if (endpoint != null) {
             endpoint.release();
             endpoint = null;

@@ -23,6 +23,8 @@ final class ExchangeClock {
      */
     private long attemptSentNanos;
     private long lastActivityNanos;
+    /** A client's deadline for the whole exchange (gRPC's {@code grpc-timeout}), in nanoseconds; 0 for none. */
+    private long clientDeadlineNanos;
     /** When the exchange first saw its endpoint gone from the service; 0 while it is not. */
     private long drainingSince;
 
@@ -39,6 +41,11 @@ final class ExchangeClock {
 
     long elapsed() {
         return ticker.nanoTime() - startNanos;
+    }
+
+    /** The client gave the exchange this long in all ({@link GrpcTimeout}); 0 for no limit. */
+    void clientDeadline(long nanos) {
+        clientDeadlineNanos = nanos;
     }
 
     /** Bytes moved: the idle timeout starts again. */
@@ -73,6 +80,10 @@ final class ExchangeClock {
                 : lastActivityNanos + timeouts.idle().toNanos();
         if (timeouts.request() != null) {
             next = Math.min(next, startNanos + timeouts.request().toNanos());
+        }
+        if (clientDeadlineNanos > 0 && clientDeadlineNanos < timeouts.response().toNanos()) {
+            // Honoured when shorter than the service's own response timeout, as Envoy's max_grpc_timeout does.
+            next = Math.min(next, startNanos + clientDeadlineNanos);
         }
         if (draining) {
             if (drainingSince == 0) {

@@ -107,6 +107,10 @@ public final class Forwarder {
      * knows it ({@link Exchange#using}): a connect that fails at once reports before this returns.
      */
     void send(Exchange exchange, Service service, Endpoint endpoint, RequestHead head, String path, Retries retries) {
+        if (service.config().upstream().h2c()) {
+            H2cUpstreams.current().send(this, exchange, service, endpoint, head, path, retries);
+            return;
+        }
         UpstreamPool pool = pool(service);
         UpstreamConnection pooled = pool.acquire(endpoint.address());
         UpstreamConnection c = pooled != null ? pooled : new UpstreamConnection(exchange, endpoint, service.timeouts(), pool);
@@ -144,5 +148,6 @@ public final class Forwarder {
      */
     public static void tablePublished(RoutingTable table, EventExecutorGroup loops) {
         UpstreamPool.retainEverywhere(loops, table::hasEndpoint);
+        H2cUpstreams.retainEverywhere(loops, table::hasEndpoint);
     }
 }

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import io.swarmingress.config.HostPort;
@@ -93,6 +94,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                 .disableResolver()
                 .handler(this);
         bootstrap.connect(endpoint.socketAddress()).addListener((ChannelFutureListener) f -> connected(f.isSuccess(), f.cause()));
+    }
+
+    /**
+     * Opens as a stream of a multiplexed h2c connection ({@link H2cUpstreams}) instead of a socket
+     * of its own: {@code opening} succeeds once the stream channel, with this handler in its
+     * pipeline, is registered. The owner hears the outcome as from {@link #connect}.
+     */
+    void attach(Future<? extends Channel> opening) {
+        opening.addListener(f -> connected(f.isSuccess(), f.cause()));
     }
 
     private void connected(boolean success, Throwable cause) {

@@ -2,6 +2,7 @@ package io.swarmingress.proxy.forward;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.wire.ResponseFramer;
@@ -95,6 +96,13 @@ final class UpstreamResponse implements ResponseFramer.Sink {
         exchange.down.onResponseBody(bytes);
         if (!exchange.down.isWritable() && !exchange.done) {
             exchange.upstream.autoRead(false);
+        }
+    }
+
+    @Override
+    public void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+        if (!exchange.done) {
+            exchange.down.onResponseTrailer(lowerName, value);
         }
     }
 

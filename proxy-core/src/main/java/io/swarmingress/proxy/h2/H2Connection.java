@@ -25,6 +25,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.proxy.forward.Forwarder;
+import io.swarmingress.proxy.http1.ClientSubject;
 import io.swarmingress.proxy.http1.ConnectionTimer;
 import io.swarmingress.proxy.http1.ParsedRequest;
 import io.swarmingress.proxy.metrics.ConnectionMeters;
@@ -68,6 +69,8 @@ final class H2Connection extends Http2ConnectionHandler {
     EntrypointConfig config;
     Forwarder forwarder;
     ForwardedFields forwarded;
+    /** The header of a client certificate's subject, owned by the proxy; null without client certificates. */
+    private String subjectHeader;
     ConnectionTimer timer;
     private boolean flushScheduled;
     private long idleSince;
@@ -108,7 +111,9 @@ final class H2Connection extends Http2ConnectionHandler {
             return;
         }
         ClientAddresses addresses = ClientAddresses.of(ch);
-        forwarded = ParsedRequest.forwarded(addresses, config, ch.remoteAddress());
+        // A client certificate's subject goes upstream as over HTTP/1.1, and no client may send its own.
+        forwarded = ClientSubject.vouchedFor(config, ch, ParsedRequest.forwarded(addresses, config, ch.remoteAddress()));
+        subjectHeader = ClientSubject.header(config);
         forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
@@ -146,7 +151,11 @@ final class H2Connection extends Http2ConnectionHandler {
         }
         streams++;
         RequestParser parser = parsers.pollLast();
-        H2Stream s = new H2Stream(this, stream, parser == null ? new RequestParser() : parser);
+        if (parser == null) {
+            parser = new RequestParser();
+            parser.ownField(subjectHeader);
+        }
+        H2Stream s = new H2Stream(this, stream, parser);
         stream.setProperty(streamKey, s);
         s.start(headers, endStream);
     }

@@ -1,6 +1,7 @@
 package io.swarmingress.proxy.h2;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -8,9 +9,11 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
 import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
+import io.swarmingress.proxy.metrics.RequestProtocol;
 import io.swarmingress.proxy.wire.ChunkFraming;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
@@ -42,12 +45,16 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private boolean chunkSent;
     private boolean requestComplete;
     private boolean headRequest;
+    /** A gRPC request: the proxy's own answers take gRPC's form ({@link GrpcAnswers}). */
+    private boolean grpc;
     /** The response ended (or was cut off, or the stream closed): nothing more is written. */
     private boolean finished;
     private final HeldResponse held = new HeldResponse();
     /** Request bytes received but not yet given back to the client's window. */
     private int unconsumed;
     private boolean closed;
+    /** An extended CONNECT: its answer is followed by a PROTOCOL_ERROR reset (see {@link RequestBlock#EXTENDED_CONNECT}). */
+    private boolean malformed;
 
     H2Stream(H2Connection connection, Http2Stream stream, RequestParser parser) {
         this.connection = connection;
@@ -60,8 +67,10 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     void start(Http2Headers headers, boolean endStream) {
         startNanos = connection.timer.now();
         requestComplete = endStream;
+        grpc = GrpcAnswers.isGrpc(headers.get(HttpHeaderNames.CONTENT_TYPE));
         String problem = RequestBlock.check(headers);
         if (problem != null) {
+            malformed = problem == RequestBlock.EXTENDED_CONNECT;
             refuse(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
@@ -107,7 +116,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     /** Answers a head that is not forwarded, counted like an HTTP/1 refusal. */
     private void refuse(HttpResponseStatus status, String detail) {
         connection.entrypoint().table().unrouted(connection.entrypoint().name())
-                .record(status.code(), connection.timer.now() - startNanos);
+                .record(protocol(), status.code(), connection.timer.now() - startNanos);
         onLocalAnswer(status, detail);
     }
 
@@ -198,9 +207,14 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     // ---------------------------------------------------------------- the response (Downstream)
 
     @Override
+    public RequestProtocol protocol() {
+        return grpc ? RequestProtocol.GRPC : RequestProtocol.H2;
+    }
+
+    @Override
     public void onInterim(ResponseFramer response) {
         if (!finished) {
-            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false), 0, false, ctx().voidPromise());
+            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null), 0, false, ctx().voidPromise());
         }
     }
 
@@ -219,7 +233,10 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (response.chunked()) {
             response.dechunk();
         }
-        Http2Headers head = ResponseHeads.of(response, connection.config.via());
+        // On a TLS entrypoint, the route's HSTS (replacing the endpoint's), as over HTTP/1.1.
+        String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
+                ? exchange.route().config().hsts() : null;
+        Http2Headers head = ResponseHeads.of(response, connection.config.via(), hsts);
         if (setCookie != null) {
             head.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
@@ -234,6 +251,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         }
         writeHeld(false);
         held.hold(bytes);
+    }
+
+    @Override
+    public void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+        if (!finished) {
+            held.trailer(lowerName, value);
+        }
     }
 
     @Override
@@ -259,13 +283,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             return;
         }
         held.release();
-        byte[] body = ResponseHeads.localBody(status, detail);
-        ChannelHandlerContext ctx = ctx();
-        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest, ctx.voidPromise());
-        if (!headRequest) {
-            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, ctx.voidPromise());
-        }
-        end();
+        end(LocalAnswer.write(connection.encoder(), ctx(), stream.id(), status, detail, grpc, headRequest));
     }
 
     @Override
@@ -307,10 +325,20 @@ final class H2Stream implements Downstream, RequestParser.Sink {
 
     /** The response was written whole; a request still being sent is stopped without error (RFC 9113 section 8.1). */
     private void end() {
+        end(null);
+    }
+
+    /** @param written the answer's last frame, which a reset must not overtake; null when nothing waits */
+    private void end(ChannelFuture written) {
         finished = true;
         exchange = null;
         if (!requestComplete) {
-            reset(Http2Error.NO_ERROR);
+            Http2Error error = malformed ? Http2Error.PROTOCOL_ERROR : Http2Error.NO_ERROR;
+            if (written == null) {
+                reset(error);
+            } else {
+                written.addListener(f -> reset(error));
+            }
         }
         connection.flushSoon();
     }

@@ -3,6 +3,7 @@ package io.swarmingress.proxy.h2;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
 
@@ -18,6 +19,8 @@ import io.netty.handler.codec.http2.Http2Headers;
 final class HeldResponse {
     private Http2Headers headers;
     private ByteBuf data;
+    /** Trailer fields of the response, written as the last HEADERS frame; null while there are none. */
+    private Http2Headers trailers;
 
     /** The response head, written with the first piece of the body or the end. */
     void head(Http2Headers head) {
@@ -29,12 +32,28 @@ final class HeldResponse {
         data = bytes;
     }
 
+    /** A trailer field, written with the end (gRPC's status travels in them). */
+    void trailer(CharSequence lowerName, CharSequence value) {
+        if (trailers == null) {
+            trailers = new DefaultHttp2Headers(false);
+        }
+        trailers.add(lowerName, value);
+    }
+
     /**
-     * Writes what is held: the head, and the body piece before the next one or the end.
+     * Writes what is held: the head, and the body piece before the next one or the end; at the end,
+     * the trailers, when there are any, carry END_STREAM.
      *
      * @param end whether the response ends with it (END_STREAM on the last frame written)
      */
     void write(Http2ConnectionEncoder encoder, ChannelHandlerContext ctx, int streamId, boolean end) {
+        if (end && trailers != null) {
+            write(encoder, ctx, streamId, false);
+            Http2Headers t = trailers;
+            trailers = null;
+            encoder.writeHeaders(ctx, streamId, t, 0, true, ctx.voidPromise());
+            return;
+        }
         if (headers != null) {
             boolean endNow = end && data == null;
             encoder.writeHeaders(ctx, streamId, headers, 0, endNow, ctx.voidPromise());
@@ -55,6 +74,7 @@ final class HeldResponse {
     /** Drops what is held: the response ended some other way (a local answer, a cut, the stream closed). */
     void release() {
         headers = null;
+        trailers = null;
         if (data != null) {
             data.release();
             data = null;

@@ -27,6 +27,15 @@ final class RequestBlock {
     private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CHUNKED = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final AsciiString PROTOCOL = AsciiString.cached(":protocol");
+    /**
+     * Why a request with {@code :protocol} is refused. The proxy does not send
+     * SETTINGS_ENABLE_CONNECT_PROTOCOL, so such a request is malformed (RFC 8441 section 3; RFC
+     * 9113 section 8.1.1): the stream is reset with PROTOCOL_ERROR, after a 400 that says so in
+     * words (RFC 9113 lets a server answer a malformed request before it resets the stream). A
+     * client that follows RFC 8441 never sends one here; the answer is for those that try anyway.
+     */
+    static final String EXTENDED_CONNECT = "WebSocket over HTTP/2 (RFC 8441 extended CONNECT, :protocol) is not supported "
+            + "here: this server does not send SETTINGS_ENABLE_CONNECT_PROTOCOL; open WebSockets over HTTP/1.1";
 
     private RequestBlock() {
     }
@@ -51,7 +60,7 @@ final class RequestBlock {
                 } else if (AsciiString.contentEquals(name, ":authority")) {
                     authority++;
                 } else if (AsciiString.contentEquals(name, PROTOCOL)) {
-                    return "extended CONNECT (:protocol) is not enabled on this server";
+                    return EXTENDED_CONNECT;
                 } else {
                     return "the pseudo-header " + name + " is not for requests";
                 }

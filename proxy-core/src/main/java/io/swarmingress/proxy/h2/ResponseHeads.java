@@ -22,12 +22,17 @@ final class ResponseHeads {
     private static final AsciiString VIA = AsciiString.cached(ParsedRequest.VIA_VALUE);
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private static final AsciiString NO_STORE = AsciiString.cached("no-store");
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
 
     private ResponseHeads() {
     }
 
-    /** An upstream's response head (interim or final). */
-    static Http2Headers of(ResponseFramer response, boolean via) {
+    /**
+     * An upstream's response head (interim or final).
+     *
+     * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
+     */
+    static Http2Headers of(ResponseFramer response, boolean via, String hsts) {
         Http2Headers h = new DefaultHttp2Headers(false);
         int status = response.status();
         h.status(HttpResponseStatus.valueOf(status).codeAsText());
@@ -39,6 +44,9 @@ final class ResponseHeads {
         }
         if (via) {
             h.add(HttpHeaderNames.VIA, VIA);
+        }
+        if (hsts != null) {
+            h.set(STRICT_TRANSPORT_SECURITY, hsts);
         }
         return h;
     }

@@ -7,11 +7,13 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.security.auth.x500.X500Principal;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.swarmingress.config.EntrypointConfig;
 import io.swarmingress.config.TlsConfig;
+import io.swarmingress.proxy.wire.ForwardedFields;
 import io.swarmingress.proxy.wire.RequestParser;
 
 /**
@@ -19,7 +21,7 @@ import io.swarmingress.proxy.wire.RequestParser;
  * entrypoint's {@code client_auth} names: known once the TLS handshake verified the certificate,
  * the same for every request of the connection.
  */
-final class ClientSubject {
+public final class ClientSubject {
     /** The header that carries a verified subject upstream (lower case); null on an entrypoint without client certificates. */
     private final String header;
 
@@ -32,12 +34,28 @@ final class ClientSubject {
      * parser is told the header is the proxy's own: a client's line of that name is dropped.
      */
     static ClientSubject of(EntrypointConfig config, RequestParser parser) {
-        TlsConfig.ClientAuth auth = config.terminatesTls() ? config.tls().clientAuth() : null;
-        String header = auth == null ? null : auth.subjectHeader();
+        String header = header(config);
         if (header != null) {
             parser.ownField(header);
         }
         return new ClientSubject(header);
+    }
+
+    /** The header a verified subject goes upstream in on this entrypoint; null on one without client certificates. */
+    public static String header(EntrypointConfig config) {
+        TlsConfig.ClientAuth auth = config.terminatesTls() ? config.tls().clientAuth() : null;
+        return auth == null ? null : auth.subjectHeader();
+    }
+
+    /**
+     * The fields of an HTTP/2 connection's requests with its client's verified subject, when it
+     * has one: an HTTP/2 connection starts after its handshake ended, so the subject is known.
+     * Its streams' parsers must own {@link #header} too, as an HTTP/1 connection's does.
+     */
+    public static ForwardedFields vouchedFor(EntrypointConfig config, Channel ch, ForwardedFields fields) {
+        String header = header(config);
+        String subject = header == null ? null : verified(ch.pipeline().get(SslHandler.class));
+        return subject == null ? fields : fields.withSubject(header, subject);
     }
 
     /**
@@ -56,7 +74,7 @@ final class ClientSubject {
      * with every byte outside printable ASCII written as {@code \XX} (UTF-8), so that a header line
      * can carry it unchanged; null when the client sent none.
      */
-    static String verified(SslHandler ssl) {
+    public static String verified(SslHandler ssl) {
         if (ssl == null) {
             return null;
         }

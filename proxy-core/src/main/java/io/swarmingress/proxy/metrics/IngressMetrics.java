@@ -205,7 +205,8 @@ public final class IngressMetrics implements AutoCloseable {
                     .register(registry);
             RequestMetrics m = new RequestMetrics(registry, entrypoint, service, timer, upgraded);
             for (int code : PREREGISTERED_CODES) {
-                m.counter(code);
+                // For HTTP/1 only: the other protocols' series appear with their first request (bounded either way).
+                m.counter(RequestProtocol.HTTP1, code);
             }
             return m;
         });

@@ -18,7 +18,8 @@ public final class RequestMetrics {
     private final String entrypoint;
     private final String service;
     private final Timer duration;
-    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(600);
+    /** By protocol, then status: {@code protocol.ordinal() * 600 + status}. */
+    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(600 * RequestProtocol.values().length);
     private final AtomicInteger upgraded;
 
     RequestMetrics(MeterRegistry registry, String entrypoint, String service, Timer duration, AtomicInteger upgraded) {
@@ -39,21 +40,31 @@ public final class RequestMetrics {
         upgraded.decrementAndGet();
     }
 
-    /** @param nanos from the request head to the end of the response, on the caller's clock */
+    /** An HTTP/1 request. @param nanos from the request head to the end of the response, on the caller's clock */
     public void record(int status, long nanos) {
-        counter(status).increment();
+        record(RequestProtocol.HTTP1, status, nanos);
+    }
+
+    /**
+     * @param nanos from the request head to the end of the response, on the caller's clock (the
+     *              latency histogram has no protocol label: its buckets would be multiplied by four)
+     */
+    public void record(RequestProtocol protocol, int status, long nanos) {
+        counter(protocol, status).increment();
         duration.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    Counter counter(int status) {
-        int index = status >= 100 && status < 600 ? status : 0;
+    Counter counter(RequestProtocol protocol, int status) {
+        int code = status >= 100 && status < 600 ? status : 0;
+        int index = protocol.ordinal() * 600 + code;
         Counter c = byStatus.get(index);
         if (c == null) {
             c = Counter.builder(IngressMetrics.REQUESTS)
-                    .description("HTTP requests answered, by entrypoint, service and status code")
+                    .description("HTTP requests answered, by entrypoint, service, status code and protocol (http1, h2, ws, grpc)")
                     .tag("entrypoint", entrypoint)
                     .tag("service", service)
-                    .tag("code", index == 0 ? "other" : Integer.toString(index))
+                    .tag("code", code == 0 ? "other" : Integer.toString(code))
+                    .tag("protocol", protocol.label())
                     .register(registry);
             byStatus.set(index, c);
         }

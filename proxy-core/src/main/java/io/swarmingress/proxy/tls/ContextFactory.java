@@ -11,7 +11,6 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSslContextOption;
@@ -23,8 +22,13 @@ import io.swarmingress.config.TlsConfig;
 
 /**
  * Builds the server context of one certificate from an entrypoint's TLS settings: its protocol
- * versions and suites, session cache and tickets, ALPN ({@code http/1.1} on http entrypoints;
- * {@code h2} arrives with HTTP/2), client certificates and OCSP stapling.
+ * versions and suites, session cache and tickets, ALPN (on http entrypoints the entrypoint's
+ * {@code alpn} list, {@code h2} then {@code http/1.1} by default), client certificates and OCSP
+ * stapling.
+ *
+ * <p>Why nothing else is needed for HTTP/2 over TLS: a client that negotiated {@code h2} starts
+ * with the HTTP/2 client preface, which the http front recognises in the plaintext after the
+ * handshake, as it does for h2c; the TLS layer needs no hook into the front.
  */
 final class ContextFactory {
     private final TlsConfig config;
@@ -34,7 +38,7 @@ final class ContextFactory {
     private final List<X509Certificate> clientCas;
 
     /**
-     * @param http whether the entrypoint speaks HTTP (ALPN offers http/1.1)
+     * @param http whether the entrypoint speaks HTTP (ALPN offers the config's {@code alpn} list)
      * @throws LoadedCertificate.Problem when the client CA file cannot be read (field {@code ca})
      */
     ContextFactory(TlsConfig config, TlsProvider provider, boolean http) throws LoadedCertificate.Problem {
@@ -52,10 +56,11 @@ final class ContextFactory {
                 .sessionCacheSize(config.sessionCacheSize())
                 .sessionTimeout(config.sessionTimeout().toSeconds());
         if (http) {
-            // NO_ADVERTISE + ACCEPT: a client that offers only protocols we lack goes on without ALPN.
+            // NO_ADVERTISE + ACCEPT: a client that offers only protocols we lack goes on without ALPN (and
+            // speaks HTTP/1.1). The server's order decides: the first of our list that the client offers.
             b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_1_1));
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, config.alpn()));
         }
         if (clientCas != null) {
             b.clientAuth(config.clientAuth().mode() == TlsConfig.ClientAuthMode.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)

@@ -1,6 +1,7 @@
 package io.swarmingress.proxy.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.AsciiString;
 
 /**
  * Walks a chunked body (RFC 9112 section 7.1) to find where it ends, without copying it: chunk
@@ -49,9 +50,16 @@ final class ChunkedBody {
     /** Just after a quoted value: ';', whitespace or the end of the line. */
     private static final int EXT_END = 17;
 
-    /** Receives the data of each chunk when the framing is being removed. */
+    /** Receives the data of each chunk, and each trailer field, when the framing is being removed. */
     interface Data {
         void data(ByteBuf in, int index, int length);
+
+        /**
+         * A trailer field, its line checked whole. Why it is told: a client that takes fields
+         * (HTTP/2) gets trailers as a HEADERS frame of their own, and gRPC's status travels in them.
+         */
+        default void trailer(AsciiString lowerName, AsciiString value) {
+        }
     }
 
     private int state;
@@ -61,6 +69,8 @@ final class ChunkedBody {
     private long remaining;
     private int lineBytes;
     private final TrailerLine trailer = new TrailerLine();
+    /** Told of each trailer line during a walk that removes the framing; null otherwise. */
+    private Data trailers;
     private String error;
     private int position;
     /** Where the size or trailer line being read started: a walk that ends inside a line stops there. */
@@ -95,6 +105,7 @@ final class ChunkedBody {
      * @return {@link #DONE} with {@link #position()} just after the body, {@link #MORE}, or {@link #ERROR}
      */
     int walk(ByteBuf in, int from, Data data) {
+        trailers = data;
         int p = from + heldWalked;
         int end = in.writerIndex();
         lineStart = from;
@@ -292,7 +303,7 @@ final class ChunkedBody {
                     return "invalid trailer";
                 }
                 state = TRAILER_START;
-                return trailer.end();
+                return trailer.end(trailers);
             case END_LF:
                 if (c != '\n') {
                     return "invalid end of chunked body";

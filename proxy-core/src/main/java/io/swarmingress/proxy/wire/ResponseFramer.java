@@ -41,6 +41,10 @@ public final class ResponseFramer implements ChunkedBody.Data {
         /** Bytes of the body to send on, owned by the callee. */
         void onResponseBody(ByteBuf bytes);
 
+        /** A trailer field of a body being de-chunked ({@link #dechunk}); passed on chunked, they travel in its bytes. */
+        default void onResponseTrailer(AsciiString lowerName, AsciiString value) {
+        }
+
         /** @param reusable whether the connection may carry another exchange */
         void onResponseEnd(boolean reusable);
 
@@ -326,6 +330,11 @@ public final class ResponseFramer implements ChunkedBody.Data {
     @Override
     public void data(ByteBuf in, int index, int length) {
         bodySink.onResponseBody(in.retainedSlice(index, length));
+    }
+
+    @Override
+    public void trailer(AsciiString lowerName, AsciiString value) {
+        bodySink.onResponseTrailer(lowerName, value);
     }
 
     // ---------------------------------------------------------------- endings

@@ -3,6 +3,8 @@ package io.swarmingress.proxy.wire;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import io.netty.util.AsciiString;
+
 /**
  * The trailer line of a chunked body being read, checked whole once its CRLF has arrived: a field
  * line (RFC 9112 section 5) whose field may be sent as a trailer at all (RFC 9110 section 6.5.1).
@@ -37,8 +39,8 @@ final class TrailerLine {
         return null;
     }
 
-    /** The line's CRLF arrived. @return null, or what is wrong with the line */
-    String end() {
+    /** The line's CRLF arrived; a good line goes to {@code to} when there is one. @return null, or what is wrong with the line */
+    String end(ChunkedBody.Data to) {
         int n = length;
         length = 0;
         int colon = 0;
@@ -50,6 +52,17 @@ final class TrailerLine {
         }
         if (FieldRules.isGuarded(line, 0, colon)) {
             return "a trailer may not be " + new String(line, 0, colon, StandardCharsets.US_ASCII);
+        }
+        if (to != null) {
+            int a = colon + 1;
+            int z = n;
+            while (a < z && HeadLines.isSpace(line[a])) {
+                a++;
+            }
+            while (z > a && HeadLines.isSpace(line[z - 1])) {
+                z--;
+            }
+            to.trailer(new AsciiString(line, 0, colon, true).toLowerCase(), new AsciiString(line, a, z - a, true));
         }
         return null;
     }

@@ -273,7 +273,7 @@ class ExchangeAttackTest {
                 assertThat(answer).isEmpty();
             }
             org.awaitility.Awaitility.await().atMost(READ_TIMEOUT).untilAsserted(() -> assertThat(proxy.metrics().scrape())
-                    .contains("ingress_requests_total{code=\"499\",entrypoint=\"web\",service=\"slow\"} 1.0"));
+                    .contains("ingress_requests_total{code=\"499\",entrypoint=\"web\",protocol=\"http1\",service=\"slow\"} 1.0"));
         }
     }
 }

@@ -52,7 +52,7 @@ class ExchangeDeadlinesTest {
         String answer = proxy.received();
         assertThat(answer).startsWith("HTTP/1.1 504 Gateway Timeout\r\n").doesNotContainIgnoringCase("connection: close");
         assertThat(upstream.isOpen()).as("an upstream connection that missed its answer is not reused").isFalse();
-        assertThat(proxy.meter("ingress_requests_total{code=\"504\",entrypoint=\"web\",service=\"app\"}")).isEqualTo(1.0);
+        assertThat(proxy.meter("ingress_requests_total{code=\"504\",entrypoint=\"web\",protocol=\"http1\",service=\"app\"}")).isEqualTo(1.0);
 
         // Kept alive after the 504 at t = 2 s, and idle from then: closed at t = 7 s.
         proxy.advance(4999);
@@ -96,7 +96,7 @@ class ExchangeDeadlinesTest {
         assertThat(proxy.received()).isEmpty();
         proxy.advance(1);
         assertThat(proxy.received()).startsWith("HTTP/1.1 504 Gateway Timeout\r\n");
-        assertThat(proxy.meter("ingress_requests_total{code=\"504\",entrypoint=\"web\",service=\"strict\"}")).isEqualTo(1.0);
+        assertThat(proxy.meter("ingress_requests_total{code=\"504\",entrypoint=\"web\",protocol=\"http1\",service=\"strict\"}")).isEqualTo(1.0);
     }
 
     @Test

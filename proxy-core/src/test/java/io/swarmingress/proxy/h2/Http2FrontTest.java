@@ -223,6 +223,33 @@ class Http2FrontTest {
         }
     }
 
+    @Test
+    void extendedConnectIsAnsweredInWordsThenResetAsMalformed() throws Exception {
+        int before = app.requests() + api.requests();
+        try (RawH2Client c = new RawH2Client(proxy.port("web"))) {
+            // RFC 8441: the proxy sends no SETTINGS_ENABLE_CONNECT_PROTOCOL (Http2OverTlsTest reads its SETTINGS with
+            // nghttp), so a WebSocket-over-HTTP/2 request is malformed.
+            Http2Headers websocket = RawH2Client.request("CONNECT", "/chat", "app.test");
+            websocket.add(":protocol", "websocket");
+            websocket.add("sec-websocket-version", "13");
+            c.headers(1, websocket, false); // a tunnel's request stays open
+            RawH2Client.Response answer = c.response(1, 10_000);
+            assertThat(answer.status()).isEqualTo("400");
+            assertThat(answer.body()).contains("WebSocket over HTTP/2 (RFC 8441", "not supported", "over HTTP/1.1");
+            RawH2Client.Frame reset = c.await(f -> f.streamId() == 1 && f.type().equals("RST_STREAM"), 10_000);
+            assertThat(reset).as("RST_STREAM after the answer").isNotNull();
+            assertThat(reset.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+
+            Http2Headers notConnect = RawH2Client.request("GET", "/chat", "app.test");
+            notConnect.add(":protocol", "websocket");
+            assertThat(refusal(c, 3, notConnect)).isEqualTo("400");
+            // The connection serves on.
+            c.headers(5, RawH2Client.request("GET", "/", "app.test"), true);
+            assertThat(c.response(5, 10_000).body()).isEqualTo("app");
+        }
+        assertThat(app.requests() + api.requests()).as("requests that reached a backend").isEqualTo(before + 1);
+    }
+
     private static String refusal(RawH2Client c, int stream, Http2Headers headers) throws Exception {
         c.headers(stream, headers, true);
         RawH2Client.Response r = c.response(stream, 10_000);

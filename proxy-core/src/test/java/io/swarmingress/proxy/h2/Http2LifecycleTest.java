@@ -121,8 +121,8 @@ class Http2LifecycleTest {
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Counter cancelled = proxy.metrics().registry().find("ingress.requests").tag("entrypoint", "web").tag("service", "app")
-                        .tag("code", "499").counter();
-                assertThat(cancelled).as("requests counted as 499").isNotNull();
+                        .tag("code", "499").tag("protocol", "h2").counter();
+                assertThat(cancelled).as("requests counted as 499, over h2").isNotNull();
                 assertThat(cancelled.count()).isEqualTo(1);
                 assertThat(backend.openConnections()).as("the upstream connection of the cancelled request").isEqualTo(open - 1);
             });

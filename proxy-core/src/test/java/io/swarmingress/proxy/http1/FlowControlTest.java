@@ -35,7 +35,7 @@ class FlowControlTest {
     }
 
     private double answered404() {
-        return proxy.meter("ingress_requests_total{code=\"404\",entrypoint=\"web\",service=\"none\"}");
+        return proxy.meter("ingress_requests_total{code=\"404\",entrypoint=\"web\",protocol=\"http1\",service=\"none\"}");
     }
 
     @Test

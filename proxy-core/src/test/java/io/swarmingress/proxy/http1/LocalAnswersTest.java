@@ -48,7 +48,7 @@ class LocalAnswersTest {
         assertThat(channel.isActive()).isTrue();
         String second = exchange("GET /again HTTP/1.1\r\nHost: nowhere.example.com\r\n\r\n");
         assertThat(second).startsWith("HTTP/1.1 404 ");
-        assertThat(proxy.meter("ingress_requests_total{code=\"404\",entrypoint=\"web\",service=\"none\"}")).isEqualTo(2.0);
+        assertThat(proxy.meter("ingress_requests_total{code=\"404\",entrypoint=\"web\",protocol=\"http1\",service=\"none\"}")).isEqualTo(2.0);
     }
 
     @Test
@@ -80,7 +80,7 @@ class LocalAnswersTest {
     void serviceWithoutEndpointsIs503() {
         String out = exchange("GET / HTTP/1.1\r\nHost: empty.example.com\r\n\r\n");
         assertThat(out).startsWith("HTTP/1.1 503 Service Unavailable\r\n").contains("service 'empty' has no endpoints");
-        assertThat(proxy.meter("ingress_requests_total{code=\"503\",entrypoint=\"web\",service=\"empty\"}")).isEqualTo(1.0);
+        assertThat(proxy.meter("ingress_requests_total{code=\"503\",entrypoint=\"web\",protocol=\"http1\",service=\"empty\"}")).isEqualTo(1.0);
     }
 
     @Test

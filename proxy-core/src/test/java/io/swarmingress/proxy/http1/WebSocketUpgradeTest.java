@@ -80,7 +80,7 @@ class WebSocketUpgradeTest {
         assertThat(upstream.received()).isEqualTo("GET /admin HTTP/1.1\r\nHost: app.test\r\n\r\n");
         assertThat(proxy.upstreamsOpened()).isEqualTo(1);
         assertThat(proxy.meter(UPGRADED)).isEqualTo(1);
-        assertThat(proxy.meter("ingress_requests_total{code=\"101\",entrypoint=\"web\",service=\"app\"}")).isEqualTo(1);
+        assertThat(proxy.meter("ingress_requests_total{code=\"101\",entrypoint=\"web\",protocol=\"ws\",service=\"app\"}")).isEqualTo(1);
     }
 
     @Test

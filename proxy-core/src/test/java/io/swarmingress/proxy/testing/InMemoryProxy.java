@@ -115,7 +115,7 @@ public final class InMemoryProxy implements AutoCloseable {
 
     /**
      * The value of one series of the Prometheus scrape, e.g.
-     * {@code ingress_requests_total{code="504",entrypoint="web",service="app"}}; fails when the
+     * {@code ingress_requests_total{code="504",entrypoint="web",protocol="http1",service="app"}}; fails when the
      * scrape has no such series, so a check cannot pass on a meter that is missing.
      */
     public double meter(String series) {

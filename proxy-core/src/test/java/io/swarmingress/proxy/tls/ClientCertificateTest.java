@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.swarmingress.proxy.demo.SelfSigned;
 import io.swarmingress.proxy.testing.Backend;
@@ -82,16 +84,19 @@ class ClientCertificateTest {
         assertThat(stranger.output()).doesNotContain("GET /headers");
     }
 
-    @Test
-    void optionalClientCertificatesLetClientsWithoutOneInButNeverTheirOwnSubjectHeader() {
+    /** Over HTTP/1.1 and over HTTP/2 (negotiated by ALPN): the same subject, and no forged one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"--http1.1", "--http2"})
+    void optionalClientCertificatesLetClientsWithoutOneInButNeverTheirOwnSubjectHeader(String version) {
         TestCertificates c = new TestCertificates(dir);
         c.write("a", SelfSigned.KeyType.EC, "a.test");
         c.write("bob", SelfSigned.KeyType.RSA, "bob");
         ProxyFixture p = proxy(c, "optional");
-        Tools.Result anonymous = curl(c, p);
+        Tools.Result anonymous = curl(c, p, version, "-w", "\n%{http_version}");
         assertThat(anonymous.ok()).as(anonymous.output()).isTrue();
-        assertThat(anonymous.output()).contains("GET /headers").doesNotContainIgnoringCase("x-client-dn").doesNotContain("forged");
-        Tools.Result bob = curl(c, p, "--cert", c.cert("bob").toString(), "--key", c.key("bob").toString());
+        assertThat(anonymous.output()).contains("GET /headers").doesNotContainIgnoringCase("x-client-dn").doesNotContain("forged")
+                .endsWith(version.equals("--http2") ? "\n2" : "\n1.1");
+        Tools.Result bob = curl(c, p, version, "--cert", c.cert("bob").toString(), "--key", c.key("bob").toString());
         assertThat(bob.output()).containsIgnoringCase("x-client-dn: CN=bob,O=Swarm Ingress demo").doesNotContain("forged");
     }
 }

@@ -85,7 +85,7 @@ class TicketKeysTest {
         TestCertificates c = new TestCertificates(dir);
         c.write("a", SelfSigned.KeyType.EC, "a.test");
         TlsConfig config = new TlsConfig(List.of(TlsCertificate.of(c.cert("a").toString(), c.key("a").toString())), null, null,
-                false, true, 100, Duration.ofMinutes(10), null, null);
+                false, true, 100, Duration.ofMinutes(10), null, null, null);
         EntrypointTls tls = EntrypointTls.load("websecure", "entrypoints[0]", config, TlsProvider.best(), true, Instant.now());
         try {
             var first = tls.ticketKeys().current();

@@ -25,6 +25,7 @@ class ResponseFramerTest {
         final StringBuilder body = new StringBuilder();
         final List<Boolean> ends = new ArrayList<>();
         final List<String> errors = new ArrayList<>();
+        final List<String> trailers = new ArrayList<>();
         boolean dechunk;
         String connection;
         boolean keepAlive;
@@ -52,6 +53,11 @@ class ResponseFramerTest {
         public void onResponseBody(ByteBuf bytes) {
             body.append(bytes.toString(StandardCharsets.ISO_8859_1));
             bytes.release();
+        }
+
+        @Override
+        public void onResponseTrailer(io.netty.util.AsciiString lowerName, io.netty.util.AsciiString value) {
+            trailers.add(lowerName + "=" + value);
         }
 
         @Override
@@ -87,6 +93,21 @@ class ResponseFramerTest {
         f.feed(bytes(response.substring(at)), r);
         f.stop();
         return r;
+    }
+
+    @Test
+    void aDechunkedBodysTrailersAreToldAsFieldsAtEverySplitAndStayInTheBytesOtherwise() {
+        String response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+                + "Grpc-Status: 0\r\ngrpc-message:  all \t fine \t\r\n\r\n";
+        for (int at = 1; at < response.length(); at++) {
+            Recorder r = feedSplit(response, at, true);
+            assertThat(r.body).as("split at %d", at).hasToString("hello");
+            assertThat(r.trailers).as("split at %d", at).containsExactly("grpc-status=0", "grpc-message=all \t fine");
+            assertThat(r.ends).as("split at %d", at).containsExactly(true);
+        }
+        Recorder passed = feedSplit(response, 40, false);
+        assertThat(passed.trailers).as("trailers of a body passed on chunked travel in its bytes").isEmpty();
+        assertThat(passed.body.toString()).endsWith("0\r\nGrpc-Status: 0\r\ngrpc-message:  all \t fine \t\r\n\r\n");
     }
 
     @Test
