@@ -3,7 +3,6 @@ package io.swarmingress.proxy.h2;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;
@@ -284,22 +283,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             return;
         }
         held.release();
-        ChannelHandlerContext ctx = ctx();
-        // A reset of the stream must follow the answer's last frame: written at once, it would overtake the DATA,
-        // which waits in the flow controller, and the client would never read why.
-        ChannelPromise written = ctx.newPromise();
-        if (grpc) {
-            connection.encoder().writeHeaders(ctx, stream.id(), GrpcAnswers.trailersOnly(status, detail), 0, true, written);
-            end(written);
-            return;
-        }
-        byte[] body = ResponseHeads.localBody(status, detail);
-        connection.encoder().writeHeaders(ctx, stream.id(), ResponseHeads.local(status, body.length), 0, headRequest,
-                headRequest ? written : ctx.voidPromise());
-        if (!headRequest) {
-            connection.encoder().writeData(ctx, stream.id(), ResponseHeads.wrap(ctx.alloc(), body), 0, true, written);
-        }
-        end(written);
+        end(LocalAnswer.write(connection.encoder(), ctx(), stream.id(), status, detail, grpc, headRequest));
     }
 
     @Override

@@ -19,14 +19,6 @@ public interface Front {
     default void childOptions(ServerBootstrap bootstrap) {
     }
 
-    /**
-     * Whether the protocol may run on the epoll transport. Netty 4.2.18's epoll loses a half-closed
-     * socket while it waits for writability, which a byte relay needs; such a front gets a NIO group.
-     */
-    default boolean epollSafe() {
-        return true;
-    }
-
     /** A new table went live: e.g. close pooled connections to endpoints it no longer has, on every loop. */
     default void tablePublished(RoutingTable table, EventExecutorGroup loops) {
     }

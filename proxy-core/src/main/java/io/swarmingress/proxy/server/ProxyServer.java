@@ -56,18 +56,11 @@ public final class ProxyServer implements AutoCloseable {
     private final Clock clock;
     private final Ticker ticker;
     private final Transport transport;
-    private final EventLoopGroup group;
     /**
-     * Where fronts that are not {@link Front#epollSafe} run (the tcp relay). As of Netty 4.2.18
-     * (and 4.2.20), once a half-closed socket has no interest left (input shut down, nothing
-     * waiting to be written), EpollIoHandler removes it from the epoll set but keeps treating it as
-     * added, so the next write that has to wait for EPOLLOUT, or the next read(), fails with
-     * "epoll_ctl(..) failed ... No such file or directory" and the relay cuts the stream short. The
-     * http path never half-closes, so it keeps epoll. Netty starts a group's threads on first use:
-     * an unused group holds only its selectors.
+     * Every entrypoint's loops, the tcp relay's too: on epoll, {@link HalfCloseSafeEpoll} keeps the
+     * half-closed sockets a relay needs, which Netty 4.2.18's epoll alone loses.
      */
-    private final Transport nioTransport;
-    private final EventLoopGroup nioGroup;
+    private final EventLoopGroup group;
     private final int ioThreads;
     /** Active health checks, on a loop of their own (its thread starts only when a service has checks). */
     private final HealthChecker healthChecker;
@@ -95,13 +88,6 @@ public final class ProxyServer implements AutoCloseable {
         this.ioThreads = ioThreads;
         this.group = transport.newGroup(ioThreads, "ingress-io");
         this.healthChecker = new HealthChecker(transport.newGroup(1, "ingress-health"), transport.socketChannel());
-        if (transport.name().equals("epoll")) {
-            this.nioTransport = Transport.nio();
-            this.nioGroup = nioTransport.newGroup(ioThreads, "ingress-nio");
-        } else {
-            this.nioTransport = transport;
-            this.nioGroup = group;
-        }
     }
 
     /**
@@ -262,14 +248,12 @@ public final class ProxyServer implements AutoCloseable {
         if (front == null) {
             throw new IllegalStateException("entrypoint " + ec.name() + ": no front for protocol " + ec.protocol().configName());
         }
-        boolean epoll = front.epollSafe();
-        Transport t = epoll ? transport : nioTransport;
         ConnectionMeters meters = metrics.connections(ec.name(), ec.protocol().configName());
-        EntrypointContext context = new EntrypointContext(ec.name(), table, t, connections, meters,
+        EntrypointContext context = new EntrypointContext(ec.name(), table, transport, connections, meters,
                 name -> ports.getOrDefault(name, 0));
         ServerBootstrap b = new ServerBootstrap()
-                .group(epoll ? group : nioGroup)
-                .channel(t.serverChannel())
+                .group(group)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -282,7 +266,8 @@ public final class ProxyServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("entrypoint " + ec.name() + " cannot listen on " + ec.address() + ": " + e, e);
         }
-        log.info("entrypoint {} ({}) listening on {} ({})", ec.name(), ec.protocol().configName(), channel.localAddress(), t.name());
+        log.info("entrypoint {} ({}) listening on {} ({})", ec.name(), ec.protocol().configName(), channel.localAddress(),
+                transport.name());
         return new Listener(ec, channel, context);
     }
 
@@ -335,11 +320,7 @@ public final class ProxyServer implements AutoCloseable {
         for (Layer layer : layers) {
             layer.close();
         }
-        if (nioGroup != group) {
-            nioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        nioGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     @Override

@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -13,9 +12,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * The socket implementation: native epoll on Linux (fewer copies, edge-triggered, no selector
- * garbage), NIO elsewhere. Upstream channels use the same kind as the listener so that they can
- * share its event loop.
+ * The socket implementation: native epoll on Linux (fewer copies, no selector garbage), NIO
+ * elsewhere. Upstream channels use the same kind as the listener so that they can share its event
+ * loop. Epoll runs through {@link HalfCloseSafeEpoll}, which keeps half-closed sockets (byte relays)
+ * in the epoll set that Netty 4.2.18 would lose.
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
                         Class<? extends Channel> socketChannel) {
@@ -24,7 +24,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? 
     public static Transport best() {
         boolean nioForced = "nio".equals(System.getProperty("swarm.ingress.transport"));
         if (!nioForced && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+            return new Transport("epoll", new HalfCloseSafeEpoll(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         return nio();
     }

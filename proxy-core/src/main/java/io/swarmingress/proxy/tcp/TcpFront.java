@@ -29,10 +29,4 @@ public final class TcpFront implements Front {
     public void childOptions(ServerBootstrap bootstrap) {
         bootstrap.childOption(ChannelOption.AUTO_READ, false).childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     }
-
-    /** Netty 4.2.18's epoll cuts a half-closed relay short (see ProxyServer); the relay runs on NIO. */
-    @Override
-    public boolean epollSafe() {
-        return false;
-    }
 }
