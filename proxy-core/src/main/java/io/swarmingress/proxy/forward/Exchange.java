@@ -47,6 +47,8 @@ public final class Exchange {
     Service service;
     Retries retries;
     Endpoint endpoint;
+    /** Whether the request is the trial of its endpoint, back from an ejection ({@link Endpoint#acquire(long)}). */
+    private boolean trial;
     UpstreamConnection upstream;
     boolean requestComplete;
     boolean responseStarted;
@@ -92,7 +94,7 @@ public final class Exchange {
             return;
         }
         endpoint = picked;
-        picked.acquire();
+        trial = picked.acquire(clock.now());
         clock.attemptSent();
         forwarder.send(this, service, picked, head, upstreamPath, retries);
     }
@@ -237,6 +239,32 @@ public final class Exchange {
     }
 
     /**
+     * The endpoint acknowledged nothing for the connect timeout while the request awaited its head
+     * ({@link SilentPeerProbe}): gone like a reset, for passive health and the retry rules alike,
+     * except that the retry goes to another endpoint.
+     */
+    void onPeerSilent(UpstreamConnection c, TcpSample sample) {
+        if (c != upstream || done || responseStarted) {
+            return;
+        }
+        log.debug("endpoint {} of service {} silent while the request awaited its response: {}", endpoint, service.name(), sample);
+        upstream = null;
+        c.close();
+        service.resetBeforeResponse(endpoint, clock.now());
+        Endpoint next = retries.nextElsewhere(RetryReason.RESET, service, endpoint, clock.now());
+        if (next != null) {
+            retry(next);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "an endpoint of '" + service.name() + "' stopped acknowledging the request");
+        }
+    }
+
+    /** Whether the whole request went up and the response head is awaited. */
+    boolean awaitsHead() {
+        return !done && requestComplete && !responseStarted;
+    }
+
+    /**
      * The endpoint did not process the request (an h2c stream above its GOAWAY's last stream id,
      * or reset with REFUSED_STREAM): like a failed connect, it may go to another endpoint whatever
      * its method; unlike one, it says nothing about the endpoint's health (it is draining, or full).
@@ -264,7 +292,7 @@ public final class Exchange {
 
     void retry(Endpoint next) {
         closeUpstream();
-        endpoint.release();
+        endpoint.release(trial);
         endpoint = null;
         attempt(next);
         if (!done) {
@@ -319,7 +347,7 @@ public final class Exchange {
         done = true;
         metrics.record(head != null && head.webSocketUpgrade() ? RequestProtocol.WS : down.protocol(), status, clock.elapsed());
         if (endpoint != null) {
-            endpoint.release();
+            endpoint.release(trial);
             endpoint = null;
         }
         if (service != null) {

@@ -62,8 +62,20 @@ final class Retries {
      * attempt, it is counted and budgeted. Under {@code lb: hash} it is the request's key's next endpoint.
      */
     Endpoint next(RetryReason reason, Service service, Endpoint failed, long now) {
+        return next(reason, service, failed, now, reason != RetryReason.CONNECT_FAILURE);
+    }
+
+    /**
+     * As {@link #next}, but never the endpoint that failed: its peer went silent (its node is
+     * likely gone), so a fresh connection to it would only wait for the connect timeout.
+     */
+    Endpoint nextElsewhere(RetryReason reason, Service service, Endpoint failed, long now) {
+        return next(reason, service, failed, now, false);
+    }
+
+    private Endpoint next(RetryReason reason, Service service, Endpoint failed, long now, boolean sameAllowed) {
         Endpoint next = service.pickOther(now, failed, hashKey);
-        boolean pointless = next == null || (reason == RetryReason.CONNECT_FAILURE && next == failed);
+        boolean pointless = next == null || (!sameAllowed && next == failed);
         // Away from an endpoint passive health ejected, a retry is the ejection's business: a killed
         // task resets every request it held at once, more than the budget's floor. The budget is for
         // a service failing as a whole; ejection bounds these (max_ejection_percent of a service).

@@ -37,6 +37,9 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * gone without a word (a vanished node sends no FIN), and a request sent into it would only time
  * out. One timer per connection checks that when it fires; an IdleStateHandler would put a handler
  * hop on every read and write of every request.
+ *
+ * <p>On epoll, a {@link SilentPeerProbe} watches it while a request awaits its response head, and
+ * gives it up like a reset once its peer has acknowledged nothing for the connect timeout.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Request bytes held while connecting before the client is paused. */
@@ -63,6 +66,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private int pendingBytes;
     private long pooledSince;
     private ScheduledFuture<?> timer;
+    /** {@link SilentPeerProbe#OFF} until it connects, and for good when the transport cannot read TCP_INFO (NIO). */
+    private SilentPeerProbe probe = SilentPeerProbe.OFF;
 
     private UpstreamConnection(HostPort address, long idleNanos, UpstreamPool pool) {
         this.address = address;
@@ -85,6 +90,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType,
                  ByteBuf proxyHeader) {
         preface = proxyHeader;
+        probe = SilentPeerProbe.of(this, TcpSampler.of(channelType), timeouts.connect());
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
@@ -135,6 +141,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             pendingBytes = 0;
             channel.flush();
         }
+        probe.attemptStarted(ctx.executor());
         o.onConnected(this, null);
     }
 
@@ -214,6 +221,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
+        probe.stop();
         pool.forget(this);
         ctx.pipeline().replace(this, "tunnel", tunnel);
     }
@@ -221,6 +229,24 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Taken from the pool by a new exchange. */
     void lease(Exchange exchange) {
         owner = exchange;
+        if (connected) {
+            probe.attemptStarted(ctx.executor());
+        }
+    }
+
+    /**
+     * Its peer acknowledged nothing for the connect timeout while a request awaited its head: the
+     * exchange gives it up like a reset. The endpoint's idle connections on this loop went silent
+     * with it (a lost node), so they close too rather than take the next requests.
+     */
+    void peerSilent(TcpSample sample) {
+        pool.closeIdle(address);
+        Exchange o = owner;
+        if (o != null) {
+            o.onPeerSilent(this, sample);
+        } else {
+            close();
+        }
     }
 
     private void releasePending() {
@@ -316,6 +342,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
+        probe.stop();
         pool.forget(this);
         Exchange o = owner;
         if (o != null) {

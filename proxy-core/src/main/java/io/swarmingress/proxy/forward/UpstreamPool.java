@@ -96,6 +96,16 @@ final class UpstreamPool {
         }
     }
 
+    /** Closes the idle connections to one address: its peer stopped acknowledging on another of them. */
+    void closeIdle(HostPort address) {
+        ArrayDeque<UpstreamConnection> connections = idle.remove(address);
+        if (connections != null) {
+            for (UpstreamConnection c : connections.toArray(new UpstreamConnection[0])) {
+                c.channel.close();
+            }
+        }
+    }
+
     /** Closes every idle connection, and each one released from now on: the client connection it belonged to closed. */
     void close() {
         closed = true;

@@ -33,6 +33,8 @@ public final class Endpoint {
     final AtomicInteger ejections = new AtomicInteger();
     private volatile boolean ejected;
     private volatile long ejectedUntil;
+    /** Back from an ejection, a request is on trial: others wait for its answer. */
+    private volatile boolean trialTaken;
     private volatile int health = HEALTHY;
     private volatile boolean fallback;
     private volatile boolean removed;
@@ -70,14 +72,51 @@ public final class Endpoint {
         active.decrementAndGet();
     }
 
-    /** Whether a pick may choose it now: not ejected (or its time out is over), healthy, not a mere fallback. */
+    /**
+     * Takes a request picked at {@code now}; true when it is the trial of an endpoint back from
+     * an ejection (see {@link #available}), which {@link #release(boolean)} must then say.
+     */
+    public boolean acquire(long now) {
+        active.incrementAndGet();
+        if (ejected && now - ejectedUntil >= 0 && !trialTaken) {
+            trialTaken = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** The request taken by {@link #acquire(long)} ended; a trial that ended without an answer lets another try. */
+    public void release(boolean trial) {
+        active.decrementAndGet();
+        if (trial) {
+            trialTaken = false;
+        }
+    }
+
+    /**
+     * Whether a pick may choose it now: healthy, not a mere fallback, and not ejected. Once an
+     * ejection's time is over the endpoint is on trial until it answers ({@link #answered}): it
+     * takes one HTTP request ({@link #acquire(long)}) and no other until that one has its answer
+     * or ends. An endpoint on a node that is gone would otherwise take a request from every client
+     * the moment its ejection ends (a round robin reaches it within a few requests of each), and
+     * each would wait the connect timeout; on trial, one does. (Requests it still holds from before
+     * do not count: a long download or a WebSocket must not keep a healthy endpoint out.)
+     */
     public boolean available(long now) {
-        return health == HEALTHY && !fallback && (!ejected || now - ejectedUntil >= 0);
+        return health == HEALTHY && !fallback && (!ejected || (now - ejectedUntil >= 0 && !trialTaken));
     }
 
     /** Whether it is ejected at {@code now}. */
     public boolean ejected(long now) {
         return ejected && now - ejectedUntil < 0;
+    }
+
+    /** It answered (a response head, a TCP connect): once its ejection's time is over, the trial ends. */
+    void answered(long now) {
+        if (ejected && now - ejectedUntil >= 0) {
+            ejected = false;
+            trialTaken = false;
+        }
     }
 
     /** Takes it out of rotation until {@code until}; false when it was out already (nothing to count). */
@@ -87,6 +126,7 @@ public final class Endpoint {
         }
         ejectedUntil = until;
         ejected = true;
+        trialTaken = false;
         return true;
     }
 

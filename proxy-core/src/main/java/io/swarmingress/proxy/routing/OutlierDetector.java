@@ -35,6 +35,10 @@ final class OutlierDetector {
     void responded(Endpoint e, int status, long now) {
         e.consecutiveFailures.set(0);
         int limit = policy.consecutive5xx();
+        if (status < 500 || limit == 0) {
+            // Reachable, and not failing in a way that counts here: an ejected endpoint's trial is over.
+            e.answered(now);
+        }
         if (status >= 500) {
             if (limit > 0 && e.consecutive5xx.incrementAndGet() >= limit) {
                 eject(e, now);

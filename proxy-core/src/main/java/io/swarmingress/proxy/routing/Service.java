@@ -215,6 +215,11 @@ public final class Service {
         outliers.failed(e, now);
     }
 
+    /** A TCP relay's connect to the endpoint succeeded: the connection is its answer ({@link Endpoint#available}). */
+    public void connected(Endpoint e, long now) {
+        e.answered(now);
+    }
+
     /** The connection to the endpoint reset or closed before a response head. */
     public void resetBeforeResponse(Endpoint e, long now) {
         outliers.failed(e, now);

@@ -204,6 +204,7 @@ final class TcpRelay {
                     .handler(upstreamSide);
             b.connect(picked.socketAddress()).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
+                    service.connected(picked, ctx.executor().ticker().nanoTime());
                     connected(f.channel(), service);
                     return;
                 }

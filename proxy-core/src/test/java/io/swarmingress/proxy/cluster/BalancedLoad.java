@@ -30,12 +30,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code option redispatch} does the same, and no proxy can answer for a node that is gone.
  *
  * <p>Successes are counted per 100 ms, so that the steady rate and the worst 5 s window around a
- * fault can be told afterwards.
+ * fault can be told afterwards; every request slower than {@value #SLOW_MS} ms is kept (when it
+ * started, how long it took, through which node, what answered), so that a dip can be explained.
  */
 final class BalancedLoad implements AutoCloseable {
     static final int CHECK_MS = 250;
     static final long LOST_NODE_GRACE_MS = 2000;
     private static final int BUCKET_MS = 100;
+    static final long SLOW_MS = 300;
     private static final int MAX_BUCKETS = 20 * 60 * 10; // 20 minutes
 
     private final List<InetSocketAddress> web = new ArrayList<>();
@@ -55,6 +57,13 @@ final class BalancedLoad implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> bodies = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Slow> slow = new ConcurrentLinkedQueue<>();
+    /** The balancer's view changing: when a node went out or came back, and the failed checks' reasons. */
+    private final ConcurrentLinkedQueue<String> checks = new ConcurrentLinkedQueue<>();
+
+    /** A request slower than {@value #SLOW_MS} ms: started at {@code startMillis} (wall clock), through node {@code node} (1-based). */
+    record Slow(long startMillis, long millis, int node, String outcome) {
+    }
 
     private BalancedLoad(List<String> nodes, int webPort, int adminPort, String hostHeader) {
         for (String n : nodes) {
@@ -106,56 +115,75 @@ final class BalancedLoad implements AutoCloseable {
         int fails = 0;
         int passes = 0;
         while (running.get()) {
-            boolean healthy = healthy(admin.get(node));
-            if (healthy) {
+            long t0 = System.currentTimeMillis();
+            String failure = healthy(admin.get(node));
+            if (failure == null) {
                 passes++;
                 fails = 0;
-                if (passes >= 2) {
-                    up.set(node, 1);
+                if (passes >= 2 && up.getAndSet(node, 1) == 0) {
+                    checks.add(t0 + " node" + (node + 1) + " back in");
                 }
             } else {
                 fails++;
                 passes = 0;
+                checks.add(t0 + " node" + (node + 1) + " check failed after " + (System.currentTimeMillis() - t0) + " ms: " + failure);
                 if (fails >= 2 && up.getAndSet(node, 0) == 1) {
                     failedAt.set(node, System.currentTimeMillis());
+                    checks.add(t0 + " node" + (node + 1) + " out");
                 }
             }
             pause(CHECK_MS);
         }
     }
 
-    private static boolean healthy(InetSocketAddress address) {
+    /** @return null when healthy, else why not */
+    private static String healthy(InetSocketAddress address) {
         try (Socket s = new Socket()) {
             s.connect(address, 500);
             s.setSoTimeout(100);
             s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
             long deadline = System.currentTimeMillis() + 1000;
-            return read(s.getInputStream(), () -> System.currentTimeMillis() > deadline).status() == 200;
+            Response r = read(s.getInputStream(), () -> System.currentTimeMillis() > deadline);
+            return r.status() == 200 ? null : r.status() + " " + r.body().strip();
         } catch (IOException e) {
-            return false;
+            return e.toString();
         }
+    }
+
+    /** The balancer's health-check events so far ({@code epochMillis text}). */
+    List<String> checkEvents() {
+        return List.copyOf(checks);
     }
 
     /** One client: requests back to back on a keep-alive connection to its node while it is up. */
     private void send(int client) {
         int node = client % web.size();
         Socket socket = null;
+        long waitingSince = 0;
         while (running.get()) {
             if (!up(node)) {
                 socket = close(socket);
                 int next = nextUp(node);
                 if (next < 0) {
+                    if (waitingSince == 0) {
+                        waitingSince = System.currentTimeMillis();
+                    }
                     pause(20);
                     continue;
                 }
                 node = next;
+            }
+            if (waitingSince != 0) {
+                slow(waitingSince, node, "client " + client + " waited: no node up");
+                waitingSince = 0;
             }
             sent.incrementAndGet();
             int tries = 0;
             while (true) {
                 int n = node;
                 sentTo.incrementAndGet(n);
+                long t0 = System.currentTimeMillis();
                 try {
                     if (socket == null) {
                         socket = new Socket();
@@ -166,6 +194,7 @@ final class BalancedLoad implements AutoCloseable {
                             .getBytes(StandardCharsets.ISO_8859_1));
                     long deadline = System.currentTimeMillis() + 15_000;
                     Response r = read(socket.getInputStream(), () -> !up(n) || System.currentTimeMillis() > deadline);
+                    slow(t0, n, r.status() + " " + r.body().strip());
                     if (r.status() == 200) {
                         ok.incrementAndGet();
                         bucket(System.currentTimeMillis());
@@ -179,6 +208,7 @@ final class BalancedLoad implements AutoCloseable {
                     break;
                 } catch (IOException e) {
                     socket = close(socket);
+                    slow(t0, n, e.getMessage());
                     if (tries++ == 0 && nodeLost(n)) {
                         resentFrom.incrementAndGet(n);
                         node = nextUp(n) < 0 ? n : nextUp(n);
@@ -212,6 +242,27 @@ final class BalancedLoad implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    private void slow(long t0, int node, String outcome) {
+        long ms = System.currentTimeMillis() - t0;
+        if (ms >= SLOW_MS) {
+            slow.add(new Slow(t0, ms, node + 1, outcome));
+        }
+    }
+
+    /** The requests slower than {@value #SLOW_MS} ms so far, by start. */
+    List<Slow> slowRequests() {
+        return slow.stream().sorted(java.util.Comparator.comparingLong(Slow::startMillis)).toList();
+    }
+
+    /** Successful requests per {@code stepMillis} from {@code fromMillis} to {@code toMillis}. */
+    List<Long> timeline(long fromMillis, long toMillis, long stepMillis) {
+        List<Long> out = new ArrayList<>();
+        for (long t = fromMillis; t < toMillis; t += stepMillis) {
+            out.add(Math.round(rate(t, t + stepMillis) * stepMillis / 1000.0));
+        }
+        return out;
     }
 
     private void bucket(long now) {

@@ -107,14 +107,18 @@ final class Cluster implements AutoCloseable {
     long deploy(boolean token) throws Exception {
         Path config = dir.resolve("ingress.yaml");
         // The tests read each node's routing table (/routes) from outside: the admin listener on every
-        // address of the container, in place of the probes-only one on the published admin port.
+        // address of the container (INGRESS_ADMIN_ADDRESS below), in place of the probes-only one on the
+        // published admin port.
         Files.writeString(config, Files.readString(repo.resolve("deploy/ingress.yaml"))
-                .replace("${INGRESS_ADMIN_ADDRESS:-127.0.0.1:9092}", "0.0.0.0:" + ADMIN_PORT)
                 .replace("  probes: 0.0.0.0:9090\n", ""));
         Map<String, String> env = new HashMap<>(Map.of("DOCKER_HOST", host(1), "INGRESS_IMAGE", IMAGE,
                 "INGRESS_HTTP_PORT", Integer.toString(WEB_PORT), "INGRESS_ADMIN_PORT", Integer.toString(ADMIN_PORT),
                 "INGRESS_NETWORK", NETWORK, "INGRESS_CONFIG_FILE", config.toString(),
                 "INGRESS_SHUTDOWN_DELAY", "1s", "DOCKER_GID", socketGid(), "DOCKER_SOCKET", "/run/swarm-node/docker.sock"));
+        // Through the environment, not the file: the image's HEALTHCHECK asks INGRESS_ADMIN_ADDRESS too
+        // (with the file alone it asked 127.0.0.1:9092, where nothing listened, and Swarm replaced every
+        // proxy a minute after it started: the workers lost the relay they followed).
+        env.put("INGRESS_ADMIN_ADDRESS", "0.0.0.0:" + ADMIN_PORT);
         List<String> cmd = new ArrayList<>(List.of(DOCKER, "stack", "deploy", "--resolve-image", "never",
                 "-c", repo.resolve("deploy/stack.yml").toString()));
         if (token) {

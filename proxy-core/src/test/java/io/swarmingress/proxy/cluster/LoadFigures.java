@@ -27,6 +27,32 @@ record LoadFigures(BalancedLoad.Stats stats, double steady, long worst, long wor
             long end = System.currentTimeMillis();
             worst = load.worstFiveSeconds(killedAt, end);
             stats = load.stats();
+            System.out.printf("%s: successes per 500 ms from 2 s before the loss: %s%n", what,
+                    load.timeline(killedAt - 2000, end, 500));
+            StringBuilder slow = new StringBuilder();
+            for (BalancedLoad.Slow s : load.slowRequests()) {
+                if (s.startMillis() >= killedAt - 5000) {
+                    slow.append(String.format("%n  %+6d ms  %5d ms  node%d  %s", s.startMillis() - killedAt, s.millis(), s.node(),
+                            s.outcome()));
+                }
+            }
+            System.out.printf("%s: requests slower than %d ms (start after the loss, duration, node, outcome):%s%n", what,
+                    BalancedLoad.SLOW_MS, slow);
+            StringBuilder checks = new StringBuilder();
+            for (String e : load.checkEvents()) {
+                long at = Long.parseLong(e.substring(0, e.indexOf(' ')));
+                checks.append(String.format("%n  %+6d ms %s", at - killedAt, e.substring(e.indexOf(' ') + 1)));
+            }
+            System.out.printf("%s: the balancer's health checks (failures, nodes out and back):%s%n", what, checks);
+        }
+        for (int n = 1; n <= 3; n++) {
+            if (n != node) {
+                String retries = cluster.admin(n, "/metrics").lines()
+                        .filter(l -> l.startsWith("ingress_retries_total{") || l.startsWith("ingress_endpoint_ejections_total{")
+                                || l.startsWith("ingress_upstream_connect_errors_total{"))
+                        .filter(l -> !l.endsWith(" 0.0")).collect(java.util.stream.Collectors.joining(", "));
+                System.out.printf("%s: node%d's proxy: %s%n", what, n, retries);
+            }
         }
         System.out.printf("%s under load (%d keep-alive clients to all three nodes behind a balancer checking /healthz every"
                         + " %d ms): %d sent, %d failed, %d resent by the balancer from the lost node (%s per node);"

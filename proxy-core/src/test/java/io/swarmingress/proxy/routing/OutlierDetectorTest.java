@@ -49,6 +49,58 @@ class OutlierDetectorTest {
     }
 
     @Test
+    void backFromAnEjectionAnEndpointTakesOneRequestAtATimeUntilItAnswers() {
+        List<Endpoint> eps = endpoints(4);
+        OutlierDetector d = new OutlierDetector(new OutlierPolicy(1, 0, Duration.ofSeconds(5), Duration.ofSeconds(60), 50), eps, ejections);
+        Endpoint e = eps.get(0);
+        e.acquire(); // a long download from before the ejection, still going
+        assertThat(e.acquire(0)).as("never ejected: no trial").isFalse();
+        e.release(false);
+        d.failed(e, 0);
+        assertThat(e.available(5 * S - 1)).isFalse();
+        assertThat(e.available(5 * S)).as("its time is over: on trial, the download from before notwithstanding").isTrue();
+        assertThat(e.acquire(5 * S)).as("the trial request").isTrue();
+        assertThat(e.available(5 * S)).as("one trial at a time: every other client picks elsewhere").isFalse();
+        e.release(true); // the trial ended without an answer (its client left)
+        assertThat(e.available(6 * S)).as("another may try").isTrue();
+        assertThat(e.acquire(6 * S)).isTrue();
+        d.failed(e, 8 * S); // the trial failed: out again, for twice the time
+        e.release(true);
+        assertThat(e.available(8 * S + 10 * S - 1)).isFalse();
+        assertThat(e.acquire(18 * S)).isTrue();
+        d.responded(e, 200, 18 * S);
+        e.release(true);
+        assertThat(e.available(18 * S)).as("it answered: back in full").isTrue();
+        assertThat(e.acquire(18 * S)).as("no trial any more").isFalse();
+        assertThat(e.acquire(18 * S)).isFalse();
+        assertThat(e.available(18 * S)).isTrue();
+    }
+
+    @Test
+    void aFiveHundredEndsATrialOnlyWhenFiveHundredsDoNotEject() {
+        List<Endpoint> eps = endpoints(4);
+        OutlierDetector counting = new OutlierDetector(new OutlierPolicy(1, 3, Duration.ofSeconds(5), Duration.ofSeconds(60), 50),
+                eps, ejections);
+        Endpoint e = eps.get(0);
+        counting.failed(e, 0);
+        assertThat(e.acquire(5 * S)).isTrue();
+        counting.responded(e, 503, 5 * S);
+        assertThat(e.available(5 * S)).as("a 503 where 5xx count against it: still on trial").isFalse();
+        e.release(true);
+        assertThat(e.acquire(6 * S)).isTrue();
+        counting.responded(e, 200, 6 * S);
+        assertThat(e.available(6 * S)).isTrue();
+
+        Endpoint f = eps.get(1);
+        OutlierDetector notCounting = new OutlierDetector(new OutlierPolicy(1, 0, Duration.ofSeconds(5), Duration.ofSeconds(60), 50),
+                eps, ejections);
+        notCounting.failed(f, 0);
+        assertThat(f.acquire(5 * S)).isTrue();
+        notCounting.responded(f, 503, 5 * S);
+        assertThat(f.available(5 * S)).as("reachable, and 5xx are not its business: back").isTrue();
+    }
+
+    @Test
     void aResponseResetsTheCountAndFiveHundredsCountOnlyWhenAsked() {
         List<Endpoint> eps = endpoints(2);
         OutlierDetector d = new OutlierDetector(new OutlierPolicy(2, 3, Duration.ofSeconds(5), Duration.ofSeconds(60), 50), eps, ejections);
