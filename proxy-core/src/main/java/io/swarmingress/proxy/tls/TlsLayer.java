@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,13 @@ public final class TlsLayer implements Layer {
     private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
 
     private final IngressMetrics metrics;
-    private final TlsProvider provider;
+    /**
+     * Asked once, at the first entrypoint that terminates TLS: probing for BoringSSL extracts and
+     * loads a native library and starts the JDK's TLS stack (about 0.3 s of a start on one core and
+     * 4 MiB of RSS), which a proxy without TLS entrypoints never needs.
+     */
+    private final Supplier<TlsProvider> providers;
+    private volatile TlsProvider provider;
     private final Clock clock;
     /** Times ticket key rotation (monotonic, apart from the wall clock certificates are judged by). */
     private final Ticker ticker;
@@ -64,9 +71,9 @@ public final class TlsLayer implements Layer {
      * @param ticker times the rotation of session ticket keys
      * @param watchInterval how often certificate files are read again
      */
-    public TlsLayer(IngressMetrics metrics, TlsProvider provider, Clock clock, Ticker ticker, Duration watchInterval) {
+    public TlsLayer(IngressMetrics metrics, Supplier<TlsProvider> providers, Clock clock, Ticker ticker, Duration watchInterval) {
         this.metrics = metrics;
-        this.provider = provider;
+        this.providers = providers;
         this.clock = clock;
         this.ticker = ticker;
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -78,7 +85,7 @@ public final class TlsLayer implements Layer {
     }
 
     public static TlsLayer create(IngressMetrics metrics) {
-        return new TlsLayer(metrics, TlsProvider.best(), Clock.systemUTC(), Ticker.systemTicker(), WATCH_INTERVAL);
+        return new TlsLayer(metrics, TlsProvider::best, Clock.systemUTC(), Ticker.systemTicker(), WATCH_INTERVAL);
     }
 
     @Override
@@ -98,6 +105,7 @@ public final class TlsLayer implements Layer {
                 next.put(ec.name(), had);
                 continue;
             }
+            TlsProvider provider = resolvedProvider();
             if (!providerLogged) {
                 providerLogged = true;
                 if (provider.openSsl()) {
@@ -192,8 +200,16 @@ public final class TlsLayer implements Layer {
         return out;
     }
 
-    /** The provider terminating TLS, for the start log and /routes. */
+    /** The provider terminating TLS, for the start log and /routes; chosen on first use. */
     public TlsProvider provider() {
+        TlsProvider p = provider;
+        return p != null ? p : resolvedProvider();
+    }
+
+    private synchronized TlsProvider resolvedProvider() {
+        if (provider == null) {
+            provider = providers.get();
+        }
         return provider;
     }
 
