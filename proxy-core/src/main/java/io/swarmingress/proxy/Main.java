@@ -56,11 +56,7 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        // Leak tracking touches every message in every pipeline. Tests run it at paranoid; a
-        // production proxy runs without it unless asked (-Dio.netty.leakDetection.level=...).
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            System.setProperty("io.netty.leakDetection.level", "disabled");
-        }
+        RuntimeDefaults.apply(System.getProperties());
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
