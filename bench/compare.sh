@@ -18,8 +18,15 @@ usage: bench/compare.sh [options]
   --jar PATH           the Swarm Ingress jar (default proxy-core/target/swarm-ingress.jar)
   --jar2 PATH          a second Swarm Ingress jar, measured as a fourth proxy "ingress2" in the same
                        interleaved rounds (e.g. the jar before a change); not in scenario 7
-  --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default "-Xms512m -Xmx512m -XX:+UseParallelGC")
+  --jvm-opts "FLAGS"   JVM flags for Swarm Ingress (default: the image's, JAVA_OPTS in the Dockerfile; its
+                       class data archive, -XX:SharedArchiveFile, is made by a training run here as
+                       the image build makes it; before 2026-11-30 the default was
+                       "-Xms512m -Xmx512m -XX:+UseParallelGC")
+  --jvm-opts2 "FLAGS"  JVM flags for --jar2 (default: those of --jvm-opts); with --jar2 the same jar,
+                       an A/B of two sets of flags in the same interleaved rounds
   --idle-conns N       connections held open in scenario 6 (default 10000)
+  --starts N           fresh starts of each proxy per round in scenario 6, timed to their first
+                       answered request (default 5)
   --quiet-max SECONDS  how long to wait for a quiet second before each measurement (default 30)
   --noise-retries N    measurements repeated when other load took the proxy's core (default 2);
                        on a machine that is never quiet, 0 and a short --quiet-max keep a run short
@@ -38,14 +45,14 @@ TOOLS="$BENCH/tools"
 DURATION=10 ROUNDS=3 WARMUP=25 SCEN_WARMUP=5 SCENARIOS="1,2,3,4,5,6,7,8,9,10,11,12" ONLY="haproxy,nginx,ingress"
 JAR="$REPO/proxy-core/target/swarm-ingress.jar"
 JAR2=""
-JVM_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC"
-IDLE_CONNS=10000 IDLE_HOLD=12 QUIET_MAX=30 NOISE_RETRIES=2 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
+JVM_OPTS="" JVM_OPTS2=""
+IDLE_CONNS=10000 STARTS=5 IDLE_HOLD=12 QUIET_MAX=30 NOISE_RETRIES=2 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
 ROUTE_HOSTS=10000 ROUTE_PATHS=1000
 
 # --smoke first sets short defaults; any explicit option still wins, wherever it stands.
 for a in "$@"; do
   if [[ $a == --smoke ]]; then
-    SMOKE=1 DURATION=3 ROUNDS=1 WARMUP=3 SCEN_WARMUP=1 IDLE_CONNS=1000 IDLE_HOLD=3 QUIET_MAX=3 NOISE_RETRIES=0
+    SMOKE=1 DURATION=3 ROUNDS=1 WARMUP=3 SCEN_WARMUP=1 IDLE_CONNS=1000 IDLE_HOLD=3 QUIET_MAX=3 NOISE_RETRIES=0 STARTS=1
   fi
 done
 while (($#)); do
@@ -59,7 +66,9 @@ while (($#)); do
     --jar) JAR="$2"; shift ;;
     --jar2) JAR2="$2"; shift ;;
     --jvm-opts) JVM_OPTS="$2"; shift ;;
+    --jvm-opts2) JVM_OPTS2="$2"; shift ;;
     --idle-conns) IDLE_CONNS="$2"; shift ;;
+    --starts) STARTS="$2"; shift ;;
     --quiet-max) QUIET_MAX="$2"; shift ;;
     --noise-retries) NOISE_RETRIES="$2"; shift ;;
     --proxy-cpu) PROXY_CPU="$2"; shift ;;
@@ -89,6 +98,16 @@ done
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "--duration: '$DURATION' (expected: whole seconds >= 1)"
 [[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || die "--rounds: '$ROUNDS' (expected: >= 1)"
 [[ "$PROXY_CPU" != "$LOAD_CPU" ]] || die "--proxy-cpu and --load-cpu must differ"
+[[ "$STARTS" =~ ^[0-9]+$ ]] || die "--starts: '$STARTS' (expected: a whole number >= 0)"
+
+# The JVM flags users get: the image's JAVA_OPTS (README documents the same line). The throughput
+# scenarios and scenario 6 measure the proxy with them unless --jvm-opts says otherwise.
+IMAGE_JVM_OPTS="$(sed -n 's/^ *JAVA_OPTS="\([^"]*\)".*/\1/p' "$REPO/Dockerfile" | head -1)"
+if [[ -z "$JVM_OPTS" ]]; then
+  [[ -n "$IMAGE_JVM_OPTS" ]] || die "no JAVA_OPTS=\"...\" line in $REPO/Dockerfile; give --jvm-opts"
+  JVM_OPTS="$IMAGE_JVM_OPTS"
+fi
+JVM_OPTS2="${JVM_OPTS2:-$JVM_OPTS}"
 
 # ---------------------------------------------------------------- tools
 install_missing() {
@@ -203,6 +222,12 @@ if has "$SCENARIOS" 8 || has "$SCENARIOS" 9 || has "$SCENARIOS" 11; then
   has "$ONLY" ingress2 && PORTS+=(19060 19070)
 fi
 has "$ONLY" ingress2 && PORTS+=(19020 19030 19093)
+# the training run of the class data archive and scenario 6's fresh starts (19xxx moved to 29xxx)
+{ has "$ONLY" ingress || has "$ONLY" ingress2; } && PORTS+=(29000 29010 29090)
+if has "$SCENARIOS" 6; then
+  has "$ONLY" haproxy && PORTS+=(29100 29110)
+  has "$ONLY" nginx && PORTS+=(29200)
+fi
 if has "$SCENARIOS" 10; then
   has "$ONLY" haproxy && PORTS+=(19140)
   has "$ONLY" nginx && PORTS+=(19240)
@@ -247,7 +272,7 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
     echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
   fi
   if has "$ONLY" ingress2; then
-    echo "ingress2: $JAR2 (built $(stat -c '%y' "$JAR2" | cut -d. -f1), sha256 $(sha256sum "$JAR2" | cut -c1-12)), JVM flags: $JVM_OPTS"
+    echo "ingress2: $JAR2 (built $(stat -c '%y' "$JAR2" | cut -d. -f1), sha256 $(sha256sum "$JAR2" | cut -c1-12)), JVM flags: $JVM_OPTS2"
   fi
   echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
   echo "run:      scenarios $SCENARIOS, proxies $ONLY, $ROUNDS round(s) x ${DURATION}s, warm-up ${WARMUP}s each + ${SCEN_WARMUP}s per scenario, idle conns $IDLE_CONNS"
@@ -296,6 +321,7 @@ wait_port() {   # wait_port NAME PORT SECONDS
 
 # All pids of a proxy: nginx is a master and its worker.
 pids_of() { local p="${PID_OF[$1]}"; echo "$p" $(pgrep -P "$p" 2>/dev/null || true); }
+threads_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^Threads:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 rss_kib() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 ticks_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 core_ticks() { awk -v c="cpu$1" '$1 == c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
@@ -352,15 +378,53 @@ declare -A H2TLS_PORT=([haproxy]=19150 [nginx]=19250 [ingress]=19040 [ingress2]=
 declare -A WS_PORT=([haproxy]=19160 [nginx]=19260 [ingress]=19080 [ingress2]=19083)
 LIVE=()
 
+# Scenario 6's fresh starts and the class data training run use copies of the configs on ports
+# 29xxx instead of 19xxx (and nginx its own pid file and temp paths), beside the running proxies.
+declare -A START_PORT=([haproxy]=29100 [nginx]=29200 [ingress]=29000 [ingress2]=29000)
+shift_ports() { sed -e 's/127\.0\.0\.1:19\([0-9][0-9][0-9]\)\b/127.0.0.1:29\1/g' "$@"; }
+shift_ports "$WORK/haproxy.cfg" >"$WORK/start-haproxy.cfg"
+shift_ports -e "s#$WORK/nginx\([-.]\)#$WORK/start-nginx\1#g" "$WORK/nginx.conf" >"$WORK/start-nginx.conf"
+mkdir -p "$WORK/start-nginx-tmp"
+shift_ports "$WORK/ingress.yaml" >"$WORK/start-ingress.yaml"
+
+# jvm_opts NAME: JVM_OPTS for $WORK/NAME.jar, its class data archive (-XX:SharedArchiveFile) in
+# $WORK/NAME.jsa. The archive belongs to one jar and one JVM; it is made as the image build
+# (Dockerfile) makes it: a training run of the proxy answers one request and lists at exit the
+# classes it loaded (-XX:DumpLoadedClassList), then -Xshare:dump writes them into one static archive.
+jvm_opts() {
+  local flags="$JVM_OPTS"
+  [[ $1 == swarm-ingress2 ]] && flags="$JVM_OPTS2"
+  if [[ "$flags" == *-XX:SharedArchiveFile=* ]]; then
+    sed -e "s#-XX:SharedArchiveFile=[^ ]*#-XX:SharedArchiveFile=$WORK/$1.jsa#" <<<"$flags"
+  else
+    echo "$flags"
+  fi
+}
+train_cds() {   # train_cds NAME
+  local flags="$JVM_OPTS"
+  [[ $1 == swarm-ingress2 ]] && flags="$JVM_OPTS2"
+  [[ "$flags" == *-XX:SharedArchiveFile=* ]] || return 0
+  local opts; opts="$(sed -e 's#-XX:SharedArchiveFile=[^ ]*##' <<<"$flags")"
+  log "class data archive for $1.jar: a training run, then java -Xshare:dump"
+  # shellcheck disable=SC2086
+  taskset -c "$LOAD_CPU" python3 "$TOOLS/first_answer.py" --port "${START_PORT[ingress]}" --settle 1 --stop \
+    --log "$WORK/$1-cds.log" -- java $opts -XX:DumpLoadedClassList="$WORK/$1.classlist" -jar "$WORK/$1.jar" \
+    --config "$WORK/start-ingress.yaml" >/dev/null || { tail -20 "$WORK/$1-cds.log"; die "the class data training run of $1.jar failed"; }
+  java -Xshare:dump -XX:+UseG1GC -XX:SharedClassListFile="$WORK/$1.classlist" -XX:SharedArchiveFile="$WORK/$1.jsa" \
+    -cp "$WORK/$1.jar" >>"$WORK/$1-cds.log" 2>&1 || { tail -20 "$WORK/$1-cds.log"; die "java -Xshare:dump for $1.jar failed"; }
+}
+has "$ONLY" ingress && train_cds swarm-ingress
+has "$ONLY" ingress2 && train_cds swarm-ingress2
+
 start_proxy() {   # start_proxy NAME KIND CONFIG PORT...
   local name="$1" kind="$2" cfg="$3"; shift 3
   case "$kind" in
     haproxy) start "$name" "$PROXY_CPU" haproxy -db -f "$cfg" ;;
     nginx) start "$name" "$PROXY_CPU" nginx -c "$cfg" ;;
     ingress) # shellcheck disable=SC2086
-      start "$name" "$PROXY_CPU" java $JVM_OPTS -jar "$WORK/swarm-ingress.jar" --config "$cfg" ;;
+      start "$name" "$PROXY_CPU" java $(jvm_opts swarm-ingress) -jar "$WORK/swarm-ingress.jar" --config "$cfg" ;;
     ingress2) # shellcheck disable=SC2086
-      start "$name" "$PROXY_CPU" java $JVM_OPTS -jar "$WORK/swarm-ingress2.jar" --config "$cfg" ;;
+      start "$name" "$PROXY_CPU" java $(jvm_opts swarm-ingress2) -jar "$WORK/swarm-ingress2.jar" --config "$cfg" ;;
   esac
   local p
   for p in "$@"; do wait_port "$name" "$p" 60 || return 1; done
@@ -541,13 +605,14 @@ measure_mem() {   # measure_mem ROUND PROXY
   if ! kill -0 "${PID_OF[$p]}" 2>/dev/null; then
     printf 'skip\t%s\t6\t%s\t%s\n' "$r" "$p" "process has exited" >>"$RAW"; return
   fi
-  local out="$WORK/mem-r$r-$p.txt" idle loaded ready done_line i
+  local out="$WORK/mem-r$r-$p.txt" idle loaded ready done_line i threads
   focus "$p"
   wait_quiet
   sleep 1
   local heap_idle="" heap_loaded=""
   [[ $p == ingress* ]] && heap_idle=$(live_heap_kib "$p")
   idle=$(rss_kib "$p")
+  threads=$(threads_of "$p")
   taskset -c "$LOAD_CPU" python3 "$TOOLS/hold_conns.py" --port "${HTTP_PORT[$p]}" -n "$IDLE_CONNS" --hold "$IDLE_HOLD" >"$out" 2>&1 &
   local hp=$!; PIDS+=("$hp")
   for ((i = 0; i < 1200; i++)); do grep -q '^READY' "$out" && break; kill -0 $hp 2>/dev/null || break; sleep 0.1; done
@@ -564,13 +629,34 @@ measure_mem() {   # measure_mem ROUND PROXY
   local opened failed still
   opened=$(sed -E 's/.*open=([0-9]+).*/\1/' <<<"$ready"); failed=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$ready")
   still=$(sed -E 's/.*still_open=([0-9]+).*/\1/' <<<"$done_line")
-  printf 'mem\t%s\t6\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$idle" "$loaded" "$opened" "$failed" "$still" >>"$RAW"
+  printf 'mem\t%s\t6\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$idle" "$loaded" "$opened" "$failed" "$still" "$threads" >>"$RAW"
   if [[ -n "$heap_idle" && -n "$heap_loaded" ]]; then
-    printf 'mem\t%s\t6h\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$heap_idle" "$heap_loaded" "$opened" "$failed" "$still" >>"$RAW"
+    printf 'mem\t%s\t6h\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$heap_idle" "$heap_loaded" "$opened" "$failed" "$still" "$threads" >>"$RAW"
     log "  $p: live heap after a full GC ${heap_idle} KiB idle, ${heap_loaded} KiB with $opened conns"
   fi
-  log "  $p: rss idle ${idle} KiB, with $opened conns ${loaded} KiB ($(awk -v a="$idle" -v b="$loaded" -v n="$opened" 'BEGIN {printf "%.2f", n ? (b - a) / n : 0}') KiB/conn), failed $failed, still open $still"
+  log "  $p: $threads threads, rss idle ${idle} KiB, with $opened conns ${loaded} KiB ($(awk -v a="$idle" -v b="$loaded" -v n="$opened" 'BEGIN {printf "%.2f", n ? (b - a) / n : 0}') KiB/conn), failed $failed, still open $still"
   sleep 2
+}
+
+# Scenario 6, the start: a fresh process of the proxy (on ports 29xxx, every running proxy frozen),
+# timed from its creation to its first answered request; then its RSS and threads after 2 s idle.
+measure_start() {   # measure_start ROUND PROXY RUN
+  local r="$1" p="$2" i="$3" out="$WORK/start-r$1-$2-$3.txt" cmd
+  case "$p" in
+    haproxy) cmd=(haproxy -db -f "$WORK/start-haproxy.cfg") ;;
+    nginx) cmd=(nginx -c "$WORK/start-nginx.conf") ;;
+    # shellcheck disable=SC2207
+    ingress|ingress2) cmd=(java $(jvm_opts "swarm-$p") -jar "$WORK/swarm-$p.jar" --config "$WORK/start-ingress.yaml") ;;
+  esac
+  wait_quiet
+  if taskset -c "$LOAD_CPU" python3 "$TOOLS/first_answer.py" --port "${START_PORT[$p]}" --settle 2 --stop \
+      --log "$WORK/start-$p.log" -- taskset -c "$PROXY_CPU" "${cmd[@]}" >"$out" 2>&1; then
+    local line; line="$(grep '^START' "$out")"
+    printf 'start\t%s\t6s\t%s\t%s\n' "$r" "$p" "$(sed -E 's/^START ms=([0-9]+) cpu_ms=([0-9]+) rss_kib=([0-9]+) threads=([0-9]+).*/\1\t\2\t\3\t\4/' <<<"$line")" >>"$RAW"
+    log "  $p: start $i: $line"
+  else
+    printf 'skip\t%s\t6s\t%s\t%s\n' "$r" "$p" "start $i: $(tail -1 "$out")" >>"$RAW"; log "  $p: start $i failed: $(tail -1 "$out")"
+  fi
 }
 
 log "warm-up: ${WARMUP}s of scenario 1 on each proxy"
@@ -603,6 +689,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     for p in "${order[@]}"; do
       if [[ $key == 6 ]]; then measure_mem "$r" "$p"; else measure_wrk "$r" "$key" "$p"; fi
     done
+    if [[ $key == 6 ]] && ((STARTS > 0)); then
+      log "round $r/$ROUNDS, scenario 6: $STARTS fresh start(s) of each proxy, interleaved"
+      focus none
+      for ((i = 1; i <= STARTS; i++)); do
+        for p in "${order[@]}"; do measure_start "$r" "$p" "$i"; done
+      done
+    fi
   done
 done
 

@@ -3,7 +3,8 @@
 
 raw.tsv rows (tab separated):
   wrk  ROUND SCENARIO PROXY WRK_OUTPUT_FILE PROXY_CPU_PCT LOAD_CORE_PCT PROXY_CORE_PCT
-  mem  ROUND SCENARIO PROXY RSS_IDLE_KIB RSS_LOADED_KIB OPEN FAILED STILL_OPEN
+  mem  ROUND SCENARIO PROXY RSS_IDLE_KIB RSS_LOADED_KIB OPEN FAILED STILL_OPEN [THREADS]
+  start ROUND SCENARIO PROXY MS_TO_FIRST_ANSWER CPU_MS RSS_KIB THREADS   (one fresh start)
   skip ROUND SCENARIO PROXY REASON
 Figures over rounds are medians; errors are summed.
 """
@@ -22,6 +23,7 @@ SCENARIOS = {
     "5": "5 tcp relay c50",
     "6": "6 idle conns (KiB/conn)",
     "6h": "6 idle conns: live heap",
+    "6s": "6 start: first answer",
     "7a": "7 routes: 1 rule c50",
     "7b": "7 routes: 10k host, last",
     "7c": "7 routes: 1k path, last",
@@ -137,7 +139,11 @@ def main():
             idle, loaded, opened, failed, still = (int(x) for x in f[4:9])
             per = (loaded - idle) / opened if opened else None
             runs.setdefault(key, []).append({"kib": per, "idle": idle, "loaded": loaded, "open": opened,
-                                             "failed": failed, "still": still, "round": rnd})
+                                             "failed": failed, "still": still, "round": rnd,
+                                             "threads": int(f[9]) if len(f) > 9 and f[9] else None})
+        elif kind == "start":
+            ms, cpu, rss, threads = (int(x) for x in f[4:8])
+            runs.setdefault(key, []).append({"ms": ms, "cpu": cpu, "rss": rss, "threads": threads, "round": rnd})
         elif kind == "skip":
             skips.setdefault(key, []).append(f"round {rnd}: {f[4]}")
 
@@ -150,13 +156,21 @@ def main():
                 if (scen, proxy) in skips:
                     rows.append({"scenario": SCENARIOS[scen], "proxy": proxy, "note": "; ".join(skips[(scen, proxy)][:1])})
                 continue
-            if scen in ("6", "6h"):
+            if scen == "6s":
+                ms = sorted(r["ms"] for r in rs)
+                a = {"value": med(ms), "unit": "ms", "errors": 0,
+                     "note": "from exec to the first 200; {} starts, {}..{} ms; cpu {:.0f} ms; then idle: rss {:.1f} MiB, "
+                     "{:.0f} threads".format(len(ms), ms[0], ms[-1], med([r["cpu"] for r in rs]),
+                                             med([r["rss"] for r in rs]) / 1024, med([r["threads"] for r in rs]))}
+            elif scen in ("6", "6h"):
+                threads = med([r["threads"] for r in rs])
                 a = {"value": med([r["kib"] for r in rs]), "unit": "KiB/conn", "errors": sum(r["failed"] for r in rs)
                      + sum(r["open"] - r["still"] for r in rs),
                      "note": ("live heap after full GC" if scen == "6h" else "rss")
                      + " idle {:.1f} MiB, with conns {:.1f} MiB, open {}, still open after hold {}".format(
                          med([r["idle"] for r in rs]) / 1024, med([r["loaded"] for r in rs]) / 1024,
-                         min(r["open"] for r in rs), min(r["still"] for r in rs))}
+                         min(r["open"] for r in rs), min(r["still"] for r in rs))
+                     + ("" if threads is None or scen == "6h" else ", {:.0f} threads".format(threads))}
             else:
                 rps = [r["rps"] for r in rs]
                 a = {"value": med(rps), "unit": UNITS.get(scen, "req/s"), "p50": med([r["p50"] for r in rs]),
@@ -165,7 +179,7 @@ def main():
                      "proxy_core": med([r["proxy_core"] for r in rs]),
                      "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
                      + (f", transfer {rs[0]['transfer']}/s" if scen in ("4", "8d") else "")}
-            if scen not in ("6", "6h"):
+            if scen not in ("6", "6h", "6s"):
                 # CPU on the proxy's core that the proxy did not use: something else ran there.
                 foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]
                 if foreign:
@@ -200,7 +214,7 @@ def main():
         w.writerow(cols)
         for r in rows:
             w.writerow([r.get("scenario"), r.get("proxy"),
-                        fmt(r.get("value"), 1 if r.get("unit") in ("req/s", "msg/s") else 2), r.get("unit", ""),
+                        fmt(r.get("value"), 1 if r.get("unit") in ("req/s", "msg/s", "ms") else 2), r.get("unit", ""),
                         fmt(r.get("p50"), 3), fmt(r.get("p99"), 3), r.get("errors", ""),
                         fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
                         fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")), fmt(r.get("p99_vs_haproxy")),
@@ -211,7 +225,7 @@ def main():
     table = [head]
     for r in rows:
         table.append([r.get("scenario", ""), r.get("proxy", ""),
-                      fmt(r.get("value"), 0 if r.get("unit") in ("req/s", "msg/s") else 2), r.get("unit", ""),
+                      fmt(r.get("value"), 0 if r.get("unit") in ("req/s", "msg/s", "ms") else 2), r.get("unit", ""),
                       fmt(r.get("p50"), 2), fmt(r.get("p99"), 2), str(r.get("errors", "")),
                       fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
                       fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")),
