@@ -329,9 +329,10 @@ ticks_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '{print $14 + $
 core_ticks() { awk -v c="cpu$1" '$1 == c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 # Busy and total ticks of every online core, on one line: "busy0 total0 busy1 total1 ...".
 all_core_ticks() { awk '$1 ~ /^cpu[0-9]+$/ {printf "%d %d ", $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
-# The whole machine (the "cpu" line, all cores summed): busy, total, and busy without irq and
-# softirq (the loopback traffic of our own processes lands there, and is not charged to them).
-machine_ticks() { awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9, $2+$3+$4+$9}' /proc/stat; }
+# The whole machine (the "cpu" line, all cores summed): busy and total, counted as core_ticks counts
+# one core. Busy includes irq and softirq time: without CONFIG_IRQ_TIME_ACCOUNTING the kernel also
+# charges it to the process it interrupted (the loopback traffic of a sender), as ticks_of sees it.
+machine_ticks() { awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 NCPUS="$(grep -c '^cpu[0-9]' /proc/stat)"
 # CPU of the load side: this script's waited-for children (wrk, h2load or node run in the foreground,
 # so their ticks land in its cutime and cstime when they exit) plus the backends' own ticks.
@@ -564,8 +565,8 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   # Pinned, core and load are how busy the proxy's core and the load core were, and foreign is what
   # the proxy's core did besides the proxy. Unpinned there are no such cores: host is how busy the
   # whole machine was (% of all cores), loadside the CPU of wrk/h2load/node and the backends (% of
-  # one core), and foreign the machine's user+system time left when the proxy and the load side
-  # are taken out (% of one core).
+  # one core), and foreign the machine's busy time left when the proxy and the load side are taken
+  # out (% of one core).
   local attempt best="" best_foreign=1000 out t0 t1 c0 c1 l0 l1 m0 m1 o0 o1 s0 s1 cpu core load host loadside foreign
   for ((attempt = 0; attempt <= NOISE_RETRIES; attempt++)); do
     wait_quiet
@@ -585,7 +586,7 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
       foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
     else
       core="" load=""
-      foreign=$(awk -v a="${m0[2]}" -v b="${m1[2]}" -v ta="${m0[1]}" -v tb="${m1[1]}" -v n="$NCPUS" -v cpu="$cpu" -v ls="$loadside" \
+      foreign=$(awk -v a="${m0[0]}" -v b="${m1[0]}" -v ta="${m0[1]}" -v tb="${m1[1]}" -v n="$NCPUS" -v cpu="$cpu" -v ls="$loadside" \
         'BEGIN {printf "%d", (tb > ta ? (b - a) / (tb - ta) * n * 100 : 0) - cpu - ls}')
     fi
     log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"} /^ws-load:/ {sub(/^ws-load: /, ""); print}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% $(
