@@ -32,6 +32,11 @@ usage: bench/compare.sh [options]
                        on a machine that is never quiet, 0 and a short --quiet-max keep a run short
   --proxy-cpu N        core the proxies run on (default 0)
   --load-cpu N         core wrk and the backend run on (default 1)
+  --no-pin             pin nothing: the proxies, the load clients (wrk, h2load, node) and the backends
+                       share every online core, as a proxy shares a node with its neighbours; each
+                       proxy still runs one worker thread. The table's host% (whole machine) and
+                       load cpu% replace core% and load%; the CSV's pinning column says "unpinned".
+                       Not with --proxy-cpu or --load-cpu
   --jfr                after the table, profile Swarm Ingress under scenario 1 with JFR and
                        print the hottest methods (not part of the measured figures)
   --keep               keep the scratch directory
@@ -47,6 +52,7 @@ JAR="$REPO/proxy-core/target/swarm-ingress.jar"
 JAR2=""
 JVM_OPTS="" JVM_OPTS2=""
 IDLE_CONNS=10000 STARTS=5 IDLE_HOLD=12 QUIET_MAX=30 NOISE_RETRIES=2 PROXY_CPU=0 LOAD_CPU=1 JFR=0 KEEP=0 SMOKE=0
+PIN=1 PIN_OPTS=""   # PIN_OPTS: which of --proxy-cpu/--load-cpu were given (an error with --no-pin)
 ROUTE_HOSTS=10000 ROUTE_PATHS=1000
 
 # --smoke first sets short defaults; any explicit option still wins, wherever it stands.
@@ -71,8 +77,9 @@ while (($#)); do
     --starts) STARTS="$2"; shift ;;
     --quiet-max) QUIET_MAX="$2"; shift ;;
     --noise-retries) NOISE_RETRIES="$2"; shift ;;
-    --proxy-cpu) PROXY_CPU="$2"; shift ;;
-    --load-cpu) LOAD_CPU="$2"; shift ;;
+    --proxy-cpu) PROXY_CPU="$2"; PIN_OPTS+="${PIN_OPTS:+/}--proxy-cpu"; shift ;;
+    --load-cpu) LOAD_CPU="$2"; PIN_OPTS+="${PIN_OPTS:+/}--load-cpu"; shift ;;
+    --no-pin) PIN=0 ;;
     --jfr) JFR=1 ;;
     --keep) KEEP=1 ;;
     -h|--help) usage; exit 0 ;;
@@ -97,7 +104,16 @@ for s in ${SCENARIOS//,/ }; do
 done
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "--duration: '$DURATION' (expected: whole seconds >= 1)"
 [[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || die "--rounds: '$ROUNDS' (expected: >= 1)"
-[[ "$PROXY_CPU" != "$LOAD_CPU" ]] || die "--proxy-cpu and --load-cpu must differ"
+if ((PIN)); then
+  [[ "$PROXY_CPU" != "$LOAD_CPU" ]] || die "--proxy-cpu and --load-cpu must differ"
+  PROXY_WHERE="cpu $PROXY_CPU" LOAD_WHERE="cpu $LOAD_CPU"
+else
+  [[ -z "$PIN_OPTS" ]] || die "--no-pin (every process on every core) cannot be combined with $PIN_OPTS (a core for each side); leave out one or the other"
+  # Every online core for every process (taskset over all of them, so that an affinity the shell
+  # inherited is widened too): the proxy competes with its load and the backends as on a node.
+  ALL_CPUS="$(cat /sys/devices/system/cpu/online)"
+  PROXY_CPU="$ALL_CPUS" LOAD_CPU="$ALL_CPUS" PROXY_WHERE="cpus $ALL_CPUS" LOAD_WHERE="cpus $ALL_CPUS"
+fi
 [[ "$STARTS" =~ ^[0-9]+$ ]] || die "--starts: '$STARTS' (expected: a whole number >= 0)"
 
 # The JVM flags users get: the image's JAVA_OPTS (README documents the same line). The throughput
@@ -266,7 +282,7 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
   echo "nginx:    $(nginx -v 2>&1 | head -1); stream module: $NGINX_STREAM${NGINX_STREAM_WHY:+ ($NGINX_STREAM_WHY)}"
   echo "wrk:      $(wrk -v 2>&1 | head -1 || true)"
   ((TLS)) && echo "tls:      $(openssl version), h2load $(h2load --version 2>&1 | head -1 | awk '{print $2}'); one ECDSA P-256 certificate, TLS 1.3 only, on every proxy"
-  has "$SCENARIOS" 12 && echo "ws:       node $(node -v), ws $WS_VERSION: echo server and load client on cpu $LOAD_CPU"
+  has "$SCENARIOS" 12 && echo "ws:       node $(node -v), ws $WS_VERSION: echo server and load client on $LOAD_WHERE"
   if has "$ONLY" ingress; then
     echo "java:     $(java -version 2>&1 | head -1) / $(java -version 2>&1 | sed -n 3p)"
     echo "ingress:  $JAR (built $(stat -c '%y' "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR" | cut -c1-12)), JVM flags: $JVM_OPTS"
@@ -274,7 +290,12 @@ RAW="$WORK/raw.tsv"; : >"$RAW"
   if has "$ONLY" ingress2; then
     echo "ingress2: $JAR2 (built $(stat -c '%y' "$JAR2" | cut -d. -f1), sha256 $(sha256sum "$JAR2" | cut -c1-12)), JVM flags: $JVM_OPTS2"
   fi
-  echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
+  if ((PIN)); then
+    echo "pinning:  proxies on cpu $PROXY_CPU; wrk (1 thread) and the backend nginx (1 worker) on cpu $LOAD_CPU"
+  else
+    echo "pinning:  NONE (--no-pin): the proxies, wrk (1 thread), h2load, node and the backends all share cpus $ALL_CPUS (every online core), as on a node"
+    echo "threads:  still one worker per proxy: HAProxy nbthread 1, nginx worker_processes 1, Swarm Ingress io_threads 1 (the JVM's JIT and GC threads may use every core)"
+  fi
   echo "run:      scenarios $SCENARIOS, proxies $ONLY, $ROUNDS round(s) x ${DURATION}s, warm-up ${WARMUP}s each + ${SCEN_WARMUP}s per scenario, idle conns $IDLE_CONNS"
 } | tee "$RESULTS/$TS.txt"
 
@@ -292,6 +313,13 @@ python3 "$TOOLS/gen_configs.py" --work "$WORK" --stream "$NGINX_STREAM" --stream
   --hosts "$ROUTE_HOSTS" --paths "$ROUTE_PATHS" --nofile "$(ulimit -n)" --routes "$(has "$SCENARIOS" 7 && echo yes || echo no)" \
   --tls "$TLS_DIR" --ingress-yaml "$BENCH/proxy-bench.yaml" \
   --h2 "$(for s in 10 11 12; do has "$SCENARIOS" $s && printf '%s,' $s; done)" >/dev/null
+# One worker thread per proxy, pinned or not: the comparison is one event loop against one.
+one_worker() {   # one_worker FILE REGEX
+  grep -Eq "$2" "$1" || die "$(basename "$1") lacks '$2': every proxy must run one worker thread (see gen_configs.py)"
+}
+for f in "$WORK/haproxy.cfg" $(has "$SCENARIOS" 7 && echo "$WORK/routes-haproxy.cfg"); do one_worker "$f" '^ *nbthread 1$'; done
+for f in "$WORK/nginx.conf" $(has "$SCENARIOS" 7 && echo "$WORK/routes-nginx.conf"); do one_worker "$f" '^worker_processes 1;$'; done
+for f in "$WORK/ingress.yaml" $(has "$SCENARIOS" 7 && echo "$WORK/routes-ingress.yaml"); do one_worker "$f" '^io_threads: 1$'; done
 if has "$ONLY" ingress; then
   cp "$JAR" "$WORK/swarm-ingress.jar"   # the lead may rebuild the jar while we run
 fi
@@ -301,7 +329,7 @@ if has "$ONLY" ingress2; then
 fi
 
 declare -A PID_OF
-start() {   # start NAME CPU CMD...: run pinned, in the background, logging to WORK/NAME.log
+start() {   # start NAME CPUS CMD...: run on CPUS (one core, or every core with --no-pin), in the background, logging to WORK/NAME.log
   local name="$1" cpu="$2"; shift 2
   taskset -c "$cpu" "$@" >"$WORK/$name.log" 2>&1 &
   local pid=$!
@@ -325,17 +353,40 @@ threads_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^Threads:/ 
 rss_kib() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 ticks_of() { local s=0 p v; for p in $(pids_of "$1"); do v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); s=$((s + ${v:-0})); done; echo "$s"; }
 core_ticks() { awk -v c="cpu$1" '$1 == c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# Busy and total ticks of every online core, on one line: "busy0 total0 busy1 total1 ...".
+all_core_ticks() { awk '$1 ~ /^cpu[0-9]+$/ {printf "%d %d ", $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# The whole machine (the "cpu" line, all cores summed): busy and total, counted as core_ticks counts
+# one core. Busy includes irq and softirq time: without CONFIG_IRQ_TIME_ACCOUNTING the kernel also
+# charges it to the process it interrupted (the loopback traffic of a sender), as ticks_of sees it.
+machine_ticks() { awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+NCPUS="$(grep -c '^cpu[0-9]' /proc/stat)"
+# CPU of the load side: this script's waited-for children (wrk, h2load or node run in the foreground,
+# so their ticks land in its cutime and cstime when they exit) plus the backends' own ticks.
+load_side_ticks() {
+  local s o
+  s=$(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$$/stat")
+  for o in backend backend-ws; do
+    if [[ -n "${PID_OF[$o]:-}" ]]; then s=$((s + $(ticks_of "$o"))); fi
+  done
+  echo "$s"
+}
 HZ="$(getconf CLK_TCK)"
 
 # This machine may be shared (a build, a test run): before each measurement wait, up to QUIET_MAX
-# seconds, for a second in which both cores are almost idle. The table flags what remains as NOISE.
+# seconds, for a second in which the cores in use are almost idle (each under 15%): the proxy's and
+# the load's core, or with --no-pin every core. The table flags what remains as NOISE.
 wait_quiet() {
   local i a b
   for ((i = 0; i < QUIET_MAX; i++)); do
-    a=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU")); sleep 1
-    b=($(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU"))
-    if awk -v b0="${a[0]}" -v b1="${b[0]}" -v t0="${a[1]}" -v t1="${b[1]}" -v c0="${a[2]}" -v c1="${b[2]}" -v u0="${a[3]}" -v u1="${b[3]}" \
-      'BEGIN {exit !((t1 > t0 ? (b1 - b0) / (t1 - t0) : 0) < 0.15 && (u1 > u0 ? (c1 - c0) / (u1 - u0) : 0) < 0.15)}'; then
+    if ((PIN)); then
+      a="$(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU")"; sleep 1; b="$(core_ticks "$PROXY_CPU") $(core_ticks "$LOAD_CPU")"
+    else
+      a="$(all_core_ticks)"; sleep 1; b="$(all_core_ticks)"
+    fi
+    if awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (i = 1; i < n; i += 2) if ((y[i + 1] > x[i + 1] ? (y[i] - x[i]) / (y[i + 1] - x[i + 1]) : 0) >= 0.15) exit 1
+        exit 0}'; then
       ((i == 0)) || log "  (waited ${i}s for other load on this machine to pass)"
       return 0
     fi
@@ -356,12 +407,12 @@ focus() {
   sleep 0.2
 }
 
-log "starting the backend (nginx, 1 worker, cpu $LOAD_CPU)"
+log "starting the backend (nginx, 1 worker, $LOAD_WHERE)"
 start backend "$LOAD_CPU" nginx -c "$WORK/backend.conf"
 for p in 18081 18082 18083 $( ((TLS)) && echo 18443); do wait_port backend $p 10 || die "the backend did not start"; done
 code="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18081/1m)"; [[ $code == 200 ]] || die "backend /1m answered $code"
 if has "$SCENARIOS" 12; then
-  log "starting the WebSocket echo backend (node, ws $WS_VERSION, cpu $LOAD_CPU)"
+  log "starting the WebSocket echo backend (node, ws $WS_VERSION, $LOAD_WHERE)"
   NODE_PATH="$NODE_MODULES" start backend-ws "$LOAD_CPU" node "$TOOLS/ws-echo.js" 127.0.0.1:18090
   wait_port backend-ws 18090 10 || die "the WebSocket echo backend did not start"
 fi
@@ -444,7 +495,7 @@ for p in ${ONLY//,/ }; do
   has "$SCENARIOS" 10 && ports+=("${H2C_PORT[$p]}")
   has "$SCENARIOS" 11 && ports+=("${H2TLS_PORT[$p]}")
   has "$SCENARIOS" 12 && ports+=("${WS_PORT[$p]}")
-  log "starting $p (cpu $PROXY_CPU)"
+  log "starting $p ($PROXY_WHERE)"
   if start_proxy "$p" "$p" "$cfg" "${ports[@]}"; then LIVE+=("$p"); else
     [[ $p == ingress ]] && die "Swarm Ingress did not start (log above)"; die "$p did not start (log above)"
   fi
@@ -452,7 +503,7 @@ for p in ${ONLY//,/ }; do
     case "$p" in
       haproxy) rcfg="$WORK/routes-haproxy.cfg" ;; nginx) rcfg="$WORK/routes-nginx.conf" ;; ingress) rcfg="$WORK/routes-ingress.yaml" ;;
     esac
-    log "starting $p with $ROUTE_HOSTS host + $ROUTE_PATHS path rules (cpu $PROXY_CPU)"
+    log "starting $p with $ROUTE_HOSTS host + $ROUTE_PATHS path rules ($PROXY_WHERE)"
     start_proxy "$p-routes" "$p" "$rcfg" "${ROUTE_PORT[$p]}" || die "$p with the large routing table did not start (log above)"
   fi
 done
@@ -491,7 +542,7 @@ scenario_args() {
 }
 
 declare -A H2RATE
-run_wrk() {   # run_wrk SECONDS OUTFILE: wrk (or h2load, or ws-load.js) on the load core with the current scenario_args
+run_wrk() {   # run_wrk SECONDS OUTFILE: wrk (or h2load, or ws-load.js) on the load core(s) with the current scenario_args
   local d="$1" out="$2"
   if [[ $TOOL == h2mux ]]; then
     # HTTP/2 multiplexed: h2c for http://, h2 by ALPN for https://. Every request's time goes to a log
@@ -571,23 +622,46 @@ measure_wrk() {   # measure_wrk ROUND KEY PROXY
   local warm=$SCEN_WARMUP
   [[ $key == 1[0-2] ]] && warm=$WARMUP
   if ((r == 1 && warm > 0)); then wait_quiet; run_wrk "$warm" "$WORK/warm-$key-$p.txt"; fi
-  # A measurement during which something else took more than 10 points of the proxy's core is
-  # repeated (up to NOISE_RETRIES times); the least disturbed attempt is kept.
-  local attempt best="" best_foreign=1000 out t0 t1 c0 c1 l0 l1 s0 s1 cpu core load foreign
+  # A measurement during which something else took more than 10 points of the proxy's core (with
+  # --no-pin: of one core, anywhere on the machine) is repeated (up to NOISE_RETRIES times); the
+  # least disturbed attempt is kept.
+  # cpu: the proxy's own ticks (all its threads and processes), in % of one core, pinned or not.
+  # Pinned, core and load are how busy the proxy's core and the load core were, and foreign is what
+  # the proxy's core did besides the proxy. Unpinned there are no such cores: host is how busy the
+  # whole machine was (% of all cores), loadside the CPU of wrk/h2load/node and the backends (% of
+  # one core), and foreign the machine's busy time left when the proxy and the load side are taken
+  # out (% of one core).
+  local attempt best="" best_foreign=1000 out t0 t1 c0 c1 l0 l1 m0 m1 o0 o1 s0 s1 cpu core load host loadside foreign
   for ((attempt = 0; attempt <= NOISE_RETRIES; attempt++)); do
     wait_quiet
     out="$WORK/wrk-r$r-$key-$p-a$attempt.txt"
-    t0=$(ticks_of "$TARGET_NAME"); c0=($(core_ticks "$PROXY_CPU")); l0=($(core_ticks "$LOAD_CPU")); s0=$(date +%s%N)
+    c0=(0 0) c1=(0 0) l0=(0 0) l1=(0 0)
+    ((PIN)) && { c0=($(core_ticks "$PROXY_CPU")); l0=($(core_ticks "$LOAD_CPU")); }
+    m0=($(machine_ticks)); o0=$(load_side_ticks); t0=$(ticks_of "$TARGET_NAME"); s0=$(date +%s%N)
     run_wrk "$DURATION" "$out"
-    s1=$(date +%s%N); t1=$(ticks_of "$TARGET_NAME"); c1=($(core_ticks "$PROXY_CPU")); l1=($(core_ticks "$LOAD_CPU"))
+    s1=$(date +%s%N); t1=$(ticks_of "$TARGET_NAME"); o1=$(load_side_ticks); m1=($(machine_ticks))
+    ((PIN)) && { c1=($(core_ticks "$PROXY_CPU")); l1=($(core_ticks "$LOAD_CPU")); }
     cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.1f", (b - a) / hz / (ns / 1e9) * 100}')
-    core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
-    load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
-    foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
-    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"} /^ws-load:/ {sub(/^ws-load: /, ""); print}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% (core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0} /^requests: / && !/ 0 failed/ {printf " | %s", $0}' "$out")"
-    if ((foreign < best_foreign)); then best_foreign=$foreign best="$out	$cpu	$load	$core"; fi
+    loadside=$(awk -v a="$o0" -v b="$o1" -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.1f", (b - a) / hz / (ns / 1e9) * 100}')
+    host=$(awk -v a="${m0[0]}" -v b="${m1[0]}" -v ta="${m0[1]}" -v tb="${m1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
+    if ((PIN)); then
+      core=$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v ta="${c0[1]}" -v tb="${c1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
+      load=$(awk -v a="${l0[0]}" -v b="${l1[0]}" -v ta="${l0[1]}" -v tb="${l1[1]}" 'BEGIN {printf "%.1f", (tb > ta ? (b - a) / (tb - ta) * 100 : 0)}')
+      foreign=$(awk -v a="$cpu" -v b="$core" 'BEGIN {printf "%d", b - a}')
+    else
+      core="" load=""
+      foreign=$(awk -v a="${m0[0]}" -v b="${m1[0]}" -v ta="${m0[1]}" -v tb="${m1[1]}" -v n="$NCPUS" -v cpu="$cpu" -v ls="$loadside" \
+        'BEGIN {printf "%d", (tb > ta ? (b - a) / (tb - ta) * n * 100 : 0) - cpu - ls}')
+    fi
+    log "  $p: $(awk '/Requests\/sec/ {print $2 " req/s"} /^finished in/ {print $4 " req/s"} /^ws-load:/ {sub(/^ws-load: /, ""); print}' "$out") $(awk '$1 == "99%" {print "p99 " $2}' "$out") cpu ${cpu}% $(
+      if ((PIN)); then echo "(core $PROXY_CPU ${core}%, core $LOAD_CPU ${load}%)"; else echo "(host ${host}% of $NCPUS cpus, load side ${loadside}%, other ${foreign}%)"; fi
+      )$(awk '/Socket errors|Non-2xx/ {$1 = $1; printf " | %s", $0} /^requests: / && !/ 0 failed/ {printf " | %s", $0}' "$out")"
+    if ((foreign < best_foreign)); then best_foreign=$foreign best="$out	$cpu	$load	$core	$host	$loadside	$foreign"; fi
     ((foreign > 10)) || break
-    ((attempt < NOISE_RETRIES)) && log "  (other load took ${foreign}% of the proxy core: measuring again)"
+    if ((attempt < NOISE_RETRIES)); then
+      if ((PIN)); then log "  (other load took ${foreign}% of the proxy core: measuring again)"
+      else log "  (other load took ${foreign}% of a core on this machine: measuring again)"; fi
+    fi
   done
   printf 'wrk\t%s\t%s\t%s\t%s\n' "$r" "$key" "$p" "$best" >>"$RAW"
 }
@@ -701,7 +775,11 @@ done
 
 focus none   # freeze every proxy: nothing else is measured from here on
 echo
-python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" | tee -a "$RESULTS/$TS.txt"
+if ((!PIN)); then
+  echo "unpinned (--no-pin): cpu% = the proxy's own CPU (100 = one core); host% = the whole machine busy (100 = all $NCPUS cores);
+load cpu% = wrk/h2load/node and the backends' own CPU (100 = one core); NOISE = other processes' CPU" | tee -a "$RESULTS/$TS.txt"
+fi
+python3 "$TOOLS/report.py" "$RAW" "$RESULTS/$TS.csv" "$WORK/table.txt" "$( ((PIN)) && echo pinned || echo unpinned)" | tee -a "$RESULTS/$TS.txt"
 [[ $NGINX_STREAM == yes ]] || ! { has "$SCENARIOS" 5 || has "$SCENARIOS" 9; } || ! has "$ONLY" nginx || echo "note: nginx sits out scenarios 5 and 9: $NGINX_STREAM_WHY" | tee -a "$RESULTS/$TS.txt"
 echo "csv: $RESULTS/$TS.csv   text: $RESULTS/$TS.txt"
 

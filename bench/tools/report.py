@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Turns the raw records of one compare.sh run into the printed table and the CSV.
 
+usage: report.py RAW_TSV CSV_OUT TXT_OUT [pinned|unpinned]   (default pinned)
+
 raw.tsv rows (tab separated):
   wrk  ROUND SCENARIO PROXY WRK_OUTPUT_FILE PROXY_CPU_PCT LOAD_CORE_PCT PROXY_CORE_PCT
+       [HOST_BUSY_PCT LOAD_SIDE_CPU_PCT FOREIGN_PCT]
+       (unpinned: LOAD_CORE_PCT and PROXY_CORE_PCT empty; HOST_BUSY_PCT is the whole machine in % of
+       all its cores, LOAD_SIDE_CPU_PCT the load clients' and backends' own CPU in % of one core,
+       FOREIGN_PCT what else ran: pinned on the proxy core, unpinned anywhere, in % of one core)
   mem  ROUND SCENARIO PROXY RSS_IDLE_KIB RSS_LOADED_KIB OPEN FAILED STILL_OPEN [THREADS]
   start ROUND SCENARIO PROXY MS_TO_FIRST_ANSWER CPU_MS RSS_KIB THREADS   (one fresh start)
   skip ROUND SCENARIO PROXY REASON
@@ -109,6 +115,11 @@ def parse_wrk(path):
             "errors": errors, "transfer": transfer.group(1) if transfer else ""}
 
 
+def num(fields, i):
+    """Field i as a float; None when it is missing or empty (a figure the run's mode has not)."""
+    return float(fields[i]) if len(fields) > i and fields[i] != "" else None
+
+
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -120,8 +131,20 @@ def fmt(v, digits=2):
     return f"{v:.{digits}f}"
 
 
+def cpu_us_per_req(row):
+    """The proxy's own CPU per request (per message in scenario 12) in microseconds: cpu% / rate."""
+    cpu, value = row.get("cpu"), row.get("value")
+    if cpu is None or not value or row.get("unit") not in ("req/s", "msg/s"):
+        return None
+    return cpu / 100 / value * 1e6
+
+
 def main():
     raw, csv_out, txt_out = sys.argv[1], sys.argv[2], sys.argv[3]
+    pinning = sys.argv[4] if len(sys.argv) > 4 else "pinned"
+    if pinning not in ("pinned", "unpinned"):
+        sys.exit(f"report.py: pinning '{pinning}' (expected: pinned or unpinned)")
+    pinned = pinning == "pinned"
     runs = {}   # (scenario, proxy) -> list of dicts
     skips = {}
     for line in open(raw):
@@ -133,7 +156,12 @@ def main():
             if w is None:
                 skips.setdefault(key, []).append(f"round {rnd}: wrk printed no result ({f[4]})")
                 continue
-            w.update(cpu=float(f[5]), load_core=float(f[6]), proxy_core=float(f[7]), round=rnd)
+            w.update(cpu=float(f[5]), load_core=num(f, 6), proxy_core=num(f, 7), host=num(f, 8),
+                     load_side=num(f, 9), round=rnd)
+            # Pinned: CPU on the proxy's core that the proxy did not use. Unpinned: compare.sh's figure
+            # for CPU anywhere on the machine that neither the proxy nor the load side used.
+            foreign = w["proxy_core"] - w["cpu"] if pinned and w["proxy_core"] is not None else num(f, 10)
+            w["foreign"] = foreign
             runs.setdefault(key, []).append(w)
         elif kind == "mem":
             idle, loaded, opened, failed, still = (int(x) for x in f[4:9])
@@ -177,13 +205,15 @@ def main():
                      "p99": med([r["p99"] for r in rs]), "errors": sum(r["errors"] for r in rs),
                      "cpu": med([r["cpu"] for r in rs]), "load_core": med([r["load_core"] for r in rs]),
                      "proxy_core": med([r["proxy_core"] for r in rs]),
+                     "host": med([r["host"] for r in rs]), "load_side": med([r["load_side"] for r in rs]),
                      "note": "rounds " + "/".join(f"{x:.0f}" for x in rps)
                      + (f", transfer {rs[0]['transfer']}/s" if scen in ("4", "8d") else "")}
             if scen not in ("6", "6h", "6s"):
-                # CPU on the proxy's core that the proxy did not use: something else ran there.
-                foreign = [r["proxy_core"] - r["cpu"] for r in rs if r["proxy_core"] - r["cpu"] > 10]
+                # Something else ran beside the proxy and its load (see "foreign" above).
+                foreign = [r["foreign"] for r in rs if r["foreign"] is not None and r["foreign"] > 10]
                 if foreign:
-                    a["note"] += f"; NOISE: other load on the proxy core in {len(foreign)} round(s), up to {max(foreign):.0f}%"
+                    where = "the proxy core" if pinned else "the machine"
+                    a["note"] += f"; NOISE: other load on {where} in {len(foreign)} round(s), up to {max(foreign):.0f}%"
             if (scen, proxy) in skips:
                 a["note"] += "; also " + "; ".join(skips[(scen, proxy)][:1])
             a["rounds"] = len(rs)
@@ -207,8 +237,12 @@ def main():
             if base and base["value"]:
                 r["note"] = f"= {r['value'] / base['value']:.3f}x its 1-rule figure; " + r["note"]
 
+    # New columns go at the end, so that readers by position (bench/smoke.sh) keep working. pinning tells
+    # a pinned run's rows from an unpinned one's; proxy_core_pct and load_core_pct exist only pinned,
+    # host_busy_pct (whole machine, % of all cores) and load_side_cpu_pct (% of one core) in both.
     cols = ["scenario", "proxy", "value", "unit", "p50_ms", "p99_ms", "errors", "proxy_cpu_pct",
-            "proxy_core_pct", "load_core_pct", "vs_haproxy", "vs_nginx", "p99_vs_haproxy", "rounds", "note"]
+            "proxy_core_pct", "load_core_pct", "vs_haproxy", "vs_nginx", "p99_vs_haproxy", "rounds", "note",
+            "pinning", "host_busy_pct", "load_side_cpu_pct", "proxy_cpu_us_per_req"]
     with open(csv_out, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
@@ -218,16 +252,22 @@ def main():
                         fmt(r.get("p50"), 3), fmt(r.get("p99"), 3), r.get("errors", ""),
                         fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
                         fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")), fmt(r.get("p99_vs_haproxy")),
-                        r.get("rounds", 0), r.get("note", "")])
+                        r.get("rounds", 0), r.get("note", ""),
+                        pinning, fmt(r.get("host"), 0), fmt(r.get("load_side"), 0), fmt(cpu_us_per_req(r), 1)])
 
-    head = ["scenario", "proxy", "value", "unit", "p50 ms", "p99 ms", "errors", "cpu%", "core%", "load%", "vs haproxy",
+    # Pinned: how busy the proxy's core and the load core were. Unpinned there are no such cores: the
+    # whole machine (host%) and the load side's own CPU (load cpu%) take their places.
+    busy = ("core%", "load%") if pinned else ("host%", "load cpu%")
+    head = ["scenario", "proxy", "value", "unit", "p50 ms", "p99 ms", "errors", "cpu%", *busy, "vs haproxy",
             "vs nginx", "p99/hap", "note"]
     table = [head]
     for r in rows:
         table.append([r.get("scenario", ""), r.get("proxy", ""),
                       fmt(r.get("value"), 0 if r.get("unit") in ("req/s", "msg/s", "ms") else 2), r.get("unit", ""),
                       fmt(r.get("p50"), 2), fmt(r.get("p99"), 2), str(r.get("errors", "")),
-                      fmt(r.get("cpu"), 0), fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0),
+                      fmt(r.get("cpu"), 0),
+                      *((fmt(r.get("proxy_core"), 0), fmt(r.get("load_core"), 0)) if pinned
+                        else (fmt(r.get("host"), 0), fmt(r.get("load_side"), 0))),
                       fmt(r.get("vs_haproxy")), fmt(r.get("vs_nginx")),
                       fmt(r.get("p99_vs_haproxy")), r.get("note", "")])
     widths = [max(len(t[i]) for t in table) for i in range(len(head) - 1)]

@@ -222,16 +222,8 @@ final class YamlFields {
      * {@code mapping} rejects (null) are left out.
      */
     <T> List<T> mixedList(String key, BiFunction<String, String, T> scalar, BiFunction<MappingNode, String, T> mapping) {
-        Node v = take(key);
+        List<Node> items = items(key);
         List<T> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        if (!(v instanceof SequenceNode)) {
-            error(line(v), key, "expected a list");
-            return out;
-        }
-        List<Node> items = ((SequenceNode) v).getValue();
         for (int i = 0; i < items.size(); i++) {
             String field = key + "[" + i + "]";
             Node item = items.get(i);
@@ -257,16 +249,8 @@ final class YamlFields {
 
     /** Reads a list of mappings; items that are not mappings, or that {@code reader} rejects (null), are left out. */
     <T> List<T> list(String key, BiFunction<MappingNode, String, T> reader) {
-        Node v = take(key);
+        List<Node> items = items(key);
         List<T> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        if (!(v instanceof SequenceNode)) {
-            error(line(v), key, "expected a list");
-            return out;
-        }
-        List<Node> items = ((SequenceNode) v).getValue();
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             String itemPath = qualify(key) + "[" + i + "]";
@@ -287,16 +271,8 @@ final class YamlFields {
      * throw {@link IllegalArgumentException}, which is reported at that item.
      */
     <T> List<T> scalarList(String key, BiFunction<String, String, T> reader) {
-        Node v = take(key);
+        List<Node> items = items(key);
         List<T> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        if (!(v instanceof SequenceNode)) {
-            error(line(v), key, "expected a list");
-            return out;
-        }
-        List<Node> items = ((SequenceNode) v).getValue();
         for (int i = 0; i < items.size(); i++) {
             String field = key + "[" + i + "]";
             String s = scalar(field, items.get(i));
@@ -310,6 +286,19 @@ final class YamlFields {
             }
         }
         return out;
+    }
+
+    /** The items of the list at {@code key}: none when it is absent, or when it is not a list (reported). */
+    private List<Node> items(String key) {
+        Node v = take(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof SequenceNode)) {
+            error(line(v), key, "expected a list");
+            return List.of();
+        }
+        return ((SequenceNode) v).getValue();
     }
 
     /** Reads a mapping of names to single values, in file order. */

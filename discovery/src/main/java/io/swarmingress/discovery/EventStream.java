@@ -1,9 +1,6 @@
 package io.swarmingress.discovery;
 
 import java.io.InputStream;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +15,7 @@ import com.github.dockerjava.transport.DockerHttpClient;
  * network) on its own thread and hands each event on. Events are only triggers: what they say is
  * never trusted as state, the caller re-reads tasks.
  *
- * <p>A stream that ends or fails is reopened with exponential backoff (200 ms to 5 s) on the
+ * <p>A stream that ends or fails is reopened with a {@link Backoff} (200 ms to 5 s) on the
  * manager the API currently prefers; each (re)connection is reported, since events were missed
  * while disconnected. Opening a stream has the API deadline (a hanging manager accepts the
  * connection and sends nothing); an open stream may then be silent for as long as nothing happens.
@@ -29,8 +26,6 @@ final class EventStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventStream.class);
     static final String PATH = "/events?filters="
             + DockerApi.query("{\"type\":[\"service\",\"container\",\"node\",\"network\"]}");
-    private static final long MIN_BACKOFF_MS = 200;
-    private static final long MAX_BACKOFF_MS = 5000;
 
     /** What the stream reports. */
     interface Handler {
@@ -77,7 +72,7 @@ final class EventStream implements AutoCloseable {
     }
 
     private void run() {
-        long backoff = MIN_BACKOFF_MS;
+        Backoff backoff = new Backoff(timers);
         while (running) {
             Thread.interrupted(); // an interrupt meant for the previous stream
             String endpoint = api.preferredEndpoint();
@@ -86,9 +81,7 @@ final class EventStream implements AutoCloseable {
                 client = api.streamClient(endpoint);
             } catch (RuntimeException e) {
                 log.warn("events: cannot set up a client for {}: {}", endpoint, DockerApi.describe(e));
-                if (!pause(MAX_BACKOFF_MS)) {
-                    break;
-                }
+                backoff.pauseLongest();
                 continue;
             }
             current = client;
@@ -113,7 +106,7 @@ final class EventStream implements AutoCloseable {
                     throw new IllegalStateException("HTTP " + r.getStatusCode() + ": "
                             + SwarmJson.errorMessage(r.getBody().readNBytes(64 * 1024)));
                 }
-                backoff = MIN_BACKOFF_MS;
+                backoff.reset();
                 log.info("events: following {}", endpoint);
                 following = endpoint;
                 handler.onConnected(endpoint);
@@ -123,7 +116,7 @@ final class EventStream implements AutoCloseable {
                 }
             } catch (Exception e) {
                 if (running) {
-                    log.info("events: {}: {}; reconnecting in {} ms", endpoint, DockerApi.describe(e), backoff);
+                    log.info("events: {}: {}; reconnecting in {} ms", endpoint, DockerApi.describe(e), backoff.nextMs());
                 }
             } finally {
                 following = null;
@@ -131,30 +124,11 @@ final class EventStream implements AutoCloseable {
                 current = null;
                 DockerApi.closeQuietly(client);
             }
-            if (!running || !pause(backoff)) {
+            if (!running) {
                 break;
             }
-            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+            backoff.pause();
         }
-    }
-
-    /**
-     * Waits until the loop has counted {@code ms} off; an interrupt (reconnect, close) cuts it
-     * short. False when the stream is closing.
-     */
-    private boolean pause(long ms) {
-        CompletableFuture<Void> over = new CompletableFuture<>();
-        DiscoveryLoop.Cancellable timer = timers.schedule(() -> over.complete(null), Duration.ofMillis(ms));
-        try {
-            over.get();
-        } catch (InterruptedException e) {
-            // reconnect() or close()
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e); // never: nothing completes it exceptionally
-        } finally {
-            timer.cancel();
-        }
-        return running;
     }
 
     private void read(InputStream body) throws Exception {

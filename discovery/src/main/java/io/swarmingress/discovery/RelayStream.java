@@ -18,8 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +36,7 @@ import io.swarmingress.config.HostPort;
  * <p>Which relay: every address of every configured name ({@code tasks.proxy:9091} resolves to
  * each manager proxy's task), resolved again at each attempt, since tasks come and go. The relay
  * followed last is tried first; one that failed in the last {@link #COOL_DOWN} is tried last.
- * When none answers, the next round waits 200 ms, doubling to 5 s; the waits are timed by the
+ * When none answers, the next round waits 200 ms, doubling to 5 s ({@link Backoff}), timed by the
  * {@link DiscoveryLoop}, so no thread sleeps and tests move the time.
  *
  * <p>The stream is plain HTTP/1.1 over a socket: a relay's answer ends when its connection does,
@@ -48,8 +46,6 @@ import io.swarmingress.config.HostPort;
 final class RelayStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayStream.class);
     static final Duration COOL_DOWN = Duration.ofSeconds(30);
-    private static final long MIN_BACKOFF_MS = 200;
-    private static final long MAX_BACKOFF_MS = 5000;
 
     /** What the stream reports, on its thread. */
     interface Handler {
@@ -114,7 +110,7 @@ final class RelayStream implements AutoCloseable {
     }
 
     private void run() {
-        long backoff = MIN_BACKOFF_MS;
+        Backoff backoff = new Backoff(timers);
         while (running) {
             Thread.interrupted(); // an interrupt meant for the previous attempt
             boolean followed = false;
@@ -159,14 +155,11 @@ final class RelayStream implements AutoCloseable {
                 break;
             }
             if (followed) {
-                backoff = MIN_BACKOFF_MS;
+                backoff.reset();
                 continue;
             }
             handler.onLost(String.valueOf(relays), "no relay answered (" + String.join("; ", failures) + ")");
-            if (!pause(backoff)) {
-                break;
-            }
-            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+            backoff.pause();
         }
     }
 
@@ -262,25 +255,6 @@ final class RelayStream implements AutoCloseable {
 
     static String describe(InetSocketAddress a) {
         return new HostPort(a.getAddress().getHostAddress(), a.getPort()).toString();
-    }
-
-    /**
-     * Waits until the loop has counted {@code ms} off; {@link #close()} cuts it short. False when
-     * the stream is closing.
-     */
-    private boolean pause(long ms) {
-        CompletableFuture<Void> over = new CompletableFuture<>();
-        DiscoveryLoop.Cancellable timer = timers.schedule(() -> over.complete(null), Duration.ofMillis(ms));
-        try {
-            over.get();
-        } catch (InterruptedException e) {
-            // close()
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e); // never: nothing completes it exceptionally
-        } finally {
-            timer.cancel();
-        }
-        return running;
     }
 
     @Override

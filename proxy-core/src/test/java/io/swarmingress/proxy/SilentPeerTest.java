@@ -13,7 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -86,6 +88,36 @@ class SilentPeerTest {
         }
         assertThat(slowest).as("ms for the request that met the silent endpoint: about the connect timeout,"
                 + " far from the response timeout").isBetween(900L, 10_000L);
+        assertThat(p.metrics().scrape()).as("given up like a reset, and passive health ejected it")
+                .contains("ingress_retries_total{reason=\"reset\",service=\"app\"} 1.0")
+                .contains("ingress_endpoint_ejections_total{service=\"app\"} 1.0");
+    }
+
+    @Test
+    void aRequestTheEndpointAcknowledgedJustBeforeItsLinkWasCutIsRetriedElsewhereOnceItsKernelAnswersNoProbe()
+            throws Exception {
+        // The request reached the endpoint's kernel, which acknowledged it, and then the node was
+        // lost: nothing is in flight, so nothing is retransmitted; only a keepalive question tells.
+        NamespacedBackend lost = closer.add(NamespacedBackend.start("lost"));
+        ScriptedBackend live = closer.add(ScriptedBackend.start("live"));
+        ProxyFixture p = proxy("", lost.hostPort(), live.hostPort());
+        warm(p, "lost", "live");
+
+        HttpRequest hold = HttpRequest.newBuilder(p.uri("web", "/hold")).timeout(Duration.ofSeconds(60)).build();
+        var first = p.client().sendAsync(hold, HttpResponse.BodyHandlers.ofString());
+        var second = p.client().sendAsync(hold, HttpResponse.BodyHandlers.ofString());
+        Awaitility.await("the lost endpoint holding one request").atMost(Duration.ofSeconds(10)).until(lost::holding);
+        long cutAt = System.nanoTime();
+        lost.cut();
+
+        for (var answer : java.util.List.of(first, second)) {
+            HttpResponse<String> r = answer.get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).startsWith("live GET /hold");
+        }
+        long ms = (System.nanoTime() - cutAt) / 1_000_000;
+        assertThat(ms).as("ms from the cut until both were answered: a few connect timeouts and keepalive probes,"
+                + " far from the 30 s response timeout").isLessThan(15_000L);
         assertThat(p.metrics().scrape()).as("given up like a reset, and passive health ejected it")
                 .contains("ingress_retries_total{reason=\"reset\",service=\"app\"} 1.0")
                 .contains("ingress_endpoint_ejections_total{service=\"app\"} 1.0");

@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.swarmingress.proxy.metrics.RequestMetrics;
 import io.swarmingress.proxy.metrics.RequestProtocol;
-import io.swarmingress.proxy.metrics.ServiceMeters.RetryReason;
 import io.swarmingress.proxy.routing.Endpoint;
 import io.swarmingress.proxy.routing.Route;
 import io.swarmingress.proxy.routing.Router;
@@ -22,7 +21,8 @@ import io.swarmingress.proxy.routing.Service;
  * {@link UpstreamResponse}.
  *
  * <p>A failure before the response started may send the request to another endpoint
- * ({@link Retries}; the request head is kept for that) and tells the service's passive health.
+ * ({@link Retries}; the request head is kept for that) and tells the service's passive health
+ * ({@link UpstreamFailures}).
  *
  * <p>Its deadlines ({@link ExchangeClock}) are checked by the front's timer through
  * {@link #deadline} and {@link #checkDeadline}.
@@ -39,6 +39,8 @@ public final class Exchange {
     final ExchangeClock clock;
     /** What the endpoint answers, read by the upstream connection's framer. */
     private final UpstreamResponse response = new UpstreamResponse(this);
+    /** What a failed attempt means, for passive health and the retry rules. */
+    private final UpstreamFailures failures = new UpstreamFailures(this);
     private String upstreamPath;
     // Shared with the response side, which changes them as a part of the exchange.
     RequestHead head;
@@ -192,10 +194,7 @@ public final class Exchange {
             return;
         }
         if (cause != null) {
-            service.connectFailed(endpoint, clock.now());
-            log.debug("connect to {} of service {} failed: {}", endpoint, service.name(), cause.toString());
-            upstream = null;
-            failOrRetry(RetryReason.CONNECT_FAILURE, "cannot connect to an endpoint of '" + service.name() + "'");
+            failures.connectFailed(cause);
             return;
         }
         // The request leaves now: a new connection's handshake is not the endpoint's answering time.
@@ -229,34 +228,15 @@ public final class Exchange {
             // Not ours any more, or a body delimited by the close that is now complete.
             return;
         }
-        upstream = null;
-        if (responseStarted) {
-            abort("endpoint closed the connection mid-response");
-            return;
-        }
-        service.resetBeforeResponse(endpoint, clock.now());
-        failOrRetry(RetryReason.RESET, "an endpoint of '" + service.name() + "' closed the connection");
+        failures.closed();
     }
 
-    /**
-     * The endpoint acknowledged nothing for the connect timeout while the request awaited its head
-     * ({@link SilentPeerProbe}): gone like a reset, for passive health and the retry rules alike,
-     * except that the retry goes to another endpoint.
-     */
+    /** The endpoint acknowledged nothing while the request awaited its head ({@link UpstreamFailures#silent}). */
     void onPeerSilent(UpstreamConnection c, TcpSample sample) {
         if (c != upstream || done || responseStarted) {
             return;
         }
-        log.debug("endpoint {} of service {} silent while the request awaited its response: {}", endpoint, service.name(), sample);
-        upstream = null;
-        c.close();
-        service.resetBeforeResponse(endpoint, clock.now());
-        Endpoint next = retries.nextElsewhere(RetryReason.RESET, service, endpoint, clock.now());
-        if (next != null) {
-            retry(next);
-        } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, "an endpoint of '" + service.name() + "' stopped acknowledging the request");
-        }
+        failures.silent(c, sample);
     }
 
     /** Whether the whole request went up and the response head is awaited. */
@@ -264,32 +244,17 @@ public final class Exchange {
         return !done && requestComplete && !responseStarted;
     }
 
-    /**
-     * The endpoint did not process the request (an h2c stream above its GOAWAY's last stream id,
-     * or reset with REFUSED_STREAM): like a failed connect, it may go to another endpoint whatever
-     * its method; unlike one, it says nothing about the endpoint's health (it is draining, or full).
-     */
+    /** The endpoint did not process the request ({@link UpstreamFailures#refused}). */
     void onRefused(UpstreamConnection c) {
         if (c != upstream || done || responseStarted) {
             return;
         }
-        upstream = null;
-        c.close();
-        failOrRetry(RetryReason.CONNECT_FAILURE, "an endpoint of '" + service.name() + "' refused the stream");
+        failures.refused(c);
     }
 
     // ---------------------------------------------------------------- endings
 
-    /** Before the response started: another endpoint when the retry policy allows ({@link Retries#next}), else a 502. */
-    private void failOrRetry(RetryReason reason, String detail) {
-        Endpoint next = retries.next(reason, service, endpoint, clock.now());
-        if (next != null) {
-            retry(next);
-        } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, detail);
-        }
-    }
-
+    /** Sends the request again, to {@code next}, after a failure before the response started. */
     void retry(Endpoint next) {
         closeUpstream();
         endpoint.release(trial);
@@ -321,7 +286,7 @@ public final class Exchange {
         answerLocally(answer, detail);
     }
 
-    private void abort(String reason) {
+    void abort(String reason) {
         if (done) {
             return;
         }

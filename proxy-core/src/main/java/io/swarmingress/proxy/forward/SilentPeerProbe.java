@@ -16,6 +16,11 @@ import io.netty.util.concurrent.ScheduledFuture;
  * flight, retransmitted, and no ACK for the connect timeout mean nobody is there, and the
  * connection is given up as if it had been reset ({@link UpstreamConnection#peerSilent}).
  *
+ * <p>A peer that acknowledged the whole request and then said nothing for the connect timeout is
+ * either thinking or gone with its node right after its kernel took the request; nothing is in
+ * flight to tell which, so the probe asks its kernel ({@link KeepaliveQuestion}), and a peer that
+ * answers no question is given up the same way ({@link #unanswered}).
+ *
  * <p>Only while the whole request went up and no response has started: a backend that is slow to
  * answer, or that stops reading a body, keeps acknowledging (see {@link TcpSample}), and a body on
  * its way in either direction is never judged. (A kernel user timeout, {@code TCP_USER_TIMEOUT},
@@ -36,6 +41,8 @@ final class SilentPeerProbe implements Runnable {
     private EventExecutor loop;
     private long attemptStartNanos;
     private ScheduledFuture<?> timer;
+    /** Whether its peer's kernel is being asked ({@link KeepaliveQuestion}) until the connection is pooled again. */
+    private boolean asking;
 
     /** @param connectTimeout how long the peer may stay silent, and how often it is checked */
     private SilentPeerProbe(UpstreamConnection connection, TcpSampler sampler, Duration connectTimeout) {
@@ -60,6 +67,19 @@ final class SilentPeerProbe implements Runnable {
         if (timer == null) {
             timer = executor.schedule(this, intervalNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The connection goes back to the pool: a question its peer answered is withdrawn. */
+    void pooled(Channel channel) {
+        if (asking) {
+            asking = false;
+            KeepaliveQuestion.withdraw(channel);
+        }
+    }
+
+    /** Whether the connection failed because its peer's kernel answered none of the probe's questions. */
+    boolean unanswered(Throwable cause) {
+        return asking && KeepaliveQuestion.unanswered(cause);
     }
 
     /** The connection closed or left for a tunnel. */
@@ -89,6 +109,9 @@ final class SilentPeerProbe implements Runnable {
             if (sample != null && sample.peerSilentFor(thresholdMillis)) {
                 connection.peerSilent(sample);
                 return;
+            }
+            if (sample != null && !asking && sample.peerQuietFor(thresholdMillis)) {
+                asking = KeepaliveQuestion.ask(channel);
             }
         }
         timer = loop.schedule(this, intervalNanos, TimeUnit.NANOSECONDS);

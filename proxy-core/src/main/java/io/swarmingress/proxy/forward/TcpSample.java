@@ -31,4 +31,14 @@ record TcpSample(long unacked, int retransmits, long lastAckRecvMillis) {
     boolean peerSilentFor(long thresholdMillis) {
         return unacked > 0 && retransmits > 0 && lastAckRecvMillis >= thresholdMillis;
     }
+
+    /**
+     * Whether the peer has said nothing for {@code thresholdMillis} although it owes us nothing in
+     * return: all of ours was acknowledged, and nothing came since. A backend slow to answer looks
+     * like this, and so does one whose node died right after its kernel acknowledged the request:
+     * only a question to its kernel tells them apart ({@link KeepaliveQuestion}).
+     */
+    boolean peerQuietFor(long thresholdMillis) {
+        return unacked == 0 && lastAckRecvMillis >= thresholdMillis;
+    }
 }

@@ -1,7 +1,5 @@
 package io.swarmingress.proxy.forward;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
@@ -30,8 +28,8 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * <p>A connection to a service with {@code send_proxy_protocol} starts with the PROXY header,
  * written ahead of everything else the moment it connects.
  *
- * <p>While it is still connecting, what the exchange writes waits here, up to a bound the
- * exchange respects by pausing the client; the connect outcome goes to the owner.
+ * <p>While it is still connecting, what the exchange writes waits in its {@link ConnectingWrites},
+ * up to a bound the exchange respects by pausing the client; the connect outcome goes to the owner.
  *
  * <p>A connection unused in the pool for the service's idle timeout is closed: the peer may be
  * gone without a word (a vanished node sends no FIN), and a request sent into it would only time
@@ -39,12 +37,10 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * hop on every read and write of every request.
  *
  * <p>On epoll, a {@link SilentPeerProbe} watches it while a request awaits its response head, and
- * gives it up like a reset once its peer has acknowledged nothing for the connect timeout.
+ * gives it up like a reset once its peer has acknowledged nothing for the connect timeout, or has
+ * answered none of the keepalive probes the probe asked its kernel for.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
-    /** Request bytes held while connecting before the client is paused. */
-    static final int MAX_PENDING_BYTES = 64 * 1024;
-
     final HostPort address;
     /** Where it goes between exchanges: the loop's pool, or its client connection's own. */
     private final UpstreamPool pool;
@@ -60,10 +56,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Inside {@link #channelRead}: a release then waits for the read batch to end. */
     private boolean reading;
     private boolean poolAfterRead;
-    private List<ByteBuf> pending;
-    /** The PROXY header, written first once connected; null when none (or once written). */
-    private ByteBuf preface;
-    private int pendingBytes;
+    /** What the exchange wrote while it connects, behind the PROXY header if any. */
+    private final ConnectingWrites early = new ConnectingWrites();
     private long pooledSince;
     private ScheduledFuture<?> timer;
     /** {@link SilentPeerProbe#OFF} until it connects, and for good when the transport cannot read TCP_INFO (NIO). */
@@ -89,7 +83,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     void connect(Endpoint endpoint, Timeouts timeouts, EventLoop loop, Class<? extends Channel> channelType,
                  ByteBuf proxyHeader) {
-        preface = proxyHeader;
+        early.preface(proxyHeader);
         probe = SilentPeerProbe.of(this, TcpSampler.of(channelType), timeouts.connect());
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
@@ -114,31 +108,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private void connected(boolean success, Throwable cause) {
         Exchange o = owner;
         if (!success) {
-            releasePending();
+            early.release();
             if (o != null) {
                 o.onConnected(this, cause);
             }
             return;
         }
         connected = true;
-        if (preface != null) {
-            // Ahead of everything, whoever uses the connection: the receiver reads it first or not at all.
-            channel.write(preface, channel.voidPromise());
-            preface = null;
-        }
         if (o == null) {
             // The exchange ended while connecting: keep a good connection for the next one.
-            releasePending();
+            early.writeTo(channel, false);
             channel.flush();
             releaseToPool();
             return;
         }
-        if (pending != null) {
-            for (ByteBuf msg : pending) {
-                channel.write(msg, channel.voidPromise());
-            }
-            pending = null;
-            pendingBytes = 0;
+        if (early.writeTo(channel, true)) {
             channel.flush();
         }
         probe.attemptStarted(ctx.executor());
@@ -151,11 +135,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             channel.write(msg, channel.voidPromise());
             return;
         }
-        if (pending == null) {
-            pending = new ArrayList<>(4);
-        }
-        pending.add(msg);
-        pendingBytes += msg.readableBytes();
+        early.add(msg);
     }
 
     void flush() {
@@ -166,7 +146,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /** Whether it takes more request bytes now: below the pending bound while connecting, writable once connected. */
     boolean writable() {
-        return connected ? channel.isWritable() : pendingBytes < MAX_PENDING_BYTES;
+        return connected ? channel.isWritable() : !early.full();
     }
 
     void autoRead(boolean read) {
@@ -195,6 +175,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void releaseToPool() {
+        probe.pooled(channel);
         channel.config().setAutoRead(true);
         pooledSince = ticker.nanoTime();
         pool.release(this);
@@ -203,7 +184,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void close() {
         owner = null;
         framer.stop();
-        releasePending();
+        early.release();
         if (channel != null) {
             channel.close();
         }
@@ -216,7 +197,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void handOver(Tunnel tunnel) {
         owner = null;
         framer.stop();
-        releasePending();
+        early.release();
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -235,9 +216,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Its peer acknowledged nothing for the connect timeout while a request awaited its head: the
-     * exchange gives it up like a reset. The endpoint's idle connections on this loop went silent
-     * with it (a lost node), so they close too rather than take the next requests.
+     * Its peer acknowledged nothing for the connect timeout, or answered no keepalive question
+     * ({@code sample} null), while a request awaited its head: the exchange gives it up like a
+     * reset. The endpoint's idle connections on this loop went silent with it (a lost node), so
+     * they close too rather than take the next requests.
      */
     void peerSilent(TcpSample sample) {
         pool.closeIdle(address);
@@ -246,20 +228,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             o.onPeerSilent(this, sample);
         } else {
             close();
-        }
-    }
-
-    private void releasePending() {
-        if (preface != null) {
-            preface.release();
-            preface = null;
-        }
-        if (pending != null) {
-            for (ByteBuf msg : pending) {
-                msg.release();
-            }
-            pending = null;
-            pendingBytes = 0;
         }
     }
 
@@ -349,11 +317,16 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             o.onUpstreamClosed(this);
         }
         framer.stop();
-        releasePending();
+        early.release();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (owner != null && owner.awaitsHead() && probe.unanswered(cause)) {
+            // Its peer's kernel answered no keepalive probe: gone with its node, as a silent peer is.
+            peerSilent(null);
+            return;
+        }
         // The owner learns of it through channelInactive; a reset from a backend is routine.
         ctx.close();
     }

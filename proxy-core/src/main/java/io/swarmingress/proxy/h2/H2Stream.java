@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
@@ -14,7 +13,6 @@ import io.swarmingress.proxy.forward.Downstream;
 import io.swarmingress.proxy.forward.Exchange;
 import io.swarmingress.proxy.http1.ParsedRequest;
 import io.swarmingress.proxy.metrics.RequestProtocol;
-import io.swarmingress.proxy.wire.ChunkFraming;
 import io.swarmingress.proxy.wire.RequestParser;
 import io.swarmingress.proxy.wire.ResponseFramer;
 
@@ -26,8 +24,8 @@ import io.swarmingress.proxy.wire.ResponseFramer;
  * and DATA frames.
  *
  * <p>Flow control both ways: request bytes the upstream cannot take yet are not given back to the
- * client's window until it can ({@link #onUpstreamWritabilityChanged}), and the upstream is not
- * read while the client's window for this stream is full ({@link #isWritable}).
+ * client's window until it can ({@link RequestBody}), and the upstream is not read while the
+ * client's window for this stream is full ({@link #isWritable}).
  *
  * <p>The last piece of the response is held ({@link HeldResponse}) until the upstream's read batch
  * ends, so that a response read in one batch goes out as HEADERS and one DATA frame with
@@ -40,18 +38,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private final ParsedRequest head;
     private Exchange exchange;
     private long startNanos;
-    /** The body goes upstream chunked (no Content-Length); whether a chunk was sent yet. */
-    private boolean chunked;
-    private boolean chunkSent;
-    private boolean requestComplete;
+    private final RequestBody body;
     private boolean headRequest;
     /** A gRPC request: the proxy's own answers take gRPC's form ({@link GrpcAnswers}). */
     private boolean grpc;
     /** The response ended (or was cut off, or the stream closed): nothing more is written. */
     private boolean finished;
     private final HeldResponse held = new HeldResponse();
-    /** Request bytes received but not yet given back to the client's window. */
-    private int unconsumed;
     private boolean closed;
     /** An extended CONNECT: its answer is followed by a PROTOCOL_ERROR reset (see {@link RequestBlock#EXTENDED_CONNECT}). */
     private boolean malformed;
@@ -60,13 +53,14 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         this.connection = connection;
         this.stream = stream;
         this.parser = parser;
+        this.body = new RequestBody(connection, stream);
         this.head = new ParsedRequest(parser, connection.forwarded, connection.config.via());
     }
 
     /** The request's HEADERS: checked, then forwarded or answered. */
     void start(Http2Headers headers, boolean endStream) {
         startNanos = connection.timer.now();
-        requestComplete = endStream;
+        body.streamEnded(endStream);
         grpc = GrpcAnswers.isGrpc(headers.get(HttpHeaderNames.CONTENT_TYPE));
         String problem = RequestBlock.check(headers);
         if (problem != null) {
@@ -74,7 +68,10 @@ final class H2Stream implements Downstream, RequestParser.Sink {
             refuse(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
-        chunked = !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        boolean chunked = !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        if (chunked) {
+            body.chunked();
+        }
         ByteBuf bytes = RequestBlock.toHttp1(ctx().alloc(), headers, chunked);
         try {
             parser.feed(bytes, this);
@@ -127,42 +124,21 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     int onDataRead(ByteBuf data, int padding, boolean endStream) {
         int n = data.readableBytes();
         if (exchange == null || exchange.done()) {
-            requestComplete |= endStream;
+            body.streamEnded(endStream);
             return n + padding;
         }
-        if (n > 0) {
-            if (chunked) {
-                exchange.body(ChunkFraming.sizeLine(ctx().alloc(), n, !chunkSent));
-                chunkSent = true;
-            }
-            exchange.body(data.retain());
-        }
-        if (endStream) {
-            endRequest();
-        }
+        body.send(exchange, data, endStream);
         connection.flushUpstreamLater(this);
-        if (exchange == null || exchange.takesBody()) {
-            return n + padding;
-        }
-        unconsumed += n;
-        return padding;
+        return body.window(exchange, n) + padding;
     }
 
     /** HEADERS after the first: trailers, which an HTTP/1.1 upstream does not get (RFC 9110 section 6.5.1 allows dropping them). */
     void onTrailers(boolean endStream) {
         if (endStream && exchange != null && !exchange.done()) {
-            endRequest();
+            body.end(exchange);
             connection.flushUpstreamLater(this);
         }
-        requestComplete |= endStream;
-    }
-
-    private void endRequest() {
-        requestComplete = true;
-        if (chunked) {
-            exchange.body(ChunkFraming.last(ctx().alloc(), chunkSent));
-        }
-        exchange.requestEnded();
+        body.streamEnded(endStream);
     }
 
     void flushUpstream() {
@@ -214,7 +190,8 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     @Override
     public void onInterim(ResponseFramer response) {
         if (!finished) {
-            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null), 0, false, ctx().voidPromise());
+            connection.encoder().writeHeaders(ctx(), stream.id(), ResponseHeads.of(response, false, null, null), 0, false,
+                    ctx().voidPromise());
         }
     }
 
@@ -236,11 +213,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         // On a TLS entrypoint, the route's HSTS (replacing the endpoint's), as over HTTP/1.1.
         String hsts = connection.config.terminatesTls() && exchange != null && exchange.route() != null
                 ? exchange.route().config().hsts() : null;
-        Http2Headers head = ResponseHeads.of(response, connection.config.via(), hsts);
-        if (setCookie != null) {
-            head.add(HttpHeaderNames.SET_COOKIE, setCookie);
-        }
-        held.head(head);
+        held.head(ResponseHeads.of(response, connection.config.via(), hsts, setCookie));
     }
 
     @Override
@@ -304,16 +277,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
 
     @Override
     public void onUpstreamWritabilityChanged() {
-        if (unconsumed > 0 && exchange != null && exchange.takesBody()) {
-            int n = unconsumed;
-            unconsumed = 0;
-            try {
-                connection.decoder().flowController().consumeBytes(stream, n);
-            } catch (Http2Exception e) {
-                connection.onError(ctx(), false, e);
-            }
-            connection.flushSoon();
-        }
+        body.upstreamWritable(exchange);
     }
 
     // ---------------------------------------------------------------- writing
@@ -332,7 +296,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
     private void end(ChannelFuture written) {
         finished = true;
         exchange = null;
-        if (!requestComplete) {
+        if (!body.complete()) {
             Http2Error error = malformed ? Http2Error.PROTOCOL_ERROR : Http2Error.NO_ERROR;
             if (written == null) {
                 reset(error);

@@ -31,8 +31,9 @@ final class ResponseHeads {
      * An upstream's response head (interim or final).
      *
      * @param hsts a Strict-Transport-Security value that replaces the upstream's, or null to pass the upstream's on
+     * @param setCookie a Set-Cookie value of the proxy's own (a sticky session) after the upstream's, or null
      */
-    static Http2Headers of(ResponseFramer response, boolean via, String hsts) {
+    static Http2Headers of(ResponseFramer response, boolean via, String hsts, String setCookie) {
         Http2Headers h = new DefaultHttp2Headers(false);
         int status = response.status();
         h.status(HttpResponseStatus.valueOf(status).codeAsText());
@@ -47,6 +48,9 @@ final class ResponseHeads {
         }
         if (hsts != null) {
             h.set(STRICT_TRANSPORT_SECURITY, hsts);
+        }
+        if (setCookie != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, setCookie);
         }
         return h;
     }

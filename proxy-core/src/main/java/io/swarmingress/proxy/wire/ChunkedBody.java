@@ -334,7 +334,8 @@ final class ChunkedBody {
         return (c >= 0 && c < ' ' && c != '\t') || c == 0x7f;
     }
 
-    private static int hex(byte c) {
+    /** The value of a hex digit (chunk sizes, percent-encoding), or -1 when {@code c} is not one. */
+    static int hex(byte c) {
         if (c >= '0' && c <= '9') {
             return c - '0';
         }

@@ -181,8 +181,8 @@ public final class RequestTarget {
                 decoded.append((char) c);
                 continue;
             }
-            int hi = p + 2 < e ? hex(b[p + 1]) : -1;
-            int lo = hi < 0 ? -1 : hex(b[p + 2]);
+            int hi = p + 2 < e ? ChunkedBody.hex(b[p + 1]) : -1;
+            int lo = hi < 0 ? -1 : ChunkedBody.hex(b[p + 2]);
             if (lo < 0) {
                 fail("malformed percent-encoding in the path");
                 return null;
@@ -247,19 +247,6 @@ public final class RequestTarget {
     /** Whether {@code text[s, e)} is "." or "..". */
     private static boolean isDots(CharSequence text, int s, int e) {
         return (e - s == 1 && text.charAt(s) == '.') || (e - s == 2 && text.charAt(s) == '.' && text.charAt(s + 1) == '.');
-    }
-
-    private static int hex(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     private boolean fail(String reason) {

@@ -24,12 +24,10 @@ import io.netty.util.AsciiString;
  * <p>Not thread-safe: it belongs to one upstream connection and runs on its event loop. The
  * accessors describe the head just read and are valid only inside {@link Sink#onResponseHead}.
  */
-public final class ResponseFramer implements ChunkedBody.Data {
+public final class ResponseFramer {
     /** Status line and header limits, as for requests (nginx and HAProxy allow about as much). */
     static final int MAX_HEAD = 24 * 1024;
     private static final int MAX_LINES = 256;
-    /** A body up to this size that arrived with its head is copied into the head's buffer: one write, no slice. */
-    private static final int INLINE_BODY = 2048;
     /** Interim responses allowed before the final one; a backend sending more is stalling or flooding. */
     static final int MAX_INTERIM = 16;
 
@@ -66,26 +64,19 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     private final HeadLines head = new HeadLines();
     private final ResponseFraming framing = new ResponseFraming();
-    private final BodyFraming body = new BodyFraming();
+    private final ResponseBody body = new ResponseBody();
     private int state = IDLE;
     private boolean headRequest;
-    private boolean dechunk;
-    private boolean untilClose;
     /** Bytes of an incomplete head, or of a chunk line not yet checked whole, carried to the next read. */
     private final CarriedBytes carried = new CarriedBytes();
-    private Sink bodySink;
-    private final BodyFraming.Sink toSink = slice -> bodySink.onResponseBody(slice);
     /** The buffer the head being handed on came from; set only during {@link Sink#onResponseHead}. */
     private ByteBuf current;
     private int interim;
 
-    /** A response whose body is absent by definition (to HEAD, 204, 304): its connection is not reused. */
-    private boolean bodyOmitted;
-
     /** Expects the response to a new request on this connection. */
     public void start(boolean headRequest) {
         this.headRequest = headRequest;
-        this.dechunk = false;
+        body.reset();
         this.interim = 0;
         this.state = HEAD;
         head.reset();
@@ -101,7 +92,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     /** Called from {@link Sink#onResponseHead}: the client gets the body's data without chunk framing or trailers. */
     public void dechunk() {
-        dechunk = true;
+        body.dechunk();
     }
 
     /** Whether a message is being read, i.e. the connection closing now would cut it short. */
@@ -116,7 +107,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
      * @return true when this ended the message (the sink heard {@code onResponseEnd})
      */
     public boolean onClose(Sink sink) {
-        if (state == BODY && untilClose) {
+        if (state == BODY && body.untilClose()) {
             state = IDLE;
             sink.onResponseEnd(false);
             return true;
@@ -168,30 +159,13 @@ public final class ResponseFramer implements ChunkedBody.Data {
             return fail(in, sink, error);
         }
         in.readerIndex(head.headEnd);
-        int status = framing.status;
-        long contentLength = framing.contentLength;
-        bodyOmitted = false;
-        untilClose = false;
-        if (status < 200) {
+        if (framing.status < 200) {
             if (++interim > MAX_INTERIM) {
                 return fail(in, sink, "more than " + MAX_INTERIM + " interim responses");
             }
             state = HEAD;
-        } else if (headRequest || status == 204 || status == 304) {
-            bodyOmitted = true;
-            state = ENDS_AFTER_HEAD;
-        } else if (framing.chunked) {
-            state = BODY;
-            body.chunked();
-        } else if (contentLength < 0) {
-            state = BODY;
-            untilClose = true;
-            body.untilClose();
-        } else if (contentLength == 0) {
-            state = ENDS_AFTER_HEAD;
         } else {
-            state = BODY;
-            body.fixed(contentLength);
+            state = body.follows(framing, headRequest) ? BODY : ENDS_AFTER_HEAD;
         }
         current = in;
         try {
@@ -228,7 +202,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     /** Whether the body ends only when the upstream closes the connection. */
     public boolean endsAtClose() {
-        return state == BODY && untilClose;
+        return state == BODY && body.untilClose();
     }
 
     /** The length of the body from Content-Length (also for a response to HEAD), or -1 when the head has none. */
@@ -266,9 +240,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
     public ByteBuf encodeHead(ByteBufAllocator alloc, boolean dropTransferEncoding, String connection, String via, String hsts,
             String setCookie) {
         // A short body that is all here already goes in the same buffer (the message then ends after the head).
-        long remaining = body.remaining();
-        int inline = state == BODY && !framing.chunked && !untilClose && remaining <= INLINE_BODY && current != null
-                && current.readableBytes() >= remaining ? (int) remaining : 0;
+        int inline = state == BODY ? body.inline(current) : 0;
         // An interim response has no content: framing lines (or HSTS) in one would only mislead.
         boolean interim = framing.status < 200;
         ByteBuf out = ResponseHeadWriter.write(head, alloc, interim ? -1 : framing.contentLength, dropTransferEncoding || interim,
@@ -309,9 +281,7 @@ public final class ResponseFramer implements ChunkedBody.Data {
 
     /** @return false when bytes of a chunk line not yet checked whole are left (kept for the next read) */
     private boolean readBody(ByteBuf in, Sink sink) {
-        bodySink = sink;
-        int result = body.read(in, toSink, dechunk ? this : null);
-        bodySink = null;
+        int result = body.read(in, sink);
         if (result == BodyFraming.ERROR) {
             fail(in, sink, body.error());
             return false;
@@ -327,22 +297,12 @@ public final class ResponseFramer implements ChunkedBody.Data {
         return true;
     }
 
-    @Override
-    public void data(ByteBuf in, int index, int length) {
-        bodySink.onResponseBody(in.retainedSlice(index, length));
-    }
-
-    @Override
-    public void trailer(AsciiString lowerName, AsciiString value) {
-        bodySink.onResponseTrailer(lowerName, value);
-    }
-
     // ---------------------------------------------------------------- endings
 
     /** The response is complete; bytes after it mean the upstream is out of step and is not reused. */
     private void complete(ByteBuf in, Sink sink) {
         state = IDLE;
-        boolean clean = !in.isReadable() && !bodyOmitted;
+        boolean clean = !in.isReadable() && !body.omitted();
         in.skipBytes(in.readableBytes());
         sink.onResponseEnd(clean);
     }

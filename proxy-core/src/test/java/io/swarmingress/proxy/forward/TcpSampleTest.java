@@ -45,6 +45,16 @@ class TcpSampleTest {
     }
 
     @Test
+    void aPeerThatTookTheWholeRequestAndSaysNothingIsQuietAndWorthAQuestion() {
+        // Slow or gone right after its kernel acknowledged the request: only a keepalive probe tells.
+        assertThat(new TcpSample(0, 0, 2004).peerQuietFor(THRESHOLD)).isTrue();
+        assertThat(new TcpSample(0, 0, 2004).peerSilentFor(THRESHOLD)).as("not judged gone on this alone").isFalse();
+        assertThat(new TcpSample(0, 0, 300).peerQuietFor(THRESHOLD)).as("heard from 300 ms ago").isFalse();
+        assertThat(new TcpSample(1, 2, 2004).peerQuietFor(THRESHOLD)).as("bytes in flight: the retransmissions tell")
+                .isFalse();
+    }
+
+    @Test
     void negativeFieldsAreRefused() {
         assertThatThrownBy(() -> new TcpSample(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unacked: -1");

@@ -15,7 +15,8 @@ import org.awaitility.Awaitility;
  * A keep-alive HTTP/1.1 backend in a network namespace of its own, reached from the host over a
  * veth pair, whose link can be {@link #cut}: from then on every packet to it vanishes (no FIN, no
  * RST, no ACK), as when the node a task runs on dies. It answers each request head with 200 and
- * its name (socat, one bash loop per connection; request bodies are not supported).
+ * its name (socat, one bash loop per connection; request bodies are not supported), except
+ * {@code GET /hold}, which it reads (its kernel acknowledges it) and never answers.
  *
  * <p>Needs root and iproute2 ({@code ip netns}), as the lab swarms do; a machine without them
  * fails the test rather than skipping it.
@@ -25,7 +26,11 @@ public final class NamespacedBackend implements AutoCloseable {
     private static final String RESPONDER = """
             while IFS= read -r line; do
               line=${line%%$'\\r'}
-              if [ -z "$line" ]; then printf 'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n%s'; fi
+              case "$line" in "GET /hold "*) hold=1 ;; esac
+              if [ -z "$line" ]; then
+                if [ -n "$hold" ]; then : > '%3$s'; exec sleep 3600; fi
+                printf 'HTTP/1.1 200 OK\\r\\nContent-Length: %1$d\\r\\n\\r\\n%2$s'
+              fi
             done
             """;
 
@@ -47,7 +52,7 @@ public final class NamespacedBackend implements AutoCloseable {
 
     private void setUp(String name) throws IOException {
         Path script = dir.resolve("responder.sh");
-        Files.writeString(script, RESPONDER.formatted(name.length(), name));
+        Files.writeString(script, RESPONDER.formatted(name.length(), name, held()));
         ip("netns", "add", namespace);
         ip("link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", namespace);
         ip("addr", "add", prefix + "1/30", "dev", hostSide);
@@ -75,6 +80,15 @@ public final class NamespacedBackend implements AutoCloseable {
 
     public String hostPort() {
         return address + ":" + PORT;
+    }
+
+    /** Whether it has read a {@code GET /hold} (and holds it unanswered). */
+    public boolean holding() {
+        return Files.exists(held());
+    }
+
+    private Path held() {
+        return dir.resolve("held");
     }
 
     /** The namespace's end of the link goes down: what was sent to it, and what will be, is lost without a word. */
