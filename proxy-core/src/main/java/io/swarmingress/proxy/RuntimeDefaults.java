@@ -4,14 +4,10 @@ import java.util.Properties;
 
 /**
  * System properties the proxy sets before Netty reads them, unless the command line set them
- * ({@code -Dname=value} always wins).
+ * ({@code -Dname=value} always wins). Netty's leak detection keeps its own default (a sample of
+ * buffers, a report in the log): a leak in production should say where it came from.
  */
 final class RuntimeDefaults {
-    /**
-     * Leak tracking touches every message in every pipeline. Tests run it at paranoid; a production
-     * proxy runs without it unless asked.
-     */
-    static final String LEAK_DETECTION = "io.netty.leakDetection.level";
     /**
      * Netty 4.2's buffer allocator emits JFR events. Checking whether they are enabled registers
      * them with JFR at the first allocation, which starts JFR's metadata machinery (about 500
@@ -24,7 +20,6 @@ final class RuntimeDefaults {
     }
 
     static void apply(Properties properties) {
-        properties.putIfAbsent(LEAK_DETECTION, "disabled");
         properties.putIfAbsent(NETTY_JFR, "false");
     }
 }

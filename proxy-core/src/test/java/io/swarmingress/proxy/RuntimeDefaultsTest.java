@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 
 class RuntimeDefaultsTest {
     @Test
-    void withoutACommandLineSettingLeakTrackingAndNettysJfrEventsAreOff() {
+    void withoutACommandLineSettingNettysJfrEventsAreOffAndLeakDetectionKeepsNettysDefault() {
         Properties p = new Properties();
 
         RuntimeDefaults.apply(p);
 
-        assertThat(p.getProperty("io.netty.leakDetection.level")).isEqualTo("disabled");
         assertThat(p.getProperty("io.netty.jfr.enabled")).isEqualTo("false");
+        assertThat(p.getProperty("io.netty.leakDetection.level")).as("Netty's own default: sampled reports").isNull();
     }
 
     @Test
