@@ -120,7 +120,8 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * Makes a new config live. New or moved entrypoints are bound first; if one cannot bind, the
      * old config stays in force and the exception says why. Listeners that stay keep their
-     * sockets, so established connections and the accept queue are untouched.
+     * sockets, so established connections and the accept queue are untouched. New listeners start
+     * accepting once the new table is published (until then the kernel queues their clients).
      */
     public synchronized void apply(IngressConfig file) {
         if (closed) {
@@ -149,6 +150,11 @@ public final class ProxyServer implements AutoCloseable {
         }
         staged.commit();
         publish(next);
+        for (Listener fresh : bound.values()) {
+            // Accepting only now: a connection taken before the table that knows its entrypoint is
+            // in force would find no entrypoint options to start with.
+            fresh.channel().config().setAutoRead(true);
+        }
         List<Listener> retired = new ArrayList<>();
         Map<String, Listener> current = new LinkedHashMap<>();
         for (EntrypointConfig ec : config.entrypoints()) {
@@ -256,6 +262,9 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Bound and listening (the kernel queues connections) but not accepting until
+                // apply has published the table: see there.
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ConnectionInitializer(context, connections, layers, front));
         front.childOptions(b);

@@ -33,6 +33,15 @@ public final class JarProxy implements AutoCloseable {
      * @param args more arguments before {@code --config} (e.g. {@code demo})
      */
     public static JarProxy start(Path dir, String yaml, int port, String... args) throws IOException, InterruptedException {
+        return start(List.of(), dir, yaml, port, args);
+    }
+
+    /**
+     * As {@link #start(Path, String, int, String...)}, with {@code launcher} before the java command
+     * (e.g. {@code taskset -c 0}: one core, as a proxy shares a node's cores).
+     */
+    public static JarProxy start(List<String> launcher, Path dir, String yaml, int port, String... args)
+            throws IOException, InterruptedException {
         String property = System.getProperty("swarm.ingress.jar");
         assertThat(property).as("system property swarm.ingress.jar (set by failsafe in proxy-core/pom.xml)").isNotBlank();
         Path jar = Path.of(property);
@@ -40,7 +49,8 @@ public final class JarProxy implements AutoCloseable {
         Path config = dir.resolve("ingress.yaml");
         Files.writeString(config, yaml);
         Path log = dir.resolve("proxy.log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", jar.toString()));
         command.addAll(List.of(args));
         command.addAll(List.of("--config", config.toString()));
