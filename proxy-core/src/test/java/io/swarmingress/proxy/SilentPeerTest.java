@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.netty.channel.epoll.Epoll;
 import io.swarmingress.proxy.testing.Closer;
+import io.swarmingress.proxy.testing.Command;
 import io.swarmingress.proxy.testing.NamespacedBackend;
 import io.swarmingress.proxy.testing.ProxyFixture;
 import io.swarmingress.proxy.testing.ScriptedBackend;
@@ -121,6 +122,42 @@ class SilentPeerTest {
         assertThat(p.metrics().scrape()).as("given up like a reset, and passive health ejected it")
                 .contains("ingress_retries_total{reason=\"reset\",service=\"app\"} 1.0")
                 .contains("ingress_endpoint_ejections_total{service=\"app\"} 1.0");
+    }
+
+    @Test
+    void aTunnelWhoseEndpointTookItsTimeToSwitchProtocolsRunsWithoutKeepaliveProbes() throws Exception {
+        try (ServerSocket endpoint = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            int port = endpoint.getLocalPort();
+            ProxyFixture p = proxy("", "127.0.0.1:" + port);
+            try (Socket client = new Socket("127.0.0.1", p.port("web"))) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write(("GET /chat HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\n"
+                        + "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                try (Socket upstream = endpoint.accept()) {
+                    assertThat(readHead(upstream.getInputStream())).isTrue();
+                    // The endpoint says nothing for longer than the connect timeout: the probe asks its kernel.
+                    Awaitility.await("keepalive probes on the proxy's connection to the endpoint")
+                            .atMost(Duration.ofSeconds(10)).until(() -> keepaliveTimer(port));
+                    upstream.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    assertThat(readHead(client.getInputStream())).isTrue();
+                    Awaitility.await("the question withdrawn once the connection became a tunnel")
+                            .atMost(Duration.ofSeconds(10)).until(() -> !keepaliveTimer(port));
+                    upstream.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(client.getInputStream().readNBytes(4)).asString(StandardCharsets.US_ASCII).isEqualTo("ping");
+                }
+            }
+        }
+    }
+
+    /** Whether the proxy's socket to {@code port} has a keepalive timer, as {@code ss -o} shows the kernel's timers. */
+    private static boolean keepaliveTimer(int port) {
+        String sockets = Command.of("ss", "-tnoH", "state", "established",
+                "( dport = :" + port + " )").check();
+        assertThat(sockets).as("the proxy's connection to the endpoint").contains(":" + port);
+        return sockets.contains("timer:(keepalive");
     }
 
     @Test

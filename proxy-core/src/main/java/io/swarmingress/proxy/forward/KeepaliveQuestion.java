@@ -16,8 +16,8 @@ import io.netty.channel.unix.Errors;
  * after {@value #PROBES} unanswered probes the kernel fails the socket with {@code ETIMEDOUT}.
  *
  * <p>Only on suspicion, never for every connection: probes on every idle pooled connection would
- * cost packets for nothing. A slow backend pays one probe a second while it thinks, and the
- * question is withdrawn once the connection is back in the pool.
+ * cost packets for nothing. A slow backend pays one probe a second until its response is over,
+ * and the question is withdrawn once the connection is back in the pool or becomes a tunnel.
  */
 final class KeepaliveQuestion {
     /** Seconds of silence before the first probe and between probes (the kernel counts in seconds). */
@@ -25,7 +25,8 @@ final class KeepaliveQuestion {
     /** Unanswered probes before the kernel gives up: two, so that one lost packet is not a verdict. */
     static final int PROBES = 2;
     /**
-     * {@code -ETIMEDOUT} on Linux, the only system with epoll: the kernel's verdict, unless an ICMP
+     * {@code -ETIMEDOUT} (Linux's generic errno 110, on every architecture Netty ships epoll for;
+     * Netty's {@code Errors} has no constant for it): the kernel's verdict, unless an ICMP
      * error came back for the probes, which it reports instead (host or network unreachable).
      */
     private static final int ETIMEDOUT_NEGATIVE = -110;

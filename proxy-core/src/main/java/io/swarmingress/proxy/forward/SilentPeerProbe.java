@@ -69,8 +69,8 @@ final class SilentPeerProbe implements Runnable {
         }
     }
 
-    /** The connection goes back to the pool: a question its peer answered is withdrawn. */
-    void pooled(Channel channel) {
+    /** The connection goes back to the pool, or to a tunnel: a question its peer answered is withdrawn. */
+    void withdraw(Channel channel) {
         if (asking) {
             asking = false;
             KeepaliveQuestion.withdraw(channel);

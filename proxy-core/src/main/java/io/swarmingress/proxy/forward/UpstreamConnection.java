@@ -175,7 +175,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void releaseToPool() {
-        probe.pooled(channel);
+        probe.withdraw(channel);
         channel.config().setAutoRead(true);
         pooledSince = ticker.nanoTime();
         pool.release(this);
@@ -203,6 +203,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             timer = null;
         }
         probe.stop();
+        // A tunnel's peer may think as long as it likes: no probes for the life of the tunnel.
+        probe.withdraw(channel);
         pool.forget(this);
         ctx.pipeline().replace(this, "tunnel", tunnel);
     }
@@ -325,6 +327,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (owner != null && owner.awaitsHead() && probe.unanswered(cause)) {
             // Its peer's kernel answered no keepalive probe: gone with its node, as a silent peer is.
             peerSilent(null);
+            ctx.close();
             return;
         }
         // The owner learns of it through channelInactive; a reset from a backend is routine.
