@@ -1,6 +1,5 @@
 package io.swarmingress.proxy.h2;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,8 +50,8 @@ import io.swarmingress.proxy.wire.RequestParser;
  */
 final class H2Connection extends Http2ConnectionHandler {
     private static final Logger log = LoggerFactory.getLogger(H2Connection.class);
-    /** Parsers kept for the next streams (one per stream in progress, so at most this many wait). */
-    private static final int MAX_SPARE_PARSERS = 32;
+    /** Responses written whole between two flushes at most ({@link #responseWritten}). */
+    static final int FLUSH_EVERY = 32;
 
     private final EntrypointContext entrypoint;
     private final Http2ConnectionAdapter streamEvents = new Http2ConnectionAdapter() {
@@ -62,17 +61,16 @@ final class H2Connection extends Http2ConnectionHandler {
         }
     };
     private final Http2Connection.PropertyKey streamKey;
-    private final ArrayDeque<RequestParser> parsers = new ArrayDeque<>();
+    private SpareParsers parsers;
     private final List<H2Stream> toFlushUpstream = new ArrayList<>();
     private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
     EntrypointConfig config;
     Forwarder forwarder;
     ForwardedFields forwarded;
-    /** The header of a client certificate's subject, owned by the proxy; null without client certificates. */
-    private String subjectHeader;
     ConnectionTimer timer;
     private boolean flushScheduled;
+    private int writtenSinceFlush;
     private long idleSince;
     private long bytesIn;
     private boolean draining;
@@ -113,7 +111,7 @@ final class H2Connection extends Http2ConnectionHandler {
         ClientAddresses addresses = ClientAddresses.of(ch);
         // A client certificate's subject goes upstream as over HTTP/1.1, and no client may send its own.
         forwarded = ClientSubject.vouchedFor(config, ch, ParsedRequest.forwarded(addresses, config, ch.remoteAddress()));
-        subjectHeader = ClientSubject.header(config);
+        parsers = new SpareParsers(ClientSubject.header(config));
         forwarder = new Forwarder(entrypoint.name(), entrypoint::table, ch.eventLoop(), ctx.alloc(),
                 entrypoint.transport().socketChannel(), addresses.source(), addresses.destination());
         timer = new ConnectionTimer(ctx.executor(), this::onTimer);
@@ -150,12 +148,7 @@ final class H2Connection extends Http2ConnectionHandler {
             return;
         }
         streams++;
-        RequestParser parser = parsers.pollLast();
-        if (parser == null) {
-            parser = new RequestParser();
-            parser.ownField(subjectHeader);
-        }
-        H2Stream s = new H2Stream(this, stream, parser);
+        H2Stream s = new H2Stream(this, stream, parsers.take());
         stream.setProperty(streamKey, s);
         s.start(headers, endStream);
     }
@@ -171,6 +164,7 @@ final class H2Connection extends Http2ConnectionHandler {
             s.closed();
         }
         if (connection().numActiveStreams() <= 1) {
+            parsers.connectionIdle();
             idleSince = timer.now();
             timer.fireBy(idleSince + config.limits().idle().toNanos());
             if (draining) {
@@ -182,10 +176,7 @@ final class H2Connection extends Http2ConnectionHandler {
 
     /** A stream no longer needs its parser: the next stream takes it. */
     void giveBack(RequestParser parser) {
-        if (parsers.size() < MAX_SPARE_PARSERS) {
-            parser.reset();
-            parsers.addLast(parser);
-        }
+        parsers.giveBack(parser);
     }
 
     /** A stream wrote to its upstream during this read: flushed when the read batch ends. */
@@ -204,8 +195,23 @@ final class H2Connection extends Http2ConnectionHandler {
         }
     }
 
+    /**
+     * A stream's response was written whole. After {@value #FLUSH_EVERY} of them the connection is
+     * flushed at once rather than at the end of the loop's turn: a turn that reads hundreds of
+     * upstream answers otherwise holds the first ones back until the last is read, and the client
+     * gets them, and sends its next requests, in one large batch.
+     */
+    void responseWritten() {
+        if (++writtenSinceFlush >= FLUSH_EVERY) {
+            writtenSinceFlush = 0;
+            flush(ctx);
+        }
+        flushSoon();
+    }
+
     private void flushNow() {
         flushScheduled = false;
+        writtenSinceFlush = 0;
         flush(ctx);
     }
 

@@ -304,7 +304,7 @@ final class H2Stream implements Downstream, RequestParser.Sink {
                 written.addListener(f -> reset(error));
             }
         }
-        connection.flushSoon();
+        connection.responseWritten();
     }
 
     private void reset(Http2Error error) {

@@ -26,6 +26,9 @@ class ResponseFramerTest {
         final List<Boolean> ends = new ArrayList<>();
         final List<String> errors = new ArrayList<>();
         final List<String> trailers = new ArrayList<>();
+        /** The head's fields as HTTP/2 gets them (lower-case names), and the name objects themselves. */
+        final List<String> fields = new ArrayList<>();
+        final List<CharSequence> fieldNames = new ArrayList<>();
         boolean dechunk;
         String connection;
         boolean keepAlive;
@@ -37,6 +40,10 @@ class ResponseFramerTest {
             keepAlive = head.keepAlive();
             chunked = head.chunked();
             endsAtClose = head.endsAtClose();
+            head.forEachField((name, value) -> {
+                fields.add(name + "=" + value);
+                fieldNames.add(name);
+            });
             if (dechunk && head.chunked()) {
                 head.dechunk();
             }
@@ -121,6 +128,21 @@ class ResponseFramerTest {
         assertThat(r.ends).containsExactly(true);
         assertThat(r.errors).isEmpty();
         assertThat(r.keepAlive).isTrue();
+    }
+
+    @Test
+    void fieldsForHttp2HaveLowerCaseNamesAndTheCommonNamesAreSharedNotBuiltPerResponse() {
+        String response = "HTTP/1.1 200 OK\r\nServer: nginx\r\nCONTENT-TYPE: text/plain\r\nDate: today\r\n"
+                + "X-Mixed-Case: Value\r\nDates: plural\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+        Recorder first = feedWhole(response, false);
+        Recorder second = feedWhole(response, false);
+
+        assertThat(first.fields).containsExactly("server=nginx", "content-type=text/plain", "date=today",
+                "x-mixed-case=Value", "dates=plural");
+        for (int i = 0; i < 3; i++) {
+            assertThat(second.fieldNames.get(i)).as(first.fields.get(i)).isSameAs(first.fieldNames.get(i));
+        }
+        assertThat(second.fieldNames.get(3)).as("an uncommon name is built for each response").isNotSameAs(first.fieldNames.get(3));
     }
 
     @Test
