@@ -163,8 +163,11 @@ final class H2Connection extends Http2ConnectionHandler {
         if (s != null) {
             s.closed();
         }
-        if (connection().numActiveStreams() <= 1) {
+        if (connection().numActiveStreams() == 0) {
+            // Netty has already taken the closing stream out of the active set.
             parsers.connectionIdle();
+        }
+        if (connection().numActiveStreams() <= 1) {
             idleSince = timer.now();
             timer.fireBy(idleSince + config.limits().idle().toNanos());
             if (draining) {

@@ -14,7 +14,8 @@ import io.swarmingress.proxy.wire.RequestParser;
  * 100 answers in one read sends 100 new requests in the next), and with a smaller store most of a
  * batch was built afresh: under {@code h2load -m 100}, new parsers were 15 % of all the bytes the
  * proxy allocated. Once no stream is open it keeps {@value #IDLE}, so an idle connection holds
- * little.
+ * little; and a parser whose buffers grew for a large head is dropped, not kept, so that a client
+ * cannot make the connection hold 128 grown parsers after their streams ended.
  */
 final class SpareParsers {
     static final int BUSY = H2Settings.MAX_CONCURRENT_STREAMS;
@@ -38,9 +39,9 @@ final class SpareParsers {
         return parser;
     }
 
-    /** A stream no longer needs its parser. */
+    /** A stream no longer needs its parser: kept unless the store is full or the parser grew for a large head. */
     void giveBack(RequestParser parser) {
-        if (spares.size() < BUSY) {
+        if (spares.size() < BUSY && parser.holdsLittle()) {
             parser.reset();
             spares.addLast(parser);
         }

@@ -55,6 +55,10 @@ final class HeadLines {
     private static final byte[] NONE = new byte[0];
 
     /** The head just found: {@link #length} bytes from index 0. */
+    /** A head this long or shorter, in this many lines or fewer, is a usual one ({@link RequestParser#holdsLittle}). */
+    static final int SMALL_HEAD = 8192;
+    static final int SMALL_LINES = 64;
+
     byte[] bytes = NONE;
     int length;
     int[] start = new int[32];
@@ -139,7 +143,7 @@ final class HeadLines {
 
     private void copy(ByteBuf in, int base) {
         length = headEnd - base;
-        if (bytes.length < length || (bytes.length > 8192 && length <= 1024)) {
+        if (bytes.length < length || (bytes.length > SMALL_HEAD && length <= 1024)) {
             // Grown for a large head, then back to small: an idle keep-alive connection keeps little.
             bytes = new byte[Math.max(512, length)];
         }

@@ -232,6 +232,14 @@ public final class RequestParser {
         head.reset();
     }
 
+    /**
+     * Whether this parser holds no more than a usual head needs: one grown for a large head (its
+     * buffers stay grown until a small head comes) is not worth keeping as a spare.
+     */
+    public boolean holdsLittle() {
+        return head.bytes.length <= HeadLines.SMALL_HEAD && head.start.length <= HeadLines.SMALL_LINES;
+    }
+
     // ---------------------------------------------------------------- the head just read
 
     /** Whether the rest of the current body is known to be at most {@code bytes} (false for chunked). */
