@@ -246,8 +246,13 @@ final class H2Stream implements Downstream, RequestParser.Sink {
         if (finished) {
             return;
         }
-        writeHeld(true);
-        end();
+        if (body.complete()) {
+            writeHeld(true);
+            end();
+        } else {
+            // The upload is stopped once the whole answer is out (RFC 9113 section 8.1).
+            end(held.writeEnd(connection.encoder(), ctx(), stream.id()));
+        }
     }
 
     @Override

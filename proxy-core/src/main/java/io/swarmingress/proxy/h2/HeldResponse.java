@@ -2,7 +2,9 @@ package io.swarmingress.proxy.h2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -47,16 +49,33 @@ final class HeldResponse {
      * @param end whether the response ends with it (END_STREAM on the last frame written)
      */
     void write(Http2ConnectionEncoder encoder, ChannelHandlerContext ctx, int streamId, boolean end) {
+        write(encoder, ctx, streamId, end, ctx.voidPromise());
+    }
+
+    /**
+     * Writes the rest of the response, its last frame with END_STREAM.
+     *
+     * @return that last frame's future: a RST_STREAM that stops the client's upload must wait for
+     *         it, or it overtakes the DATA still queued for the window, which Netty then drops
+     */
+    ChannelFuture writeEnd(Http2ConnectionEncoder encoder, ChannelHandlerContext ctx, int streamId) {
+        ChannelPromise last = ctx.newPromise();
+        write(encoder, ctx, streamId, true, last);
+        return last;
+    }
+
+    /** @param last the promise of the frame with END_STREAM, when {@code end} */
+    private void write(Http2ConnectionEncoder encoder, ChannelHandlerContext ctx, int streamId, boolean end, ChannelPromise last) {
         if (end && trailers != null) {
-            write(encoder, ctx, streamId, false);
+            write(encoder, ctx, streamId, false, ctx.voidPromise());
             Http2Headers t = trailers;
             trailers = null;
-            encoder.writeHeaders(ctx, streamId, t, 0, true, ctx.voidPromise());
+            encoder.writeHeaders(ctx, streamId, t, 0, true, last);
             return;
         }
         if (headers != null) {
             boolean endNow = end && data == null;
-            encoder.writeHeaders(ctx, streamId, headers, 0, endNow, ctx.voidPromise());
+            encoder.writeHeaders(ctx, streamId, headers, 0, endNow, endNow ? last : ctx.voidPromise());
             headers = null;
             if (endNow) {
                 return;
@@ -65,9 +84,9 @@ final class HeldResponse {
         if (data != null) {
             ByteBuf piece = data;
             data = null;
-            encoder.writeData(ctx, streamId, piece, 0, end, ctx.voidPromise());
+            encoder.writeData(ctx, streamId, piece, 0, end, end ? last : ctx.voidPromise());
         } else if (end) {
-            encoder.writeData(ctx, streamId, Unpooled.EMPTY_BUFFER, 0, true, ctx.voidPromise());
+            encoder.writeData(ctx, streamId, Unpooled.EMPTY_BUFFER, 0, true, last);
         }
     }
 
