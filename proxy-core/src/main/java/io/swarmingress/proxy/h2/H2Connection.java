@@ -51,7 +51,7 @@ import io.swarmingress.proxy.wire.RequestParser;
 final class H2Connection extends Http2ConnectionHandler {
     private static final Logger log = LoggerFactory.getLogger(H2Connection.class);
     /** Responses written whole between two flushes at most ({@link #responseWritten}). */
-    static final int FLUSH_EVERY = 32;
+    private static final int FLUSH_EVERY = 32;
 
     private final EntrypointContext entrypoint;
     private final Http2ConnectionAdapter streamEvents = new Http2ConnectionAdapter() {

@@ -54,11 +54,11 @@ final class HeadLines {
 
     private static final byte[] NONE = new byte[0];
 
-    /** The head just found: {@link #length} bytes from index 0. */
     /** A head this long or shorter, in this many lines or fewer, is a usual one ({@link RequestParser#holdsLittle}). */
     static final int SMALL_HEAD = 8192;
     static final int SMALL_LINES = 64;
 
+    /** The head just found: {@link #length} bytes from index 0. */
     byte[] bytes = NONE;
     int length;
     int[] start = new int[32];
