@@ -50,8 +50,6 @@ import io.swarmingress.proxy.wire.RequestParser;
  */
 final class H2Connection extends Http2ConnectionHandler {
     private static final Logger log = LoggerFactory.getLogger(H2Connection.class);
-    /** Responses written whole between two flushes at most ({@link #responseWritten}). */
-    private static final int FLUSH_EVERY = 32;
 
     private final EntrypointContext entrypoint;
     private final Http2ConnectionAdapter streamEvents = new Http2ConnectionAdapter() {
@@ -63,14 +61,12 @@ final class H2Connection extends Http2ConnectionHandler {
     private final Http2Connection.PropertyKey streamKey;
     private SpareParsers parsers;
     private final List<H2Stream> toFlushUpstream = new ArrayList<>();
-    private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
     EntrypointConfig config;
     Forwarder forwarder;
     ForwardedFields forwarded;
     ConnectionTimer timer;
-    private boolean flushScheduled;
-    private int writtenSinceFlush;
+    private ClientFlush flusher;
     private long idleSince;
     private long bytesIn;
     private boolean draining;
@@ -99,6 +95,7 @@ final class H2Connection extends Http2ConnectionHandler {
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         super.handlerAdded(ctx);
         this.ctx = ctx;
+        flusher = new ClientFlush(ctx.executor(), () -> flush(ctx));
         // After the SETTINGS of the preface, which the handler just wrote.
         decoder().flowController().incrementWindowSize(connection().connectionStream(), H2Settings.connectionWindowIncrement());
         Channel ch = ctx.channel();
@@ -187,35 +184,14 @@ final class H2Connection extends Http2ConnectionHandler {
         toFlushUpstream.add(s);
     }
 
-    /**
-     * Flushes what streams wrote to the client, once, after everything else this turn of the event
-     * loop does: many streams answering in one turn cost one write to the socket.
-     */
+    /** Flushes what streams wrote to the client at the end of this turn of the loop ({@link ClientFlush}). */
     void flushSoon() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.executor().execute(flushTask);
-        }
+        flusher.soon();
     }
 
-    /**
-     * A stream's response was written whole. After {@value #FLUSH_EVERY} of them the connection is
-     * flushed at once rather than at the end of the loop's turn: a turn that reads hundreds of
-     * upstream answers otherwise holds the first ones back until the last is read, and the client
-     * gets them, and sends its next requests, in one large batch.
-     */
+    /** A stream's response was written whole ({@link ClientFlush#responseWritten}). */
     void responseWritten() {
-        if (++writtenSinceFlush >= FLUSH_EVERY) {
-            writtenSinceFlush = 0;
-            flush(ctx);
-        }
-        flushSoon();
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        writtenSinceFlush = 0;
-        flush(ctx);
+        flusher.responseWritten();
     }
 
     // ---------------------------------------------------------------- reading
